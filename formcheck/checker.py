@@ -1,0 +1,315 @@
+"""The checker base class: landmarks in, events out. Pure module.
+
+An exercise's checker subclasses :class:`ExerciseChecker` and implements
+
+- :meth:`~ExerciseChecker.measure` — one frame's :class:`Measurement` (the activation signal
+  for the rep/hold machine, the key angle to show, the side, extra values);
+- :meth:`~ExerciseChecker.frame_faults` — fault codes visible in this frame (the base class
+  emits a fault once per rep when it persists for the fault's ``min_duration_s``);
+- :meth:`~ExerciseChecker.rep_faults` — fault codes judged when a rep ends;
+- optionally :meth:`~ExerciseChecker.rep_thresholds` / :meth:`~ExerciseChecker.on_rest_sample`
+  (e.g. to calibrate to the person's own resting position).
+
+Everything else — the set-up gate (posture, view, framing), the rep/hold machine on video
+time, holds, sides, pacing of cues, per-side counts, the status for the overlay — lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .events import CheckerStatus, Event, FaultEvent, HoldEvent, RepEvent, WarningEvent
+from .exercise import ExerciseSpec
+from .landmarks import PoseFrame
+from .posture import POSTURE_WORDS, check_framing, classify_posture, facing_side
+from .reps import MachineUpdate, RepHoldMachine, RepRecord, RepThresholds
+
+log = logging.getLogger(__name__)
+
+#: Seconds the right posture and framing must last before counting starts.
+READY_AFTER_S = 0.5
+#: Seconds of wrong posture (while at rest) before the checker goes back to set-up.
+UNREADY_AFTER_S = 2.0
+#: Seconds a cue stays on screen at least, and the pause before another cue may replace it.
+CUE_MIN_S = 2.5
+
+
+@dataclass
+class Measurement:
+    """One frame as an exercise sees it.
+
+    Attributes:
+        value: activation for the rep/hold machine (higher = further into the movement), or
+            ``None`` when the needed joints are not visible in this frame.
+        angle_deg: the exercise's key angle for display (degrees), or ``None``.
+        side: ``"left"``, ``"right"``, ``"both"`` or ``"none"`` — who is moving.
+        extras: other named values (degrees, normalised units) for fault rules and plots.
+        unjudged: things that could not be judged in this frame, as short plain phrases.
+    """
+
+    value: float | None
+    angle_deg: float | None = None
+    side: str = "none"
+    extras: dict[str, float] = field(default_factory=dict)
+    unjudged: tuple[str, ...] = ()
+
+
+@dataclass
+class Sample:
+    """A measured frame kept while a rep is in progress."""
+
+    t_s: float
+    m: Measurement
+    phase: str
+
+
+class ExerciseChecker:
+    """Base class; see the module docstring. One instance per stream of frames."""
+
+    #: landmark triple (names without side prefix) whose angle the overlay draws, e.g. ("shoulder", "hip", "knee").
+    key_joints: tuple[str, str, str] | None = None
+
+    def __init__(self, spec: ExerciseSpec):
+        self.spec = spec
+        self.machine = RepHoldMachine(self.rep_thresholds(), **self.machine_options())
+        self.status = CheckerStatus(
+            exercise=spec.id, target_hold_s=spec.dosage.hold_s, target_reps=spec.dosage.reps, key_angle_name=spec.key_angle_name
+        )
+        self.reps: list[RepEvent] = []
+        self.holds: list[HoldEvent] = []
+        self.faults: list[FaultEvent] = []
+        self.warnings: list[WarningEvent] = []
+        self.unjudged: Counter[str] = Counter()
+        self.postures: Counter[str] = Counter()
+        self.ready = False
+        self.ever_ready = False
+        self._ready_since: float | None = None
+        self._unready_since: float | None = None
+        self._samples: list[Sample] = []
+        self._rep_fault_codes: list[str] = []
+        self._active_since: dict[str, float] = {}
+        self._cue_since = -1e9
+        self._last_t: float | None = None
+        self.trace: list[tuple[float, float | None, float | None]] = []  # (t_s, key angle, activation) for plots
+
+    # ---------------------------------------------------------------- hooks for subclasses
+    def rep_thresholds(self) -> RepThresholds:
+        """Activation thresholds for the machine; default reads them from the spec."""
+        t = self.spec.threshold
+        return RepThresholds(t("rest_enter"), t("rest_exit"), t("attempt"), t("top_exit"), t("top_enter"))
+
+    def machine_options(self) -> dict:
+        th = self.spec.thresholds
+        return {k: float(th[k]) for k in ("min_rep_s", "hold_dropout_s", "max_gap_s") if k in th}
+
+    def measure(self, frame: PoseFrame) -> Measurement:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def frame_faults(self, sample: Sample) -> list[str]:
+        """Fault codes visible in this frame of a rep in progress."""
+        return []
+
+    def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
+        """Fault codes judged on a finished rep. Default: ``hold_too_short`` if defined."""
+        faults = []
+        if "hold_too_short" in self.spec.faults and rep.reached_top and rep.hold_s < self.spec.dosage.min_hold_s:
+            faults.append("hold_too_short")
+        return faults
+
+    def on_rest_sample(self, t_s: float, m: Measurement) -> None:
+        """Called for every measured frame at rest (ready, no rep in progress): calibration hook."""
+
+    def rep_side(self, rep: RepRecord, samples: list[Sample]) -> str:
+        """Side of a finished rep: the most common side among its top (else all) samples."""
+        top = [s.m.side for s in samples if s.phase == "hold"] or [s.m.side for s in samples]
+        return Counter(top).most_common(1)[0][0] if top else "none"
+
+    def required_landmarks(self) -> tuple[str, ...]:
+        return self.spec.camera.required
+
+    # ---------------------------------------------------------------- main loop
+    def update(self, t_s: float, frame: PoseFrame | None) -> list[Event]:
+        """Feed one frame (``None`` when no person was found) at video time ``t_s`` seconds."""
+        events: list[Event] = []
+        if self._last_t is not None and t_s <= self._last_t:
+            return events
+        self._last_t = t_s
+        st = self.status
+        st.t_s = t_s
+        st.pose_found = frame is not None
+        posture = classify_posture(frame)
+        st.posture = posture
+        if frame is not None:
+            self.postures[posture] += 1
+        self._update_ready(t_s, frame, posture)
+
+        m = None
+        if frame is not None:
+            try:
+                m = self.measure(frame)
+            except (ValueError, ZeroDivisionError, FloatingPointError) as e:  # degenerate geometry
+                log.debug("measure failed at %.2f s: %s", t_s, e)
+                m = None
+        if m is not None:
+            st.key_angle_deg = m.angle_deg
+            for u in m.unjudged:
+                self.unjudged[u] += 1
+        else:
+            st.key_angle_deg = None
+        self.trace.append((t_s, None if m is None else m.angle_deg, None if m is None else m.value))
+
+        in_rep = self.machine.current is not None
+        value = m.value if (m is not None and (self.ready or in_rep)) else None
+        upd = self.machine.update(t_s, value)
+        events += self._handle(upd, t_s)
+
+        if self.machine.current is not None and m is not None and m.value is not None:
+            sample = Sample(t_s, m, self.machine.phase)
+            self._samples.append(sample)
+            events += self._persisting_faults(t_s, self.frame_faults(sample))
+        elif self.machine.current is None and self.ready and m is not None and m.value is not None:
+            self.on_rest_sample(t_s, m)
+            self.machine.set_thresholds(self.rep_thresholds())
+
+        st.phase = "setup" if (not self.ready and self.machine.current is None) else self.machine.phase
+        st.hold_s = self.machine.hold_elapsed(t_s)
+        if self.machine.current is not None and self._samples:
+            st.side = self._samples[-1].m.side
+        if st.cue is not None and t_s - self._cue_since > 2 * CUE_MIN_S:
+            st.cue = st.cue_code = None
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of the stream: close a rep in progress and add the recording's warnings."""
+        events = self._handle(self.machine.finish(self._last_t), self._last_t or 0.0)
+        if not self.reps:
+            w = self._no_rep_warning()
+            if w is not None:
+                self.warnings.append(w)
+                events.append(w)
+        if self.unjudged:
+            n = sum(self.postures.values()) or 1
+            for what, count in self.unjudged.most_common(3):
+                if count / n > 0.2:
+                    w = WarningEvent("could_not_judge", f"Could not judge {what} in much of the video (not visible from this camera).")
+                    self.warnings.append(w)
+                    events.append(w)
+        return events
+
+    # ---------------------------------------------------------------- internals
+    def _update_ready(self, t_s: float, frame: PoseFrame | None, posture: str) -> None:
+        st = self.status
+        issue = check_framing(frame, self.required_landmarks())
+        if frame is not None and posture != self.spec.posture and posture != "unknown":
+            msg = f"Please get into position: {POSTURE_WORDS[self.spec.posture]}. You seem to be {POSTURE_WORDS[posture]}."
+        elif frame is not None and posture == "unknown":
+            msg = f"Please get into position: {POSTURE_WORDS[self.spec.posture]}, side-on to the camera."
+        elif issue is not None:
+            msg = issue.message
+        elif self.spec.camera.view == "side" and facing_side(frame) == "front":
+            msg = "Turn side-on to the camera so it sees you from the side."
+        else:
+            msg = None
+        ok = msg is None
+        if ok:
+            self._unready_since = None
+            if self._ready_since is None:
+                self._ready_since = t_s
+            if not self.ready and t_s - self._ready_since >= READY_AFTER_S:
+                self.ready = self.ever_ready = True
+        else:
+            self._ready_since = None
+            if self.ready and self.machine.current is None:
+                if self._unready_since is None:
+                    self._unready_since = t_s
+                if t_s - self._unready_since >= UNREADY_AFTER_S:
+                    self.ready = False
+        st.setup_message = None if (ok or self.machine.current is not None) else msg
+
+    def _persisting_faults(self, t_s: float, codes: list[str]) -> list[Event]:
+        events: list[Event] = []
+        for code in list(self._active_since):
+            if code not in codes:
+                del self._active_since[code]
+        for code in codes:
+            since = self._active_since.setdefault(code, t_s)
+            spec = self.spec.faults.get(code)
+            need = spec.min_duration_s if spec else 0.0
+            if t_s - since >= need and code not in self._rep_fault_codes:
+                events.append(self._emit_fault(code, t_s))
+        return events
+
+    def _emit_fault(self, code: str, t_s: float) -> FaultEvent:
+        self._rep_fault_codes.append(code)
+        side = self._samples[-1].m.side if self._samples else "none"
+        ev = FaultEvent(code=code, t_s=t_s, rep=len(self.reps) + 1, message=self.spec.cue(code), side=side)
+        self.faults.append(ev)
+        self._show_cue(t_s, code, ev.message)
+        return ev
+
+    def _show_cue(self, t_s: float, code: str, text: str) -> None:
+        st = self.status
+        if st.cue is None or t_s - self._cue_since >= CUE_MIN_S:
+            st.cue, st.cue_code = text, code
+            self._cue_since = t_s
+
+    def _handle(self, upd: MachineUpdate, t_s: float) -> list[Event]:
+        events: list[Event] = []
+        if upd.started is not None:
+            self._samples = []
+            self._rep_fault_codes = []
+            self._active_since = {}
+        rep = upd.finished or upd.discarded
+        if upd.discarded is not None:
+            n = len(self.reps) + 1
+            self.faults = [f for f in self.faults if f.rep != n]
+            self._samples, self._rep_fault_codes, self._active_since = [], [], {}
+            if upd.discarded.abandoned:
+                w = WarningEvent("lost_tracking", "Lost sight of you in the middle of a rep; that rep was not counted.", t_s)
+                self.warnings.append(w)
+                events.append(w)
+        if upd.finished is not None and rep is not None:
+            index = len(self.reps) + 1
+            late = [c for c in self.rep_faults(rep, self._samples) if c not in self._rep_fault_codes]
+            for code in late:
+                events.append(self._emit_fault(code, rep.end_s if rep.end_s is not None else t_s))
+            side = self.rep_side(rep, self._samples)
+            ev = RepEvent(
+                index=index, start_s=rep.start_s, top_s=rep.top_s, end_s=rep.end_s if rep.end_s is not None else t_s,
+                hold_s=rep.hold_s, side=side, good=not self._rep_fault_codes, faults=list(self._rep_fault_codes),
+                peak=rep.peak,
+            )
+            self.reps.append(ev)
+            events.append(ev)
+            for h in rep.holds:
+                hev = HoldEvent(h.start_s, h.end_s, side, rep=index)
+                self.holds.append(hev)
+                events.append(hev)
+            st = self.status
+            st.reps = len(self.reps)
+            st.good_reps = sum(r.good for r in self.reps)
+            st.reps_by_side[side] = st.reps_by_side.get(side, 0) + 1
+            if ev.good:
+                self._show_cue(t_s, "good_rep", "Nice one. Rest a moment, then go again.")
+            self._samples, self._rep_fault_codes, self._active_since = [], [], {}
+        return events
+
+    def _no_rep_warning(self) -> WarningEvent | None:
+        seen = [(p, c) for p, c in self.postures.most_common() if p != "unknown"]
+        want = self.spec.posture
+        if not self.postures:
+            return None  # the session reports "no person"
+        if not seen or all(p != want for p, _ in seen[:1]):
+            top = seen[0][0] if seen else "unknown"
+            guess = {"all_fours": "bird-dog", "supine": "one of the lying exercises (bridge, pelvic tilt, knee-to-chest)"}.get(top)
+            msg = f"No {self.spec.name.lower()} found: you appear to be {POSTURE_WORDS[top]}"
+            if guess and top != want:
+                msg += f"; this looks like {guess}, not {self.spec.name.lower()}."
+                return WarningEvent("wrong_exercise", msg)
+            msg += f". This exercise is done {POSTURE_WORDS[want]}."
+            return WarningEvent("no_exercise_posture", msg)
+        if not self.ever_ready:
+            return WarningEvent("setup_not_met", "The camera never saw the whole exercise position: check the camera set-up advice.")
+        return WarningEvent("no_reps", f"You were in position, but no {self.spec.name.lower()} repetition was seen.")

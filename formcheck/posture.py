@@ -1,0 +1,144 @@
+"""Posture, camera view and framing from one :class:`PoseFrame`. Pure module.
+
+These feed set-up guidance ("lie on your back, side-on to the camera", "move back so your
+feet are in view") and the wrong-exercise warnings. Image y points down and the camera is
+assumed upright (the video reader applies rotation metadata).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .geometry import distance, inclination_deg, midpoint
+from .landmarks import PoseFrame
+
+SUPINE = "supine"          # lying on the back
+ALL_FOURS = "all_fours"    # hands and knees
+STANDING = "standing"
+UNKNOWN = "unknown"
+
+POSTURE_WORDS = {
+    SUPINE: "lying on your back",
+    ALL_FOURS: "on your hands and knees",
+    STANDING: "standing",
+    UNKNOWN: "in a position formcheck cannot recognise",
+}
+
+#: Torso within this many degrees of horizontal counts as lying or on all fours.
+TORSO_HORIZONTAL_MAX_DEG = 35.0
+#: Torso within this many degrees of vertical counts as upright.
+TORSO_VERTICAL_MIN_DEG = 55.0
+#: All fours: knees below the hips by at least this fraction of torso length (image y).
+KNEES_BELOW_HIPS_MIN = 0.45
+#: Side view: left and right shoulders (and hips) closer than this fraction of torso length.
+SIDE_VIEW_MAX_SPREAD = 0.45
+
+_CORE = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
+def _visible_mean(frame: PoseFrame, names: tuple[str, ...], min_vis: float = 0.3) -> np.ndarray | None:
+    pts = [frame.px(n) for n in names if frame.vis(n) >= min_vis]
+    if not pts:
+        return None
+    return np.mean(pts, axis=0)
+
+
+def torso_length_px(frame: PoseFrame) -> float:
+    """Distance from mid-shoulders to mid-hips in pixels."""
+    sh = midpoint(frame.px("left_shoulder"), frame.px("right_shoulder"))
+    hip = midpoint(frame.px("left_hip"), frame.px("right_hip"))
+    return distance(sh, hip)
+
+
+def classify_posture(frame: PoseFrame | None) -> str:
+    """``"supine"``, ``"all_fours"``, ``"standing"`` or ``"unknown"`` for one frame.
+
+    Rules (image y down, t = torso length in pixels):
+    - unknown if shoulders or hips are not seen, or the torso is shorter than 2% of the image;
+    - torso inclination >= 55 degrees and knees below hips -> standing;
+    - torso inclination <= 35 degrees: knees lower than hips by >= 0.45 t -> all fours, else supine.
+    """
+    if frame is None:
+        return UNKNOWN
+    if sum(frame.vis(n) >= 0.3 for n in _CORE) < 2:
+        return UNKNOWN
+    sh = midpoint(frame.px("left_shoulder"), frame.px("right_shoulder"))
+    hip = midpoint(frame.px("left_hip"), frame.px("right_hip"))
+    t = distance(sh, hip)
+    if t < 0.02 * max(frame.width, frame.height):
+        return UNKNOWN
+    incl = inclination_deg(hip, sh)
+    knees = _visible_mean(frame, ("left_knee", "right_knee"), 0.2)
+    if incl >= TORSO_VERTICAL_MIN_DEG:
+        if sh[1] < hip[1] and (knees is None or knees[1] > hip[1]):
+            return STANDING
+        return UNKNOWN
+    if incl <= TORSO_HORIZONTAL_MAX_DEG:
+        if knees is not None and knees[1] - hip[1] >= KNEES_BELOW_HIPS_MIN * t:
+            return ALL_FOURS
+        return SUPINE
+    return UNKNOWN
+
+
+def facing_side(frame: PoseFrame) -> str:
+    """Which side of the body faces the camera: ``"left"``, ``"right"`` or ``"front"``.
+
+    ``front`` when the shoulders (or hips) are spread apart horizontally by more than
+    ``SIDE_VIEW_MAX_SPREAD`` x torso length (the camera looks at the chest, back, head or
+    feet). Otherwise the nearer side: smaller MediaPipe depth ``z`` (plus visibility) wins.
+    """
+    t = max(torso_length_px(frame), 1e-6)
+    spread = max(
+        distance(frame.px("left_shoulder"), frame.px("right_shoulder")),
+        distance(frame.px("left_hip"), frame.px("right_hip")),
+    )
+    if spread > SIDE_VIEW_MAX_SPREAD * t:
+        return "front"
+    from .landmarks import INDEX
+
+    def score(side: str) -> float:
+        idx = [INDEX[f"{side}_{j}"] for j in ("shoulder", "hip", "knee", "elbow")]
+        return float(-np.mean(frame.xyz[idx, 2]) + 0.5 * np.mean(frame.visibility[idx]))
+
+    return "left" if score("left") >= score("right") else "right"
+
+
+@dataclass(frozen=True)
+class FramingIssue:
+    """A set-up problem with a stable code and a plain-language request."""
+
+    code: str
+    message: str
+
+
+def check_framing(frame: PoseFrame | None, required: tuple[str, ...], min_visibility: float = 0.5) -> FramingIssue | None:
+    """Are the landmarks an exercise needs inside the image and visible? ``None`` when all is well.
+
+    ``required`` holds landmark names or ``"either:<joint>"`` meaning the left or the right one
+    (e.g. ``"either:ankle"``): side views hide the far limbs, so an exercise usually needs one
+    side, not both.
+    """
+    if frame is None:
+        return FramingIssue("no_person", "No one is in view. Step into the picture so your whole body can be seen.")
+    if frame.num_people > 1:
+        return FramingIssue("multiple_people", "More than one person is in view. Only one person, please.")
+    missing: list[str] = []
+    for req in required:
+        if req.startswith("either:"):
+            joint = req.split(":", 1)[1]
+            if not (frame.is_visible(f"left_{joint}", min_visibility) or frame.is_visible(f"right_{joint}", min_visibility)):
+                missing.append(joint)
+        elif not frame.is_visible(req, min_visibility):
+            missing.append(req.replace("left_", "").replace("right_", ""))
+    if not missing:
+        return None
+    m = set(missing)
+    if m & {"ankle", "heel", "foot_index", "knee"}:
+        return FramingIssue("feet_out_of_frame", "Move back or turn the camera so your feet and knees are in view.")
+    if m & {"nose", "ear", "eye"}:
+        return FramingIssue("head_out_of_frame", "Move so that your head is in view too.")
+    if m & {"wrist", "elbow"}:
+        return FramingIssue("hands_out_of_frame", "Move back so your hands are in view.")
+    return FramingIssue("body_out_of_frame", "Move so your whole body is in view.")

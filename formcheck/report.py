@@ -1,0 +1,106 @@
+"""The analysis report: a dataclass with a stable JSON shape, CSV export and a readable summary. Pure module."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from .events import FaultEvent, HoldEvent, RepEvent, WarningEvent
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class Report:
+    """What one analysed video or live set produced. Times are seconds of video time."""
+
+    exercise: str
+    source: str
+    duration_s: float
+    fps: float
+    frames: int
+    frames_with_pose: int
+    reps: list[RepEvent] = field(default_factory=list)
+    holds: list[HoldEvent] = field(default_factory=list)
+    faults: list[FaultEvent] = field(default_factory=list)
+    warnings: list[WarningEvent] = field(default_factory=list)
+    target_reps: int = 0
+    target_hold_s: float = 0.0
+    model: str = ""
+    trace: list[tuple[float, float | None, float | None]] = field(default_factory=list)
+    key_angle_name: str = ""
+
+    @property
+    def good_reps(self) -> int:
+        return sum(r.good for r in self.reps)
+
+    def reps_by_side(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.reps:
+            out[r.side] = out.get(r.side, 0) + 1
+        return out
+
+    def to_dict(self, include_trace: bool = False) -> dict:
+        d = {
+            "exercise": self.exercise,
+            "source": self.source,
+            "duration_s": round(self.duration_s, 3),
+            "fps": round(self.fps, 3),
+            "frames": self.frames,
+            "frames_with_pose": self.frames_with_pose,
+            "reps": len(self.reps),
+            "good_reps": self.good_reps,
+            "reps_by_side": self.reps_by_side(),
+            "target_reps": self.target_reps,
+            "target_hold_s": self.target_hold_s,
+            "rep_events": [r.to_dict() for r in self.reps],
+            "holds": [h.to_dict() for h in self.holds],
+            "faults": [f.to_dict() for f in self.faults],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "model": self.model,
+            "report_version": REPORT_VERSION,
+        }
+        if include_trace:
+            d["trace"] = {
+                "key_angle_name": self.key_angle_name,
+                "t_s": [round(t, 3) for t, _, _ in self.trace],
+                "angle_deg": [None if a is None else round(a, 2) for _, a, _ in self.trace],
+            }
+        return d
+
+    def to_json(self, include_trace: bool = False) -> str:
+        return json.dumps(self.to_dict(include_trace), indent=2)
+
+    def to_csv(self) -> str:
+        """One row per rep: index, start, top, end, hold (s), side, good, faults (``;``-joined)."""
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["exercise", "source", "rep", "start_s", "top_s", "end_s", "hold_s", "side", "good", "faults"])
+        for r in self.reps:
+            d = r.to_dict()
+            w.writerow([self.exercise, self.source, d["index"], d["start_s"], d["top_s"], d["end_s"], d["hold_s"],
+                        d["side"], "yes" if d["good"] else "no", ";".join(d["faults"])])
+        return buf.getvalue()
+
+    def summary(self) -> str:
+        """A short human-readable summary for the terminal."""
+        lines = [f"{self.exercise}: {len(self.reps)} reps, {self.good_reps} with good form"
+                 f"  ({self.source}, {self.duration_s:.1f} s, person seen in {self.frames_with_pose}/{self.frames} frames)"]
+        sides = self.reps_by_side()
+        if set(sides) - {"none"}:
+            lines.append("  per side: " + ", ".join(f"{k} {v}" for k, v in sorted(sides.items())))
+        for r in self.reps:
+            status = "good" if r.good else "needs work: " + ", ".join(r.faults)
+            top = "-" if r.top_s is None else f"{r.top_s:.1f}"
+            side = "" if r.side == "none" else f" {r.side}"
+            lines.append(f"  rep {r.index}{side}: {r.start_s:.1f}-{r.end_s:.1f} s, top {top} s, hold {r.hold_s:.1f} s — {status}")
+        seen: set[str] = set()
+        for f in self.faults:
+            if f.code not in seen:
+                seen.add(f.code)
+                lines.append(f"  tip ({f.code}): {f.message}")
+        for w in self.warnings:
+            lines.append(f"  note ({w.code}): {w.message}")
+        return "\n".join(lines)

@@ -1,0 +1,238 @@
+"""A reusable rep/hold state machine on video time. Pure module.
+
+It reads one scalar *activation* signal per frame (higher = further into the exercise,
+e.g. minus the hip's bend for a bridge, in degrees) with the frame's timestamp in seconds,
+and turns it into repetitions with a hold at the top. All thresholds have hysteresis::
+
+    activation ^
+     top_enter |- - - - - - ######## - - - -    hold starts when >= top_enter
+     top_exit  |- - - - - -#        #- - - -    hold ends when < top_exit (longer than hold_dropout_s)
+     attempt   |- - - - - # - - - - -# - - -    a rep counts only if its peak reached attempt
+     rest_exit |- - - - -#- - - - - - #- - -    rep starts when > rest_exit
+     rest_enter|- - - - # - - - - - - -#- - -   rep ends when < rest_enter
+               +--------------------------------> time (s)
+
+Time always comes from timestamps, never from frame counts, so dropped frames and variable
+frame rates do not change durations. Missing samples (``None``: no person, or the exercise's
+joints not visible) shorter than ``max_gap_s`` are bridged; a longer gap abandons the rep.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RepThresholds:
+    """Activation thresholds (units of the signal). Must satisfy
+    ``rest_enter <= rest_exit <= attempt <= top_exit <= top_enter``."""
+
+    rest_enter: float
+    rest_exit: float
+    attempt: float
+    top_exit: float
+    top_enter: float
+
+    def validate(self) -> None:
+        seq = [self.rest_enter, self.rest_exit, self.attempt, self.top_exit, self.top_enter]
+        if any(b < a for a, b in zip(seq, seq[1:])):
+            raise ValueError(f"thresholds must be ordered rest_enter <= rest_exit <= attempt <= top_exit <= top_enter: {self}")
+
+
+@dataclass
+class HoldSpan:
+    """A continuous time at the top (seconds), brief dips bridged."""
+
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, self.end_s - self.start_s)
+
+
+@dataclass
+class RepRecord:
+    """What the machine knows of one repetition (in progress or finished)."""
+
+    start_s: float
+    end_s: float | None = None
+    top_s: float | None = None
+    peak: float = float("-inf")
+    peak_s: float | None = None
+    holds: list[HoldSpan] = field(default_factory=list)
+    counted: bool = False        # reached ``attempt``: a real rep, not a twitch
+    abandoned: bool = False      # tracking lost too long
+
+    @property
+    def reached_top(self) -> bool:
+        return self.top_s is not None
+
+    @property
+    def hold_s(self) -> float:
+        """The longest hold of this rep, in seconds."""
+        return max((h.duration_s for h in self.holds), default=0.0)
+
+    @property
+    def main_hold(self) -> HoldSpan | None:
+        return max(self.holds, key=lambda h: h.duration_s, default=None)
+
+
+@dataclass
+class MachineUpdate:
+    """What changed with one sample."""
+
+    started: RepRecord | None = None
+    top_entered: bool = False
+    hold_ended: HoldSpan | None = None
+    finished: RepRecord | None = None     # a counted rep that just ended
+    discarded: RepRecord | None = None    # a twitch or an abandoned rep
+
+
+class RepHoldMachine:
+    """Counts reps and times holds from an activation signal; see the module docstring.
+
+    Args:
+        thresholds: activation levels (may be changed later with :meth:`set_thresholds`,
+            e.g. after calibrating to a person's resting position).
+        min_rep_s: a rep shorter than this (seconds, start to end) is a twitch, not a rep.
+        hold_dropout_s: a dip below ``top_exit`` shorter than this does not end a hold.
+        max_gap_s: missing samples for longer than this abandon the rep in progress.
+    """
+
+    def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0):
+        thresholds.validate()
+        self.th = thresholds
+        self.min_rep_s = min_rep_s
+        self.hold_dropout_s = hold_dropout_s
+        self.max_gap_s = max_gap_s
+        self.current: RepRecord | None = None
+        self._in_top = False
+        self._below_top_since: float | None = None
+        self._hold_start: float | None = None
+        self._last_t: float | None = None
+        self._last_seen_t: float | None = None
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def phase(self) -> str:
+        """``"rest"``, ``"moving"`` or ``"hold"``."""
+        if self.current is None:
+            return "rest"
+        return "hold" if self._in_top else "moving"
+
+    def hold_elapsed(self, t_s: float) -> float:
+        """Seconds in the current hold at time ``t_s`` (0 when not holding)."""
+        if not self._in_top or self._hold_start is None:
+            return 0.0
+        return max(0.0, t_s - self._hold_start)
+
+    def set_thresholds(self, thresholds: RepThresholds) -> None:
+        thresholds.validate()
+        self.th = thresholds
+
+    def reset(self) -> None:
+        self.current = None
+        self._in_top = False
+        self._below_top_since = self._hold_start = None
+        self._last_t = self._last_seen_t = None
+
+    # -- update ---------------------------------------------------------------------------
+    def update(self, t_s: float, value: float | None) -> MachineUpdate:
+        """Feed one sample (``value`` None when it cannot be measured in this frame)."""
+        out = MachineUpdate()
+        if self._last_t is not None and t_s <= self._last_t:
+            return out  # repeated or backwards timestamp: ignore the sample
+        self._last_t = t_s
+        if value is None or value != value:  # None or NaN
+            if self.current is not None and self._last_seen_t is not None and t_s - self._last_seen_t > self.max_gap_s:
+                self._abandon(self._last_seen_t, out)
+            return out
+        self._last_seen_t = t_s
+        th = self.th
+        rep = self.current
+        if rep is None:
+            if value > th.rest_exit:
+                rep = self.current = RepRecord(start_s=t_s)
+                out.started = rep
+            else:
+                return out
+        if value > rep.peak:
+            rep.peak, rep.peak_s = value, t_s
+        if value >= th.attempt:
+            rep.counted = True
+        # hold at the top, with hysteresis and dropout bridging
+        if value >= th.top_enter:
+            self._below_top_since = None
+            if not self._in_top:
+                self._in_top = True
+                self._hold_start = t_s
+                out.top_entered = True
+                if rep.top_s is None:
+                    rep.top_s = t_s
+        elif self._in_top:
+            if value >= th.top_exit:
+                self._below_top_since = None
+            else:
+                if self._below_top_since is None:
+                    self._below_top_since = t_s
+                if t_s - self._below_top_since >= self.hold_dropout_s:
+                    out.hold_ended = self._close_hold(self._below_top_since)
+        # back to rest ends the rep
+        if value < th.rest_enter:
+            if self._in_top:
+                out.hold_ended = self._close_hold(self._below_top_since if self._below_top_since is not None else t_s)
+            rep.end_s = t_s
+            self.current = None
+            if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
+                out.finished = rep
+            else:
+                out.discarded = rep
+        return out
+
+    def finish(self, t_s: float | None = None) -> MachineUpdate:
+        """End of stream: close an open hold and rep.
+
+        A rep still in progress at the end counts if it reached ``attempt`` (the video ended
+        before the person came back down); its end is the last time it was seen.
+        """
+        out = MachineUpdate()
+        rep = self.current
+        if rep is None:
+            return out
+        end = self._last_seen_t if self._last_seen_t is not None else (t_s if t_s is not None else rep.start_s)
+        if self._in_top:
+            out.hold_ended = self._close_hold(end if self._below_top_since is None else self._below_top_since)
+        rep.end_s = end
+        self.current = None
+        if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
+            out.finished = rep
+        else:
+            out.discarded = rep
+        return out
+
+    # -- internals ------------------------------------------------------------------------
+    def _close_hold(self, end_s: float) -> HoldSpan | None:
+        span = None
+        if self._hold_start is not None and self.current is not None:
+            span = HoldSpan(self._hold_start, max(self._hold_start, end_s))
+            self.current.holds.append(span)
+        self._in_top = False
+        self._hold_start = None
+        self._below_top_since = None
+        return span
+
+    def _abandon(self, t_s: float, out: MachineUpdate) -> None:
+        rep = self.current
+        if rep is None:
+            return
+        log.debug("tracking lost for more than %.1f s: abandoning rep started at %.2f s", self.max_gap_s, rep.start_s)
+        if self._in_top:
+            self._close_hold(t_s)
+        rep.end_s = t_s
+        rep.abandoned = True
+        self.current = None
+        out.discarded = rep
