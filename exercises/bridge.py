@@ -20,7 +20,6 @@ class BridgeChecker(ExerciseChecker):
 
     def __init__(self, spec):
         self._baseline_bend = spec.threshold("baseline_bend_deg")
-        self._side: str | None = None
         super().__init__(spec)
 
     def rep_thresholds(self) -> RepThresholds:
@@ -37,10 +36,10 @@ class BridgeChecker(ExerciseChecker):
         self._baseline_bend += 0.05 * (bend - self._baseline_bend)
 
     def measure(self, frame: PoseFrame) -> Measurement:
-        side = best_side(frame, ("shoulder", "hip", "knee"), previous=self._side)
+        side = best_side(frame, ("shoulder", "hip", "knee"), previous=self.measured_side)
         if side is None:
             return Measurement(None)
-        self._side = side
+        self.measured_side = side
         sh, hip, knee = frame.px(f"{side}_shoulder"), frame.px(f"{side}_hip"), frame.px(f"{side}_knee")
         bend = line_deviation_deg(sh, hip, knee)
         if bend != bend:

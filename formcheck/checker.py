@@ -8,7 +8,9 @@ An exercise's checker subclasses :class:`ExerciseChecker` and implements
   emits a fault once per rep when it persists for the fault's ``min_duration_s``);
 - :meth:`~ExerciseChecker.rep_faults` — fault codes judged when a rep ends;
 - optionally :meth:`~ExerciseChecker.rep_thresholds` / :meth:`~ExerciseChecker.on_rest_sample`
-  (e.g. to calibrate to the person's own resting position).
+  (e.g. to calibrate to the person's own resting position), and
+  :meth:`~ExerciseChecker.looks_like` (a finished movement that is really another exercise
+  is not counted; the checker then says which exercise it looked like).
 
 Everything else — the set-up gate (posture, view, framing), the rep/hold machine on video
 time, holds, sides, pacing of cues, per-side counts, the status for the overlay — lives here.
@@ -70,6 +72,16 @@ class ExerciseChecker:
 
     #: landmark triple (names without side prefix) whose angle the overlay draws, e.g. ("shoulder", "hip", "knee").
     key_joints: tuple[str, str, str] | None = None
+    #: the body side the checker measured last (``"left"``/``"right"``), set by ``measure``.
+    measured_side: str | None = None
+
+    def key_landmarks(self) -> tuple[str, str, str] | None:
+        """Full landmark names of the key angle on the side being measured, for the overlay."""
+        if self.key_joints is None:
+            return None
+        side = self.measured_side or "left"
+        a, b, c = (f"{side}_{j}" for j in self.key_joints)
+        return a, b, c
 
     def __init__(self, spec: ExerciseSpec):
         self.spec = spec
@@ -83,6 +95,7 @@ class ExerciseChecker:
         self.warnings: list[WarningEvent] = []
         self.unjudged: Counter[str] = Counter()
         self.postures: Counter[str] = Counter()
+        self.lookalikes: Counter[str] = Counter()  # other exercises' movements seen (not counted)
         self.ready = False
         self.ever_ready = False
         self._ready_since: float | None = None
@@ -114,9 +127,19 @@ class ExerciseChecker:
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
         """Fault codes judged on a finished rep. Default: ``hold_too_short`` if defined."""
         faults = []
-        if "hold_too_short" in self.spec.faults and rep.reached_top and rep.hold_s < self.spec.dosage.min_hold_s:
+        # for hold exercises (kind "hold") every counted rep is a hold, even one that never reached the top
+        judged = rep.reached_top or self.spec.kind == "hold"
+        if "hold_too_short" in self.spec.faults and judged and rep.hold_s < self.spec.dosage.min_hold_s:
             faults.append("hold_too_short")
         return faults
+
+    def looks_like(self, rep: RepRecord, samples: list[Sample]) -> str | None:
+        """The name of another exercise this finished movement looks like, or ``None``.
+
+        A movement that looks like another exercise (e.g. a bridge seen by the pelvic-tilt
+        checker) is not counted; :meth:`finish` then warns which exercise it looked like.
+        """
+        return None
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         """Called for every measured frame at rest (ready, no rep in progress): calibration hook."""
@@ -184,7 +207,16 @@ class ExerciseChecker:
     def finish(self) -> list[Event]:
         """End of the stream: close a rep in progress and add the recording's warnings."""
         events = self._handle(self.machine.finish(self._last_t), self._last_t or 0.0)
-        if not self.reps:
+        if self.lookalikes:
+            other, n = self.lookalikes.most_common(1)[0]
+            name = self.spec.name.lower()
+            if not self.reps:
+                w = WarningEvent("wrong_exercise", f"No {name} found: the movements look like {other}, not {name}.")
+            else:
+                w = WarningEvent("other_movement", f"{n} movement(s) looked like {other} rather than {name} and were not counted.")
+            self.warnings.append(w)
+            events.append(w)
+        if not self.reps and not self.lookalikes:
             w = self._no_rep_warning()
             if w is not None:
                 self.warnings.append(w)
@@ -271,6 +303,12 @@ class ExerciseChecker:
                 self.warnings.append(w)
                 events.append(w)
         if upd.finished is not None and rep is not None:
+            other = self.looks_like(rep, self._samples)
+            if other:
+                self.lookalikes[other] += 1
+                self.faults = [f for f in self.faults if f.rep != len(self.reps) + 1]
+                self._samples, self._rep_fault_codes, self._active_since = [], [], {}
+                return events
             index = len(self.reps) + 1
             late = [c for c in self.rep_faults(rep, self._samples) if c not in self._rep_fault_codes]
             for code in late:

@@ -1,0 +1,205 @@
+"""MediaPipe pose landmarker wrapper: BGR frames in, :class:`PoseFrame` out.
+
+``import formcheck.pose`` is cheap: mediapipe (which pulls in matplotlib) is imported
+only when a :class:`PoseEstimator` is created. Models are local ``.task`` files; nothing
+is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from formcheck.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
+
+log = logging.getLogger(__name__)
+
+MODELS_DIR = Path(__file__).parent / "models"
+BUNDLED_MODELS = ("lite", "full")
+
+_CENTRE_IDS = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
+#: Forget the tracked person after this long without a detection (seconds).
+_TRACK_TIMEOUT_S = 2.0
+
+
+class ModelError(Exception):
+    """The pose model file is missing or unusable. The message is one line naming the file."""
+
+
+def resolve_model(spec: str | os.PathLike) -> Path:
+    """``"lite"``/``"full"`` → the bundled ``.task`` file; anything else is a path to check.
+
+    Raises :class:`ModelError` for ``"heavy"`` (not bundled), a missing path, a
+    directory or a file that is not a ``.task`` (zip) archive.
+    """
+    s = str(spec)
+    key = s.strip().lower()
+    if key in BUNDLED_MODELS:
+        p = MODELS_DIR / f"pose_landmarker_{key}.task"
+        if not p.is_file():
+            raise ModelError(f"{p.name}: the bundled '{key}' model is missing from {MODELS_DIR} (reinstall formcheck)")
+        return p
+    if key == "heavy":
+        raise ModelError(
+            "heavy: the heavy pose model (30 MB) is not bundled with formcheck; "
+            "pass the path of your pose_landmarker_heavy.task instead (--model PATH)"
+        )
+    p = Path(s).expanduser()
+    if not p.exists():
+        raise ModelError(f"{p}: model file not found (use 'lite', 'full' or the path of a .task file)")
+    if not p.is_file():
+        raise ModelError(f"{p}: is a directory, not a MediaPipe .task model file")
+    if not zipfile.is_zipfile(p):
+        raise ModelError(f"{p}: is not a MediaPipe .task model file")
+    return p
+
+
+def _centre(xyz: np.ndarray) -> np.ndarray:
+    """Mean of shoulders and hips in normalised image coordinates, (2,)."""
+    return xyz[_CENTRE_IDS, :2].mean(axis=0)
+
+
+def _bbox_area(xyz: np.ndarray) -> float:
+    """Area of the landmarks' bounding box in normalised units (0..1)."""
+    pts = np.clip(xyz[:, :2], -0.5, 1.5)
+    span = pts.max(axis=0) - pts.min(axis=0)
+    return float(span[0] * span[1])
+
+
+class PoseEstimator:
+    """Runs MediaPipe's PoseLandmarker in VIDEO mode on one stream of frames.
+
+    Args:
+        model: ``"lite"``, ``"full"`` or a path to a ``.task`` file (see :func:`resolve_model`).
+        num_poses: how many people the model may return (2 lets us notice a second person).
+        segmentation: also return a person mask (float32 0..1) in ``PoseFrame.segmentation``.
+        max_side: downscale frames whose longest side exceeds this (pixels) before inference.
+        min_detection_confidence, min_tracking: MediaPipe thresholds (0..1).
+
+    Use one estimator per video stream, and close it (``with`` or :meth:`close`).
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike = "full",
+        num_poses: int = 2,
+        segmentation: bool = False,
+        max_side: int | None = 1280,
+        min_detection_confidence: float = 0.5,
+        min_tracking: float = 0.5,
+    ) -> None:
+        self.model_path = resolve_model(model)
+        self.num_poses = int(num_poses)
+        self.segmentation = bool(segmentation)
+        self.max_side = max_side
+        self._last_ms = -1
+        self._track: np.ndarray | None = None
+        self._track_t: float | None = None
+        self._landmarker: Any = None
+        import mediapipe as mp  # lazy: heavy import
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=self.num_poses,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking,
+            output_segmentation_masks=self.segmentation,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ModelError(f"{self.model_path}: MediaPipe could not load this .task model file ({first})") from e
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the landmarker (idempotent)."""
+        if self._landmarker is not None:
+            try:
+                self._landmarker.close()
+            finally:
+                self._landmarker = None
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort at interpreter exit
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    # -- inference ----------------------------------------------------------------------
+    def _timestamp_ms(self, t_s: float) -> int:
+        ms = int(round(float(t_s) * 1000.0))
+        if ms <= self._last_ms:
+            log.debug("timestamp %.3f s is not after the previous frame; bumped to %d ms", t_s, self._last_ms + 1)
+            ms = self._last_ms + 1
+        self._last_ms = ms
+        return ms
+
+    def detect(self, frame_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
+        """Landmarks of the tracked person in ``frame_bgr`` (uint8 BGR) at ``t_s`` seconds.
+
+        Returns None when nobody is found. Timestamps need not increase: they are made
+        strictly increasing (in ms) for MediaPipe, but the returned ``t_s`` is the one given.
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        img = frame_bgr
+        h, w = img.shape[:2]
+        if self.max_side and max(h, w) > self.max_side:
+            s = self.max_side / max(h, w)
+            img = cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+            h, w = img.shape[:2]
+        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        result = self._landmarker.detect_for_video(mp_image, self._timestamp_ms(t_s))
+        people = result.pose_landmarks or []
+        if not people:
+            if self._track_t is not None and t_s - self._track_t > _TRACK_TIMEOUT_S:
+                self._track, self._track_t = None, None
+            return None
+        arrs = [np.array([[lm.x, lm.y, lm.z] for lm in p], dtype=np.float64) for p in people]
+        pick = self._choose(arrs, t_s)
+        lms = people[pick]
+        xyz = arrs[pick]
+        vis = np.array([(lm.visibility if lm.visibility is not None else 0.0) for lm in lms], dtype=np.float64)
+        pres = np.array([(lm.presence if lm.presence is not None else 0.0) for lm in lms], dtype=np.float64)
+        world = None
+        if result.pose_world_landmarks and len(result.pose_world_landmarks) > pick:
+            world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[pick]], dtype=np.float64)
+            if world.shape != (NUM_LANDMARKS, 3):
+                world = None
+        mask = None
+        if self.segmentation and result.segmentation_masks and len(result.segmentation_masks) > pick:
+            mask = np.array(result.segmentation_masks[pick].numpy_view(), dtype=np.float32, copy=True)
+            if mask.ndim == 3:
+                mask = mask[:, :, 0]
+        self._track, self._track_t = _centre(xyz), t_s
+        return PoseFrame(
+            t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
+            world=world, num_people=len(people), segmentation=mask,
+        )
+
+    def _choose(self, arrs: list[np.ndarray], t_s: float) -> int:
+        """Index of the person to follow: nearest to last frame's person, else the largest."""
+        if len(arrs) == 1:
+            return 0
+        if self._track is not None and self._track_t is not None and t_s - self._track_t <= _TRACK_TIMEOUT_S:
+            d = [float(np.linalg.norm(_centre(a) - self._track)) for a in arrs]
+            return int(np.argmin(d))
+        return int(np.argmax([_bbox_area(a) for a in arrs]))

@@ -1,0 +1,171 @@
+"""Pose estimation: model resolution and the real MediaPipe landmarker on a real clip."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import conftest_media as cm
+from formcheck.landmarks import INDEX, PoseFrame
+from formcheck.pose import MODELS_DIR, ModelError, PoseEstimator, resolve_model
+from formcheck.video import open_video
+
+#: The bridge clip: sample_videos/ copy when present, else the shared folder.
+BRIDGE_CLIP = cm.bridge_clip() or Path("/work/shared/clips/bridge_side_physiocore.mp4")
+
+
+def _one_line(e: pytest.ExceptionInfo) -> str:
+    msg = str(e.value)
+    assert "\n" not in msg
+    return msg
+
+
+# -- resolve_model -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["lite", "full", "FULL"])
+def test_bundled_models(name: str) -> None:
+    p = resolve_model(name)
+    assert p.parent == MODELS_DIR and p.is_file() and zipfile.is_zipfile(p)
+    assert p.name == f"pose_landmarker_{name.lower()}.task"
+
+
+def test_heavy_not_bundled() -> None:
+    with pytest.raises(ModelError) as e:
+        resolve_model("heavy")
+    msg = _one_line(e)
+    assert "not bundled" in msg and "path" in msg
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as e:
+        resolve_model(tmp_path / "mine.task")
+    assert "mine.task" in _one_line(e) and "not found" in str(e.value)
+
+
+def test_directory_path(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as e:
+        resolve_model(tmp_path)
+    assert "not a MediaPipe .task model file" in _one_line(e)
+
+
+def test_non_zip_file(tmp_path: Path) -> None:
+    p = tmp_path / "model.task"
+    p.write_text("definitely not a model")
+    with pytest.raises(ModelError) as e:
+        resolve_model(p)
+    msg = _one_line(e)
+    assert "model.task" in msg and "is not a MediaPipe .task model file" in msg
+
+
+def test_explicit_path_accepted() -> None:
+    full = MODELS_DIR / "pose_landmarker_full.task"
+    assert resolve_model(str(full)) == full
+
+
+@pytest.mark.mediapipe
+@pytest.mark.parametrize("broken", ["wrong_members", "truncated_members"])
+def test_corrupt_zip_becomes_model_error(tmp_path: Path, broken: str) -> None:
+    p = tmp_path / f"{broken}.task"
+    src = zipfile.ZipFile(MODELS_DIR / "pose_landmarker_lite.task")
+    with zipfile.ZipFile(p, "w") as z:
+        if broken == "wrong_members":
+            z.writestr("something.tflite", b"garbage" * 100)
+        else:
+            for n in src.namelist():
+                z.writestr(n, src.read(n)[:1000])
+    with pytest.raises(ModelError) as e:
+        PoseEstimator(p)
+    assert p.name in _one_line(e)
+
+
+# -- PoseEstimator on real video ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def bridge_frames() -> list[tuple[float, np.ndarray]]:
+    if not BRIDGE_CLIP.is_file():
+        pytest.skip("bridge clip not available")
+    with open_video(BRIDGE_CLIP) as r:
+        return list(r)
+
+
+@pytest.mark.mediapipe
+def test_finds_pose_in_bridge_clip(bridge_frames) -> None:
+    found = []
+    with PoseEstimator("full") as est:
+        for t, f in bridge_frames:
+            pf = est.detect(f, t)
+            found.append(pf)
+    hits = [p for p in found if p is not None]
+    assert len(hits) >= 0.9 * len(bridge_frames)
+    p = hits[0]
+    assert isinstance(p, PoseFrame)
+    assert (p.width, p.height) == (640, 480)
+    assert p.xyz.shape == (33, 3) and p.world is not None and p.world.shape == (33, 3)
+    assert np.all((p.visibility >= 0) & (p.visibility <= 1))
+    assert p.num_people == 1
+    # a side-view person lying down: hips well inside the image, and world units are metres
+    assert 0.1 < p.xyz[INDEX["left_hip"], 0] < 0.9
+    assert np.abs(p.world).max() < 2.0
+    assert [q.t_s for q in hits] == sorted(q.t_s for q in hits)
+
+
+@pytest.mark.mediapipe
+def test_repeated_and_backwards_timestamps(bridge_frames) -> None:
+    f = bridge_frames[0][1]
+    with PoseEstimator("lite", num_poses=1) as est:
+        a = est.detect(f, 1.0)
+        b = est.detect(f, 1.0)      # repeated
+        c = est.detect(f, 0.5)      # backwards
+        d = est.detect(f, 1.0004)   # same millisecond after rounding
+    assert all(x is not None for x in (a, b, c, d))
+    assert c.t_s == 0.5  # the caller's time is kept
+
+
+@pytest.mark.mediapipe
+def test_blank_frame_gives_none() -> None:
+    with PoseEstimator("lite", num_poses=1) as est:
+        assert est.detect(np.zeros((480, 640, 3), np.uint8), 0.0) is None
+        assert est.detect(np.full((480, 640, 3), 255, np.uint8), 0.033) is None
+
+
+@pytest.mark.mediapipe
+def test_segmentation_mask(bridge_frames) -> None:
+    t, f = bridge_frames[40]
+    with PoseEstimator("lite", num_poses=1, segmentation=True) as est:
+        p = est.detect(f, t)
+    assert p is not None and p.segmentation is not None
+    m = p.segmentation
+    assert m.dtype == np.float32 and m.ndim == 2
+    assert 0.0 <= m.min() and m.max() <= 1.0 and m.max() > 0.5
+
+
+@pytest.mark.mediapipe
+def test_downscales_large_frames(bridge_frames) -> None:
+    import cv2
+
+    t, f = bridge_frames[10]
+    big = cv2.resize(f, (1920, 1440))
+    with PoseEstimator("lite", num_poses=1, max_side=960) as est:
+        p = est.detect(big, t)
+    assert p is not None and max(p.width, p.height) == 960
+
+
+@pytest.mark.mediapipe
+def test_two_people_tracked_consistently(bridge_frames) -> None:
+    """Two copies of the clip side by side: both found, and the same one followed."""
+    xs = []
+    counts = []
+    with PoseEstimator("full", num_poses=2) as est:
+        for t, f in bridge_frames[:30]:
+            p = est.detect(np.hstack([f, f]), t)
+            if p is None:
+                continue
+            counts.append(p.num_people)
+            hip = (p.xyz[INDEX["left_hip"], 0] + p.xyz[INDEX["right_hip"], 0]) / 2
+            xs.append(hip)
+    assert len(counts) >= 25
+    assert sum(c == 2 for c in counts) >= 0.9 * len(counts)
+    xs = np.array(xs)
+    # every frame is on the same half of the doubled image as the first one
+    assert np.all((xs < 0.5) == (xs[0] < 0.5))
