@@ -96,6 +96,7 @@ class ExerciseChecker:
         self.unjudged: Counter[str] = Counter()
         self.postures: Counter[str] = Counter()
         self.lookalikes: Counter[str] = Counter()  # other exercises' movements seen (not counted)
+        self._rearm = False  # a rep was lost to a tracking gap: wait for rest before the next one
         self.ready = False
         self.ever_ready = False
         self._ready_since: float | None = None
@@ -115,7 +116,7 @@ class ExerciseChecker:
 
     def machine_options(self) -> dict:
         th = self.spec.thresholds
-        return {k: float(th[k]) for k in ("min_rep_s", "hold_dropout_s", "max_gap_s") if k in th}
+        return {k: float(th[k]) for k in ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s") if k in th}
 
     def measure(self, frame: PoseFrame) -> Measurement:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -185,6 +186,12 @@ class ExerciseChecker:
 
         in_rep = self.machine.current is not None
         value = m.value if (m is not None and (self.ready or in_rep)) else None
+        if self._rearm and not in_rep and value is not None:
+            # after a rep lost to a tracking gap, wait for rest: a movement whose start was not seen is not counted
+            if value < self.machine.th.rest_enter:
+                self._rearm = False
+            else:
+                value = None
         upd = self.machine.update(t_s, value)
         events += self._handle(upd, t_s)
 
@@ -192,7 +199,7 @@ class ExerciseChecker:
             sample = Sample(t_s, m, self.machine.phase)
             self._samples.append(sample)
             events += self._persisting_faults(t_s, self.frame_faults(sample))
-        elif self.machine.current is None and self.ready and m is not None and m.value is not None:
+        elif self.machine.current is None and self.ready and value is not None:
             self.on_rest_sample(t_s, m)
             self.machine.set_thresholds(self.rep_thresholds())
 
@@ -299,6 +306,7 @@ class ExerciseChecker:
             self.faults = [f for f in self.faults if f.rep != n]
             self._samples, self._rep_fault_codes, self._active_since = [], [], {}
             if upd.discarded.abandoned:
+                self._rearm = True
                 w = WarningEvent("lost_tracking", "Lost sight of you in the middle of a rep; that rep was not counted.", t_s)
                 self.warnings.append(w)
                 events.append(w)

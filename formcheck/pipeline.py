@@ -118,7 +118,7 @@ def analyze(
     track = Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
                   duration_s=head["duration_s"]) if keep_track else None
     writer = None
-        try:
+    try:
         for t_s, pose in frames:
             session.update(t_s, pose)
             if track is not None:

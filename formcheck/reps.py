@@ -12,6 +12,11 @@ and turns it into repetitions with a hold at the top. All thresholds have hyster
      rest_enter|- - - - # - - - - - - -#- - -   rep ends when < rest_enter
                +--------------------------------> time (s)
 
+With ``still_speed`` set, a hold also needs the signal to be still (its rate of change over
+the last ``speed_window_s`` at most ``still_speed`` units per second, and leaving the hold
+needs more than 1.5x that): the hold then times the pause at the top, not the last part of
+the way up and the first part of the way down.
+
 Time always comes from timestamps, never from frame counts, so dropped frames and variable
 frame rates do not change durations. Missing samples (``None``: no person, or the exercise's
 joints not visible) shorter than ``max_gap_s`` are bridged; a longer gap abandons the rep.
@@ -20,6 +25,7 @@ joints not visible) shorter than ``max_gap_s`` are bridged; a longer gap abandon
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -60,7 +66,8 @@ class RepRecord:
 
     start_s: float
     end_s: float | None = None
-    top_s: float | None = None
+    top_s: float | None = None       # first time the top was reached (and, with still_speed, held still)
+    zone_s: float | None = None      # first time the signal reached top_enter
     peak: float = float("-inf")
     peak_s: float | None = None
     holds: list[HoldSpan] = field(default_factory=list)
@@ -69,7 +76,7 @@ class RepRecord:
 
     @property
     def reached_top(self) -> bool:
-        return self.top_s is not None
+        return self.zone_s is not None
 
     @property
     def hold_s(self) -> float:
@@ -101,14 +108,21 @@ class RepHoldMachine:
         min_rep_s: a rep shorter than this (seconds, start to end) is a twitch, not a rep.
         hold_dropout_s: a dip below ``top_exit`` shorter than this does not end a hold.
         max_gap_s: missing samples for longer than this abandon the rep in progress.
+        still_speed: if set, a hold also needs the signal to change by at most this many units
+            per second (see the module docstring); ``None`` times the whole time at the top.
+        speed_window_s: the time over which that rate of change is measured (seconds).
     """
 
-    def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0):
+    def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0,
+                 still_speed: float | None = None, speed_window_s: float = 0.2):
         thresholds.validate()
         self.th = thresholds
         self.min_rep_s = min_rep_s
         self.hold_dropout_s = hold_dropout_s
         self.max_gap_s = max_gap_s
+        self.still_speed = still_speed
+        self.speed_window_s = speed_window_s
+        self._recent: deque[tuple[float, float]] = deque()
         self.current: RepRecord | None = None
         self._in_top = False
         self._below_top_since: float | None = None
@@ -139,6 +153,14 @@ class RepHoldMachine:
         self._in_top = False
         self._below_top_since = self._hold_start = None
         self._last_t = self._last_seen_t = None
+        self._recent.clear()
+
+    def speed(self) -> float:
+        """Rate of change of the signal over the last ``speed_window_s`` (units per second)."""
+        if len(self._recent) < 2:
+            return 0.0
+        (t0, v0), (t1, v1) = self._recent[0], self._recent[-1]
+        return (v1 - v0) / (t1 - t0) if t1 > t0 else 0.0
 
     # -- update ---------------------------------------------------------------------------
     def update(self, t_s: float, value: float | None) -> MachineUpdate:
@@ -151,7 +173,12 @@ class RepHoldMachine:
             if self.current is not None and self._last_seen_t is not None and t_s - self._last_seen_t > self.max_gap_s:
                 self._abandon(self._last_seen_t, out)
             return out
+        if self._last_seen_t is not None and t_s - self._last_seen_t > self.max_gap_s:
+            self._recent.clear()
         self._last_seen_t = t_s
+        self._recent.append((t_s, value))
+        while len(self._recent) > 2 and t_s - self._recent[1][0] >= self.speed_window_s:
+            self._recent.popleft()
         th = self.th
         rep = self.current
         if rep is None:
@@ -165,16 +192,21 @@ class RepHoldMachine:
         if value >= th.attempt:
             rep.counted = True
         # hold at the top, with hysteresis and dropout bridging
-        if value >= th.top_enter:
+        speed = abs(self.speed()) if self.still_speed is not None else 0.0
+        still = self.still_speed is None or speed <= self.still_speed
+        steady = self.still_speed is None or speed <= 1.5 * self.still_speed
+        if value >= th.top_enter and rep.zone_s is None:
+            rep.zone_s = t_s
+        if value >= th.top_enter and (still or (self._in_top and steady)):
             self._below_top_since = None
             if not self._in_top:
                 self._in_top = True
-                self._hold_start = t_s
+                self._hold_start = self._settled_since(t_s, value, rep.zone_s)
                 out.top_entered = True
                 if rep.top_s is None:
                     rep.top_s = t_s
         elif self._in_top:
-            if value >= th.top_exit:
+            if value >= th.top_exit and steady:
                 self._below_top_since = None
             else:
                 if self._below_top_since is None:
@@ -186,6 +218,8 @@ class RepHoldMachine:
             if self._in_top:
                 out.hold_ended = self._close_hold(self._below_top_since if self._below_top_since is not None else t_s)
             rep.end_s = t_s
+            if rep.top_s is None:
+                rep.top_s = rep.zone_s
             self.current = None
             if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
                 out.finished = rep
@@ -207,6 +241,8 @@ class RepHoldMachine:
         if self._in_top:
             out.hold_ended = self._close_hold(end if self._below_top_since is None else self._below_top_since)
         rep.end_s = end
+        if rep.top_s is None:
+            rep.top_s = rep.zone_s
         self.current = None
         if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
             out.finished = rep
@@ -215,6 +251,20 @@ class RepHoldMachine:
         return out
 
     # -- internals ------------------------------------------------------------------------
+    def _settled_since(self, t_s: float, value: float, not_before: float | None) -> float:
+        """When the signal came to rest near ``value``: the speed is measured over a window, so
+        stillness is noticed late; date the hold back to the first recent sample already within
+        ``still_speed * speed_window_s / 2`` of ``value`` (never before the top was first reached)."""
+        if self.still_speed is None:
+            return t_s
+        band = 0.5 * self.still_speed * self.speed_window_s
+        start = t_s
+        for t, v in reversed(self._recent):
+            if abs(v - value) > band or (not_before is not None and t < not_before):
+                break
+            start = t
+        return start
+
     def _close_hold(self, end_s: float) -> HoldSpan | None:
         span = None
         if self._hold_start is not None and self.current is not None:
