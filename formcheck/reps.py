@@ -72,6 +72,7 @@ class RepRecord:
     peak_s: float | None = None
     holds: list[HoldSpan] = field(default_factory=list)
     counted: bool = False        # reached ``attempt``: a real rep, not a twitch
+    samples: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (t_s, value)
     abandoned: bool = False      # tracking lost too long
 
     @property
@@ -187,6 +188,7 @@ class RepHoldMachine:
                 out.started = rep
             else:
                 return out
+        rep.samples.append((t_s, value))
         if value > rep.peak:
             rep.peak, rep.peak_s = value, t_s
         if value >= th.attempt:
@@ -218,8 +220,7 @@ class RepHoldMachine:
             if self._in_top:
                 out.hold_ended = self._close_hold(self._below_top_since if self._below_top_since is not None else t_s)
             rep.end_s = t_s
-            if rep.top_s is None:
-                rep.top_s = rep.zone_s
+            self._settle(rep)
             self.current = None
             if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
                 out.finished = rep
@@ -241,8 +242,7 @@ class RepHoldMachine:
         if self._in_top:
             out.hold_ended = self._close_hold(end if self._below_top_since is None else self._below_top_since)
         rep.end_s = end
-        if rep.top_s is None:
-            rep.top_s = rep.zone_s
+        self._settle(rep)
         self.current = None
         if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
             out.finished = rep
@@ -251,6 +251,29 @@ class RepHoldMachine:
         return out
 
     # -- internals ------------------------------------------------------------------------
+    def _settle(self, rep: RepRecord) -> None:
+        """Finish a rep's timings. A rep that never reached the top zone but paused at its own
+        peak (e.g. hips held too low) gets that pause as its hold: the longest run of samples
+        within ``still_speed * speed_window_s / 2`` of the peak (needs ``still_speed``)."""
+        if rep.top_s is None:
+            rep.top_s = rep.zone_s
+        if rep.holds or self.still_speed is None or not rep.samples:
+            return
+        band = 0.5 * self.still_speed * self.speed_window_s
+        best: tuple[float, float] | None = None
+        run_start: float | None = None
+        for t, v in rep.samples:
+            if v >= rep.peak - band:
+                run_start = t if run_start is None else run_start
+                if best is None or t - run_start > best[1] - best[0]:
+                    best = (run_start, t)
+            else:
+                run_start = None
+        if best is not None and best[1] > best[0]:
+            rep.holds.append(HoldSpan(*best))
+            if rep.top_s is None:
+                rep.top_s = best[0]
+
     def _settled_since(self, t_s: float, value: float, not_before: float | None) -> float:
         """When the signal came to rest near ``value``: the speed is measured over a window, so
         stillness is noticed late; date the hold back to the first recent sample already within

@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(python3-venv libegl1 libgles2)
 if [ "${1:-run}" = "test" ]; then
-  want+=(chromium ffmpeg fonts-dejavu-core)
+  want+=(chromium ffmpeg fonts-dejavu-core libegl-mesa0 libgl1-mesa-dri)
 fi
 missing=()
 for p in "${want[@]}"; do
