@@ -1,0 +1,195 @@
+"""Small pure helpers for the Streamlit app (no Streamlit import): WebRTC settings, voice cues,
+sample clips, exercise suggestion, per-rep tables and chart data."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
+
+
+# ---------------------------------------------------------------------------- WebRTC
+def rtc_configuration(env: dict | None = None) -> dict:
+    """ICE servers for the webcam connection.
+
+    Offline on one machine none are needed (``{"iceServers": []}``). To serve the app over a
+    network, set ``FORMCHECK_ICE_SERVERS`` to a JSON list of RTCIceServer objects, e.g.
+    ``[{"urls": ["stun:stun.example.org:3478"]}, {"urls": ["turn:turn.example.org:3478"],
+    "username": "u", "credential": "p"}]``, or the shortcuts ``FORMCHECK_STUN_URL`` and
+    ``FORMCHECK_TURN_URL`` (+ ``FORMCHECK_TURN_USERNAME``, ``FORMCHECK_TURN_CREDENTIAL``).
+    A malformed value raises ``ValueError`` with a one-line message.
+    """
+    env = os.environ if env is None else env
+    servers: list[dict] = []
+    raw = (env.get("FORMCHECK_ICE_SERVERS") or "").strip()
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"FORMCHECK_ICE_SERVERS is not valid JSON ({e.msg})") from None
+        if isinstance(parsed, dict):
+            parsed = [parsed]
+        if not isinstance(parsed, list) or not all(isinstance(s, dict) and "urls" in s for s in parsed):
+            raise ValueError('FORMCHECK_ICE_SERVERS must be a JSON list like [{"urls": ["stun:host:3478"]}]')
+        servers += parsed
+    stun = (env.get("FORMCHECK_STUN_URL") or "").strip()
+    if stun:
+        servers.append({"urls": [stun]})
+    turn = (env.get("FORMCHECK_TURN_URL") or "").strip()
+    if turn:
+        entry: dict[str, Any] = {"urls": [turn]}
+        if env.get("FORMCHECK_TURN_USERNAME"):
+            entry["username"] = env["FORMCHECK_TURN_USERNAME"]
+        if env.get("FORMCHECK_TURN_CREDENTIAL"):
+            entry["credential"] = env["FORMCHECK_TURN_CREDENTIAL"]
+        servers.append(entry)
+    return {"iceServers": servers}
+
+
+# ---------------------------------------------------------------------------- voice
+def speech_html(text: str, uid: str | int) -> str:
+    """A tiny HTML/JS snippet that speaks ``text`` once with the browser's speech synthesis.
+
+    ``uid`` identifies the utterance: the same uid is never spoken twice in one page.
+    Nothing leaves the browser; browsers without speech synthesis just stay silent.
+    """
+    t = json.dumps(str(text)).replace("</", "<\\/")  # never close the script tag early
+    u = json.dumps(str(uid)).replace("</", "<\\/")
+    return (
+        "<div style='display:none' data-fc-voice='" + html.escape(str(uid), quote=True) + "'></div>"
+        "<script>(function(){try{var w=window.parent&&window.parent.speechSynthesis?window.parent:window;"
+        "var s=w.speechSynthesis;if(!s)return;w.__fcSpoken=w.__fcSpoken||{};"
+        f"if(w.__fcSpoken[{u}])return;w.__fcSpoken[{u}]=1;s.cancel();"
+        f"var m=new w.SpeechSynthesisUtterance({t});m.rate=0.95;s.speak(m);}}catch(e){{}}}})();</script>"
+    )
+
+
+# ---------------------------------------------------------------------------- samples
+@dataclass(frozen=True)
+class SampleClip:
+    path: Path
+    exercise: str | None  # from the same-stem .json label, when it names a known exercise
+    title: str
+    expected_reps: int | None = None
+    real: bool = False
+
+
+def list_samples(folder: Path, known_exercises: dict[str, str] | None = None) -> list[SampleClip]:
+    """Video files in ``folder`` with their labels; real recordings first, then by name."""
+    if not folder.is_dir():
+        return []
+    known = known_exercises or {}
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in VIDEO_SUFFIXES or not p.is_file():
+            continue
+        label: dict = {}
+        lp = p.with_suffix(".json")
+        if lp.is_file():
+            try:
+                label = json.loads(lp.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                label = {}
+        ex = label.get("exercise")
+        ex = ex if ex in known else None
+        real = label.get("source") == "real"
+        what = known.get(ex, "no exercise") if ex else "no exercise / unknown"
+        kind = "real person" if real else ("rendered body" if label.get("source") == "synthetic" else "clip")
+        exp = (label.get("expected") or {}).get("reps")
+        title = f"{p.stem.replace('_', ' ')} — {what}, {kind}"
+        out.append(SampleClip(path=p, exercise=ex, title=title, expected_reps=exp, real=real))
+    out.sort(key=lambda c: (not c.real, c.exercise is None, c.path.name))
+    return out
+
+
+# ---------------------------------------------------------------------------- suggestion
+POSTURE_TO_EXERCISE = {"all_fours": "bird_dog"}
+SUPINE_EXERCISES = ("bridge", "pelvic_tilt", "knee_to_chest")
+
+
+def suggest_from_postures(postures: Counter | dict[str, int]) -> tuple[str, str | None]:
+    """(most common known posture, suggested exercise id or None). Supine → None: ask the person."""
+    c = Counter({k: v for k, v in dict(postures).items() if k != "unknown" and v > 0})
+    if not c:
+        return "unknown", None
+    posture = c.most_common(1)[0][0]
+    return posture, POSTURE_TO_EXERCISE.get(posture)
+
+
+def scan_postures(path: str | Path, model: str = "lite", max_frames: int = 40, every_s: float = 0.25) -> Counter:
+    """Postures seen in a video, sampling about one frame every ``every_s`` seconds (engine errors propagate)."""
+    from .pose import PoseEstimator
+    from .session import Session
+    from .video import open_video
+
+    postures: Counter = Counter()
+    session = Session("bridge")  # any exercise: only the posture classification is read
+    next_t = 0.0
+    n = 0
+    with open_video(path, max_side=640) as reader, PoseEstimator(model, max_side=640) as est:
+        for t_s, image in reader:
+            if t_s < next_t:
+                continue
+            next_t = t_s + every_s
+            pose = est.detect(image, t_s)
+            session.update(t_s, pose)
+            if pose is not None:
+                postures[session.status.posture] += 1
+            n += 1
+            if n >= max_frames:
+                break
+    return postures
+
+
+# ---------------------------------------------------------------------------- report views
+def rep_rows(report: dict, cue_for: dict[str, str] | None = None) -> list[dict]:
+    """Rows of the per-rep table from ``Report.to_dict()``."""
+    cue_for = cue_for or {}
+    rows = []
+    for r in report.get("rep_events", []):
+        faults = r.get("faults") or []
+        rows.append({
+            "Rep": r["index"],
+            "Side": "—" if r.get("side") in (None, "none") else r["side"],
+            "Start (s)": _s(r.get("start_s")),
+            "Hold (s)": _s(r.get("hold_s")),
+            "End (s)": _s(r.get("end_s")),
+            "Form": "Good" if r.get("good") else "Needs work",
+            "What to change": " ".join(cue_for.get(f, f.replace("_", " ")) for f in faults) or "—",
+        })
+    return rows
+
+
+def _s(x) -> str:
+    return "—" if x is None else f"{float(x):.1f}"
+
+
+def trace_points(report: dict) -> list[dict]:
+    tr = report.get("trace") or {}
+    return [{"t": t, "angle": a} for t, a in zip(tr.get("t_s", []), tr.get("angle_deg", [])) if a is not None]
+
+
+def rep_spans(report: dict) -> list[dict]:
+    return [{"start": r["start_s"], "end": r["end_s"], "label": f"Rep {r['index']}: {'good' if r['good'] else 'needs work'}",
+             "form": "Good form" if r["good"] else "Needs work"} for r in report.get("rep_events", [])]
+
+
+def hold_spans(report: dict) -> list[dict]:
+    return [{"start": h["start_s"], "end": h["end_s"], "label": f"Hold {h['duration_s']:.1f} s"}
+            for h in report.get("holds", [])]
+
+
+def fault_summary(report: dict, cue_for: dict[str, str] | None = None) -> list[dict]:
+    """Distinct faults with how often they appeared and their cue."""
+    cue_for = cue_for or {}
+    out: dict[str, dict] = {}
+    for f in report.get("faults", []):
+        d = out.setdefault(f["code"], {"code": f["code"], "count": 0, "cue": cue_for.get(f["code"], f.get("message", ""))})
+        d["count"] += 1
+    return list(out.values())

@@ -1,0 +1,334 @@
+"""Local history of sets, analysed videos, pain ratings and daily safety checks (SQLite).
+
+The database is one file in the user's data folder (``$XDG_DATA_HOME/formcheck/history.sqlite3``,
+else ``~/.local/share/formcheck/history.sqlite3``). ``FORMCHECK_DB`` overrides it, and a
+``path`` argument overrides both. Every write runs in its own transaction; the schema version is
+kept in ``PRAGMA user_version`` so later versions can migrate old files.
+
+Thread-safe by construction: each call opens its own connection (the live video worker thread
+saves sets while the Streamlit script reads them). No video or image is ever stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from contextlib import closing, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+SCHEMA_VERSION = 1
+SOURCES = ("live", "upload", "sample")
+
+#: Ordered migrations: MIGRATIONS[n] brings a database from version n to n + 1.
+MIGRATIONS: list[list[str]] = [
+    [
+        """
+        CREATE TABLE sets (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            day TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('live', 'upload', 'sample')),
+            source_name TEXT,
+            reps INTEGER NOT NULL DEFAULT 0,
+            good_reps INTEGER NOT NULL DEFAULT 0,
+            holds INTEGER NOT NULL DEFAULT 0,
+            hold_s_total REAL NOT NULL DEFAULT 0,
+            reps_by_side TEXT NOT NULL DEFAULT '{}',
+            faults TEXT NOT NULL DEFAULT '[]',
+            duration_s REAL,
+            pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+            pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+            stop_reason TEXT,
+            finished INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX sets_day ON sets(day)",
+        """
+        CREATE TABLE safety_checks (
+            id INTEGER PRIMARY KEY,
+            day TEXT NOT NULL,
+            at TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            blocked INTEGER NOT NULL,
+            acknowledged INTEGER NOT NULL DEFAULT 0,
+            ack_at TEXT
+        )
+        """,
+        "CREATE INDEX safety_day ON safety_checks(day)",
+    ],
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+CSV_COLUMNS = ["date", "started_at", "exercise", "source", "source_name", "reps", "good_reps", "holds",
+               "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
+               "stop_reason", "finished"]
+
+
+class HistoryError(Exception):
+    """The history database cannot be used (one-line message)."""
+
+
+def default_db_path() -> Path:
+    """``FORMCHECK_DB`` if set, else the per-user data folder."""
+    env = os.environ.get("FORMCHECK_DB", "").strip()
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    root = Path(base).expanduser() if base else Path.home() / ".local" / "share"
+    return root / "formcheck" / "history.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def today() -> str:
+    return date.today().isoformat()
+
+
+def summarise_faults(faults: list[Any]) -> list[dict]:
+    """Fault events (objects or dicts with code/message) → ``[{code, count, cue}]`` by first appearance."""
+    out: dict[str, dict] = {}
+    for f in faults:
+        code = f["code"] if isinstance(f, dict) else f.code
+        msg = f["message"] if isinstance(f, dict) else f.message
+        if code not in out:
+            out[code] = {"code": code, "count": 0, "cue": msg}
+        out[code]["count"] += 1
+    return list(out.values())
+
+
+class History:
+    """The history database at ``path`` (see :func:`default_db_path`)."""
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path).expanduser() if path else default_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HistoryError(f"{self.path.parent}: cannot create the history folder ({e.strerror})") from None
+        self._migrate()
+
+    # ------------------------------------------------------------------ plumbing
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        except sqlite3.Error as e:
+            raise HistoryError(f"{self.path}: cannot open the history database ({e})") from None
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with closing(self._connect()) as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as e:
+                raise HistoryError(f"{self.path}: is not a usable history database ({e})") from None
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with closing(self._connect()) as conn:
+            try:
+                return conn.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError as e:
+                raise HistoryError(f"{self.path}: cannot read the history ({e})") from None
+
+    def schema_version(self) -> int:
+        return int(self._read("PRAGMA user_version")[0][0])
+
+    def _migrate(self) -> None:
+        with closing(self._connect()) as conn:
+            try:  # WAL lets the video worker write while the page reads; not essential
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError:
+                pass
+            except sqlite3.DatabaseError as e:
+                raise HistoryError(f"{self.path}: is not a formcheck history database ({e})") from None
+        with self._tx() as conn:
+            try:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.DatabaseError as e:
+                raise HistoryError(f"{self.path}: is not a formcheck history database ({e})") from None
+            if version > SCHEMA_VERSION:
+                raise HistoryError(
+                    f"{self.path}: was written by a newer formcheck (schema {version}, this one knows {SCHEMA_VERSION})")
+            for v in range(version, SCHEMA_VERSION):
+                for stmt in MIGRATIONS[v]:
+                    conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version = {v + 1}")
+
+    # ------------------------------------------------------------------ sets
+    def save_set(
+        self,
+        key: str,
+        *,
+        exercise: str,
+        source: str,
+        report: Any = None,
+        source_name: str | None = None,
+        pain_before: int | None = None,
+        pain_after: int | None = None,
+        stop_reason: str | None = None,
+        finished: bool = False,
+        started_at: str | None = None,
+        day: str | None = None,
+    ) -> None:
+        """Insert or update the set ``key`` (an upsert: call it as often as the set changes).
+
+        ``report`` is a :class:`formcheck.report.Report` (or its ``to_dict()``). Pain ratings and
+        the stop reason are only ever filled in, never cleared, by a later save; the first stop
+        reason recorded wins (e.g. "pain" is not overwritten by a later "camera stopped").
+        """
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+        for name, v in (("pain_before", pain_before), ("pain_after", pain_after)):
+            if v is not None and not 0 <= int(v) <= 10:
+                raise ValueError(f"{name} must be 0..10, not {v}")
+        d = report.to_dict() if hasattr(report, "to_dict") else (report or {})
+        holds = d.get("holds", [])
+        row = {
+            "key": key, "day": day or today(), "started_at": started_at or _now(), "updated_at": _now(),
+            "exercise": exercise, "source": source, "source_name": source_name,
+            "reps": int(d.get("reps", 0) or 0), "good_reps": int(d.get("good_reps", 0) or 0),
+            "holds": len(holds), "hold_s_total": round(sum(float(h.get("duration_s", 0) or 0) for h in holds), 2),
+            "reps_by_side": json.dumps({k: v for k, v in (d.get("reps_by_side") or {}).items() if k != "none"}),
+            "faults": json.dumps(summarise_faults(d.get("faults", []))),
+            "duration_s": d.get("duration_s"),
+            "pain_before": None if pain_before is None else int(pain_before),
+            "pain_after": None if pain_after is None else int(pain_after),
+            "stop_reason": stop_reason, "finished": int(bool(finished)),
+        }
+        cols = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        with self._tx() as conn:
+            conn.execute(
+                f"""INSERT INTO sets ({cols}) VALUES ({marks})
+                ON CONFLICT(key) DO UPDATE SET
+                    updated_at = excluded.updated_at, exercise = excluded.exercise,
+                    reps = excluded.reps, good_reps = excluded.good_reps, holds = excluded.holds,
+                    hold_s_total = excluded.hold_s_total, reps_by_side = excluded.reps_by_side,
+                    faults = excluded.faults, duration_s = excluded.duration_s,
+                    pain_before = COALESCE(excluded.pain_before, sets.pain_before),
+                    pain_after = COALESCE(excluded.pain_after, sets.pain_after),
+                    stop_reason = COALESCE(sets.stop_reason, excluded.stop_reason),
+                    finished = MAX(sets.finished, excluded.finished)""",
+                row,
+            )
+
+    def set_pain(self, key: str, *, before: int | None = None, after: int | None = None) -> bool:
+        """Record a pain rating for set ``key``; returns False if there is no such set."""
+        for v in (before, after):
+            if v is not None and not 0 <= int(v) <= 10:
+                raise ValueError(f"pain must be 0..10, not {v}")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE sets SET pain_before = COALESCE(?, pain_before), pain_after = COALESCE(?, pain_after), "
+                "updated_at = ? WHERE key = ?", (before, after, _now(), key))
+            return cur.rowcount > 0
+
+    def get_set(self, key: str) -> dict | None:
+        rows = self._read("SELECT * FROM sets WHERE key = ?", (key,))
+        return _row(rows[0]) if rows else None
+
+    def list_sets(self, limit: int | None = None, exercise: str | None = None) -> list[dict]:
+        """Sets newest first."""
+        sql = "SELECT * FROM sets"
+        args: tuple = ()
+        if exercise:
+            sql += " WHERE exercise = ?"
+            args = (exercise,)
+        sql += " ORDER BY started_at DESC, id DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_row(r) for r in self._read(sql, args)]
+
+    def progress(self) -> list[dict]:
+        """Per day and exercise: sets, reps, good reps and the good-rep share (0..1 or None)."""
+        rows = self._read(
+            "SELECT day, exercise, COUNT(*) AS sets, SUM(reps) AS reps, SUM(good_reps) AS good_reps, "
+            "AVG(pain_before) AS pain_before, AVG(pain_after) AS pain_after "
+            "FROM sets GROUP BY day, exercise ORDER BY day, exercise")
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["good_share"] = (d["good_reps"] / d["reps"]) if d["reps"] else None
+            out.append(d)
+        return out
+
+    def export_csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(CSV_COLUMNS)
+        for s in reversed(self.list_sets()):
+            faults = "; ".join(f"{f['code']} x{f['count']}" for f in s["faults"])
+            sides = "; ".join(f"{k} {v}" for k, v in s["reps_by_side"].items())
+            w.writerow([s["day"], s["started_at"], s["exercise"], s["source"], s["source_name"] or "", s["reps"],
+                        s["good_reps"], s["holds"], s["hold_s_total"], sides, faults,
+                        "" if s["duration_s"] is None else round(s["duration_s"], 1),
+                        "" if s["pain_before"] is None else s["pain_before"],
+                        "" if s["pain_after"] is None else s["pain_after"], s["stop_reason"] or "",
+                        "yes" if s["finished"] else "no"])
+        return buf.getvalue()
+
+    def delete_all(self) -> None:
+        """Forget every set and safety check (the file and its schema stay)."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM sets")
+            conn.execute("DELETE FROM safety_checks")
+
+    # ------------------------------------------------------------------ safety checks
+    def record_safety_check(self, answers: dict[str, bool], blocked: bool, day: str | None = None) -> int:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO safety_checks (day, at, answers, blocked) VALUES (?, ?, ?, ?)",
+                (day or today(), _now(), json.dumps(answers, sort_keys=True), int(bool(blocked))))
+            return int(cur.lastrowid)
+
+    def acknowledge_safety_check(self, check_id: int) -> None:
+        """Record the person's explicit acknowledgement that a professional has checked the flagged symptoms."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE safety_checks SET acknowledged = 1, ack_at = ? WHERE id = ?", (_now(), check_id))
+            if cur.rowcount == 0:
+                raise HistoryError(f"no safety check with id {check_id}")
+
+    def safety_check_for(self, day: str | None = None) -> dict | None:
+        """The latest safety check of ``day`` (today by default), or None."""
+        rows = self._read("SELECT * FROM safety_checks WHERE day = ? ORDER BY id DESC LIMIT 1", (day or today(),))
+        if not rows:
+            return None
+        d = dict(rows[0])
+        d["answers"] = json.loads(d["answers"])
+        d["blocked"] = bool(d["blocked"])
+        d["acknowledged"] = bool(d["acknowledged"])
+        return d
+
+    def cleared_for(self, day: str | None = None) -> bool:
+        """True when the day's latest check found nothing, or its flags were acknowledged."""
+        c = self.safety_check_for(day)
+        return c is not None and (not c["blocked"] or c["acknowledged"])
+
+
+def _row(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    d["faults"] = json.loads(d.get("faults") or "[]")
+    d["reps_by_side"] = json.loads(d.get("reps_by_side") or "{}")
+    d["finished"] = bool(d.get("finished"))
+    return d

@@ -1,0 +1,304 @@
+"""The Streamlit app through streamlit.testing.v1.AppTest (no browser; webrtc patched out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+import streamlit_webrtc  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from formcheck import safety  # noqa: E402
+from formcheck.history import History  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+BRIDGE = ROOT / "sample_videos" / "bridge_side_physiocore.mp4"
+
+
+class FakeWebrtc:
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def __call__(self, **kw):
+        self.calls.append(kw)
+        return None
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    p = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("FORMCHECK_DB", str(p))
+    for k in ("FORMCHECK_ICE_SERVERS", "FORMCHECK_STUN_URL", "FORMCHECK_TURN_URL"):
+        monkeypatch.delenv(k, raising=False)
+    return p
+
+
+@pytest.fixture
+def webrtc(monkeypatch):
+    fake = FakeWebrtc()
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", fake)
+    return fake
+
+
+def new_app(db) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
+    parts += [str(m.value) for m in at.metric] + [h.value for h in at.subheader] + [h.value for h in at.header]
+    return "\n".join(str(p) for p in parts)
+
+
+def answer_safety(at: AppTest, yes: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> AppTest:
+    for f in safety.RED_FLAGS:
+        if f.code in skip:
+            continue
+        at.radio(key=f"rf_{f.code}").set_value("Yes" if f.code in yes else "No")
+    next(b for b in at.button if b.label == "Check my answers").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_pages_render_without_errors(db, webrtc):
+    at = new_app(db)
+    assert at.sidebar.radio(key="page").options == ["Exercise", "Analyse a video", "History", "Safety & about"]
+    for page in ("Analyse a video", "History", "Safety & about", "Exercise"):
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, (page, at.exception)
+        assert not at.error, (page, [e.value for e in at.error])
+    assert safety.DISCLAIMER in texts(at) + "".join(c.value for c in at.sidebar.caption)
+
+
+def test_safety_check_comes_first_and_blocks_the_camera(db, webrtc):
+    at = new_app(db)
+    assert "quick safety check" in at.header[0].value
+    assert len([r for r in at.radio if r.key and r.key.startswith("rf_")]) == len(safety.RED_FLAGS)
+    assert webrtc.calls == []
+
+
+def test_unanswered_question_is_not_a_pass(db, webrtc):
+    at = answer_safety(new_app(db), skip=("fever",))
+    assert any("answer every question" in w.value for w in at.warning)
+    assert History(db).safety_check_for() is None
+    assert webrtc.calls == []
+
+
+@pytest.mark.parametrize("flag", ["bladder_bowel", "weight_loss"])
+def test_any_yes_stops_the_session_until_acknowledged(db, webrtc, flag):
+    at = answer_safety(new_app(db), yes=(flag,))
+    assert any("emergency" in e.value or "today" in e.value for e in at.error)
+    assert "Please don't exercise today" in at.header[0].value
+    assert webrtc.calls == [] and not [r for r in at.radio if r.key == "pain_before"]
+    assert not any("continue anyway" in b.label.lower() for b in at.button)
+    # stored for the day: a new browser session is blocked too
+    at2 = new_app(db)
+    assert "Please don't exercise today" in at2.header[0].value
+    # explicit acknowledgement: the button does nothing until the box is ticked
+    assert at2.button(key="ack_button").disabled
+    at2.checkbox(key="ack_checkbox").check().run()
+    at2.button(key="ack_button").click().run()
+    assert not at2.exception
+    check = History(db).safety_check_for()
+    assert check["blocked"] and check["acknowledged"] and check["answers"][flag] is True
+    assert any("Today's safety check is done" in s.value for s in at2.success)
+    assert at2.radio(key="pain_before")
+
+
+def test_urgent_symptoms_are_listed_first(db, webrtc):
+    at = answer_safety(new_app(db), yes=("fever", "saddle_numbness"))
+    msg = at.error[0].value
+    assert msg.index("numbness") < msg.index("fever")
+
+
+def start_live(db, webrtc, exercise: str | None = None, pain: int = 3) -> AppTest:
+    at = answer_safety(new_app(db))
+    assert any("Today's safety check is done" in s.value for s in at.success)
+    if exercise:
+        at.selectbox(key="live_exercise").set_value(exercise).run()
+    assert webrtc.calls == []  # no camera before the pain rating
+    at.radio(key="pain_before").set_value(pain).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_exercise_page_shows_definition_and_starts_webrtc_offline(db, webrtc):
+    at = start_live(db, webrtc)
+    t = texts(at)
+    assert "Glute bridge — 10 reps, hold 3 s" in t
+    assert "Camera set-up" in t and "Side view" in t and "Only one person" in t
+    kw = webrtc.calls[-1]
+    assert kw["rtc_configuration"] == {"iceServers": []}
+    assert kw["media_stream_constraints"] == {"video": True, "audio": False}
+    assert callable(kw["video_frame_callback"]) and callable(kw["on_video_ended"])
+    assert "Reps: 0" in t and "Waiting for the camera" in t
+    assert at.button(key="stop_pain").label == "Stop — this hurts"
+
+
+def test_ice_servers_from_the_environment(db, webrtc, monkeypatch):
+    monkeypatch.setenv("FORMCHECK_STUN_URL", "stun:stun.example.org:3478")
+    at = start_live(db, webrtc)
+    assert webrtc.calls[-1]["rtc_configuration"] == {"iceServers": [{"urls": ["stun:stun.example.org:3478"]}]}
+
+
+def _feed(at: AppTest, until: float, start: float = 0.0):
+    from test_live_processor import FakeEstimator, times
+
+    proc = at.session_state["_live_proc"]
+    proc._factory = FakeEstimator
+    proc.draw = False
+    import numpy as np
+
+    img = np.zeros((48, 64, 3), np.uint8)
+    for t in times(30, until, start):
+        proc.process(img.copy(), t)
+    return proc
+
+
+def test_live_set_counts_saves_and_stops_when_it_hurts(db, webrtc):
+    at = start_live(db, webrtc, pain=4)
+    _feed(at, 7.0)
+    at.run()
+    assert "Reps: 1" in texts(at)
+    row = History(db).list_sets()[0]  # saved while the set runs
+    assert (row["source"], row["reps"], row["pain_before"], row["finished"]) == ("live", 1, 4, False)
+    at.button(key="stop_pain").click().run()
+    assert not at.exception
+    t = texts(at)
+    assert "Summary of your set" in t and "You stopped because it hurt" in t
+    row = History(db).list_sets()[0]
+    assert row["stop_reason"] == "pain" and row["finished"]
+    key = row["key"]
+    at.radio(key=f"pain_after_value_{key}").set_value(6)
+    next(b for b in at.button if b.label == "Save my pain rating").click().run()
+    assert History(db).get_set(key)["pain_after"] == 6
+    assert any("went up from 4 to 6" in i.value for i in at.info)
+
+
+def test_changing_exercise_resets_the_counter(db, webrtc):
+    at = start_live(db, webrtc)
+    proc = _feed(at, 7.0)
+    at.run()
+    assert "Reps: 1" in texts(at)
+    at.selectbox(key="live_exercise").set_value("bird_dog").run()
+    assert not at.exception
+    assert proc.exercise == "bird_dog"
+    assert "Bird-dog — 10 reps on each side" in texts(at)
+    assert "Reps: 0" in texts(at)
+    assert History(db).list_sets()[0]["stop_reason"] == "exercise changed"
+
+
+needs_clip = pytest.mark.skipif(not BRIDGE.is_file(), reason="sample_videos/bridge_side_physiocore.mp4 missing")
+
+
+@needs_clip
+def test_sample_clip_analysis_end_to_end(db, webrtc):
+    at = new_app(db)
+    at.sidebar.radio(key="page").set_value("Analyse a video").run()
+    sel = at.selectbox(key="sample_clip")
+    assert sel.value == str(BRIDGE)  # the real recording is the default
+    assert at.selectbox(key="sample_exercise").value == "bridge"  # from the clip's label
+    at.button(key="run_sample").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Repetitions"] == "1"
+    df = at.table[0].value
+    assert list(df.index) == [1] and list(df["Form"]) == ["Good"]
+    assert {b.label for b in at.get("download_button")} >= {"Download report (JSON)", "Download repetitions (CSV)"}
+    assert len(at.get("video")) == 1
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1
+    rows = History(db).list_sets()
+    assert rows[0]["source"] == "sample" and rows[0]["reps"] == 1
+
+
+def test_broken_upload_is_explained_plainly(db, webrtc):
+    at = new_app(db)
+    at.sidebar.radio(key="page").set_value("Analyse a video").run()
+    at.file_uploader(key="upload_file").set_value(("holiday.mp4", b"definitely not a video" * 50, "video/mp4")).run()
+    at.selectbox(key="upload_exercise").set_value("bridge").run()
+    at.button(key="run_upload").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1
+    msg = at.error[0].value
+    assert "holiday.mp4" in msg and "Traceback" not in msg and "/tmp" not in msg
+    assert History(db).list_sets() == []
+
+
+def test_history_page_lists_sets_and_exports_csv(db, webrtc):
+    from test_history import report
+
+    h = History(db)
+    h.save_set("a", exercise="bridge", source="live", report=report(2, 1), pain_before=3, pain_after=2,
+               stop_reason="finished", finished=True, day="2026-01-01")
+    h.save_set("b", exercise="bridge", source="upload", report=report(3, 3, ()), day="2026-01-02", finished=True)
+    at = new_app(db)
+    at.sidebar.radio(key="page").set_value("History").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert len(df) == 2 and set(df["Source"]) == {"Live camera", "Uploaded video"}
+    assert {b.label for b in at.get("download_button")} == {"Download history (CSV)"}
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 2
+    at.checkbox(key="del_sure").check().run()
+    at.button(key="del_button").click().run()
+    assert History(db).list_sets() == []
+
+
+def test_empty_history_and_about_page(db, webrtc):
+    at = new_app(db)
+    at.sidebar.radio(key="page").set_value("History").run()
+    assert any("Nothing here yet" in i.value for i in at.info)
+    at.sidebar.radio(key="page").set_value("Safety & about").run()
+    t = texts(at)
+    assert "When not to exercise" in t and "Privacy" in t and "never recorded" in t
+
+
+# ---------------------------------------------------------------------------- app_support helpers
+def test_rtc_configuration_variants():
+    from formcheck.app_support import rtc_configuration
+
+    assert rtc_configuration({}) == {"iceServers": []}
+    cfg = rtc_configuration({"FORMCHECK_TURN_URL": "turn:t:3478", "FORMCHECK_TURN_USERNAME": "u",
+                             "FORMCHECK_TURN_CREDENTIAL": "p", "FORMCHECK_ICE_SERVERS": '{"urls": ["stun:s"]}'})
+    assert cfg == {"iceServers": [{"urls": ["stun:s"]}, {"urls": ["turn:t:3478"], "username": "u", "credential": "p"}]}
+    with pytest.raises(ValueError):
+        rtc_configuration({"FORMCHECK_ICE_SERVERS": "[{"})
+    with pytest.raises(ValueError):
+        rtc_configuration({"FORMCHECK_ICE_SERVERS": '[{"url": "x"}]'})
+
+
+def test_suggestion_from_postures():
+    from formcheck.app_support import suggest_from_postures
+
+    assert suggest_from_postures({"all_fours": 30, "supine": 2}) == ("all_fours", "bird_dog")
+    assert suggest_from_postures({"supine": 30, "unknown": 90}) == ("supine", None)  # ask the person
+    assert suggest_from_postures({"unknown": 9}) == ("unknown", None)
+
+
+def test_speech_snippet_escapes_text():
+    from formcheck.app_support import speech_html
+
+    h = speech_html('Say "hi" </script><b>', 7)
+    assert "speechSynthesis" in h and "</script><b>" not in h and h.count("</script>") == 1
+
+
+def test_samples_are_listed_with_labels(tmp_path):
+    from formcheck.app_support import list_samples
+
+    (tmp_path / "a_bridge.mp4").write_bytes(b"x")
+    (tmp_path / "a_bridge.json").write_text('{"exercise": "bridge", "source": "real", "expected": {"reps": 1}}')
+    (tmp_path / "walk.mp4").write_bytes(b"x")
+    (tmp_path / "walk.json").write_text('{"exercise": "none"}')
+    (tmp_path / "notes.txt").write_text("x")
+    clips = list_samples(tmp_path, {"bridge": "Glute bridge"})
+    assert [c.path.name for c in clips] == ["a_bridge.mp4", "walk.mp4"]
+    assert clips[0].exercise == "bridge" and clips[0].expected_reps == 1 and clips[1].exercise is None
+    assert list_samples(tmp_path / "missing") == []
