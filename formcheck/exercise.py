@@ -211,6 +211,13 @@ def register_directory(path: str | Path) -> list[str]:
     return [load_spec(f).id for f in sorted(p.glob("*.toml"))]
 
 
+def unregister_directory(path: str | Path) -> None:
+    """Forget a folder added with :func:`register_directory` (no error if it was not added)."""
+    p = Path(path).resolve()
+    if p in _extra_dirs:
+        _extra_dirs.remove(p)
+
+
 def _directories() -> list[Path]:
     dirs = [builtin_directory()]
     env = os.environ.get("FORMCHECK_EXERCISE_PATH", "")

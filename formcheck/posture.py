@@ -58,7 +58,7 @@ def classify_posture(frame: PoseFrame | None) -> str:
     Rules (image y down, t = torso length in pixels):
     - unknown if shoulders or hips are not seen, or the torso is shorter than 2% of the image;
     - torso inclination >= 55 degrees and knees below hips -> standing;
-    - torso inclination <= 35 degrees: knees lower than hips by >= 0.45 t -> all fours, else supine.
+    - torso inclination <= 35 degrees: the lower seen knee below the hips by >= 0.45 t -> all fours, else supine.
     """
     if frame is None:
         return UNKNOWN
@@ -71,12 +71,15 @@ def classify_posture(frame: PoseFrame | None) -> str:
         return UNKNOWN
     incl = inclination_deg(hip, sh)
     knees = _visible_mean(frame, ("left_knee", "right_knee"), 0.2)
+    # all fours: the lower of the seen knees (one leg may be extended back, as in a bird-dog)
+    seen_knees = [frame.px(n) for n in ("left_knee", "right_knee") if frame.vis(n) >= 0.2]
+    low_knee_y = max((k[1] for k in seen_knees), default=None)
     if incl >= TORSO_VERTICAL_MIN_DEG:
         if sh[1] < hip[1] and (knees is None or knees[1] > hip[1]):
             return STANDING
         return UNKNOWN
     if incl <= TORSO_HORIZONTAL_MAX_DEG:
-        if knees is not None and knees[1] - hip[1] >= KNEES_BELOW_HIPS_MIN * t:
+        if low_knee_y is not None and low_knee_y - hip[1] >= KNEES_BELOW_HIPS_MIN * t:
             return ALL_FOURS
         return SUPINE
     return UNKNOWN

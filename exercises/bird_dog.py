@@ -1,0 +1,163 @@
+"""Bird-dog checker: one arm reaches forward, the opposite leg back, held, then the sides swap.
+
+Signal: for each arm and leg, its *rise* = elevation above hanging, in degrees (upper arm
+shoulder->elbow, thigh hip->knee; 0 hanging, 90 level). Every arm+leg pair scores the rise of
+its less-raised limb; the best pair drives the rep/hold machine and names the side (the
+side of the raised arm). A pair whose arm and leg carry the same left/right label is
+counted but flagged ``same_side_limbs``. Limbs seen too poorly are left out and reported as
+not judged rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from formcheck.checker import ExerciseChecker, Measurement, Sample
+from formcheck.events import Event, WarningEvent
+from formcheck.geometry import angle_deg, elevation_deg
+from formcheck.landmarks import PoseFrame
+from formcheck.reps import RepRecord
+from formcheck.sides import best_side
+
+SIDES = ("left", "right")
+LIMBS = {"arm": ("shoulder", "elbow", "wrist"), "leg": ("hip", "knee", "ankle")}
+
+
+@dataclass
+class Limb:
+    """One arm or leg as seen in one frame (degrees)."""
+
+    rise: float                 # root->middle joint elevation + 90 (0 hanging, 90 level)
+    elev: float                 # root->tip elevation (tip = hand/foot, or the middle joint if the tip is unseen)
+    straight: float | None      # angle at the middle joint (180 straight), None if the tip is unseen
+
+
+def limb_state(frame: PoseFrame, side: str, kind: str, min_vis: float) -> Limb | None:
+    """The arm or leg ``kind`` of ``side``, or ``None`` when its root or middle joint is unseen."""
+    root, mid, tip = (f"{side}_{j}" for j in LIMBS[kind])
+    if not (frame.is_visible(root, min_vis) and frame.is_visible(mid, min_vis)):
+        return None
+    r, m = frame.px(root), frame.px(mid)
+    rise = elevation_deg(r, m) + 90.0
+    if frame.is_visible(tip, min_vis):
+        tp = frame.px(tip)
+        return Limb(rise, elevation_deg(r, tp), angle_deg(r, m, tp))
+    return Limb(rise, elevation_deg(r, m), None)
+
+
+class BirdDogChecker(ExerciseChecker):
+    """Counts bird-dogs per side; faults: limb_above_horizontal, limb_not_extended,
+    same_side_limbs, torso_tilted, hold_too_short; warning unbalanced_sides at the end."""
+
+    key_joints = ("shoulder", "hip", "knee")
+
+    def __init__(self, spec):
+        self._torso_base: float | None = None
+        self._torso_side: str | None = None
+        super().__init__(spec)
+
+    # ------------------------------------------------------------------ measurement
+    def measure(self, frame: PoseFrame) -> Measurement:
+        t = self.spec.threshold
+        min_vis = t("min_limb_visibility")
+        limbs = {(kind, s): limb_state(frame, s, kind, min_vis) for kind in LIMBS for s in SIDES}
+        best = None  # (score, arm_side, leg_side, partial)
+        for a in SIDES:
+            for leg in SIDES:
+                arm_l, leg_l = limbs[("arm", a)], limbs[("leg", leg)]
+                if arm_l is None and leg_l is None:
+                    continue
+                if arm_l is not None and leg_l is not None:
+                    score, partial = min(arm_l.rise, leg_l.rise), False
+                else:
+                    score, partial = (arm_l or leg_l).rise - t("partial_pair_penalty_deg"), True
+                # on an exact tie prefer fully seen pairs, then opposite-side pairs
+                key = (score, not partial, a != leg)
+                if best is None or key > best[0]:
+                    best = (key, a, leg, partial)
+        if best is None:
+            return Measurement(None, unjudged=("the arms and legs",))
+        (score, _, _), arm_side, leg_side, partial = best
+        arm, leg = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
+        extras: dict[str, float] = {"same_side": float(arm_side == leg_side)}
+        unjudged: list[str] = []
+        raised = t("raised_rise_deg")
+        if arm is not None:
+            extras["arm_elev"] = arm.elev
+            if arm.straight is not None:
+                extras["elbow_deg"] = arm.straight
+            elif arm.rise >= raised:
+                unjudged.append("whether the reaching arm was straight (hand not seen)")
+        if leg is not None:
+            extras["leg_elev"] = leg.elev
+            if leg.straight is not None:
+                extras["knee_deg"] = leg.straight
+            elif leg.rise >= raised:
+                unjudged.append("whether the stretched leg was straight (foot not seen)")
+        if partial and score >= raised:
+            unjudged.append("the arm or leg on the far side from the camera")
+        torso = self._torso_angle(frame)
+        if torso is not None:
+            extras["torso_deg"] = torso
+        return Measurement(value=score, angle_deg=score, side=arm_side, extras=extras, unjudged=tuple(unjudged))
+
+    def _torso_angle(self, frame: PoseFrame) -> float | None:
+        side = best_side(frame, ("shoulder", "hip"), previous=self._torso_side, min_visibility=0.5)
+        if side is None:
+            return None
+        self._torso_side = side
+        return elevation_deg(frame.px(f"{side}_hip"), frame.px(f"{side}_shoulder"))
+
+    def on_rest_sample(self, t_s: float, m: Measurement) -> None:
+        torso = m.extras.get("torso_deg")
+        if torso is None or not math.isfinite(torso):
+            return
+        self._torso_base = torso if self._torso_base is None else self._torso_base + 0.05 * (torso - self._torso_base)
+
+    # ------------------------------------------------------------------ faults
+    def frame_faults(self, sample: Sample) -> list[str]:
+        t = self.spec.threshold
+        x = sample.m.extras
+        faults: list[str] = []
+        value = sample.m.value if sample.m.value is not None else 0.0
+        raised = value >= t("attempt")
+        if raised and max(x.get("arm_elev", -90.0), x.get("leg_elev", -90.0)) > t("above_horizontal_deg"):
+            faults.append("limb_above_horizontal")
+        if sample.phase == "hold":
+            bent = x.get("elbow_deg", 180.0) < t("elbow_min_deg") or x.get("knee_deg", 180.0) < t("knee_min_deg")
+            low = min(x.get("arm_elev", 0.0), x.get("leg_elev", 0.0)) < -t("below_horizontal_deg")
+            if bent or low:
+                faults.append("limb_not_extended")
+        if raised and x.get("same_side") == 1.0:
+            faults.append("same_side_limbs")
+        if self._torso_base is not None and "torso_deg" in x and abs(x["torso_deg"] - self._torso_base) > t("torso_tilt_deg"):
+            faults.append("torso_tilted")
+        return faults
+
+    def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
+        faults = [] if rep.reached_top else ["limb_not_extended"]
+        return faults + super().rep_faults(rep, samples)
+
+    # ------------------------------------------------------------------ end of set
+    def finish(self) -> list[Event]:
+        events = super().finish()
+        w = self.balance_warning()
+        if w is not None:
+            self.warnings.append(w)
+            events.append(w)
+        return events
+
+    def balance_warning(self) -> WarningEvent | None:
+        """``unbalanced_sides`` when one side got fewer than ``unbalanced_ratio`` of the other's
+        reps and at least ``unbalanced_min_diff`` fewer."""
+        t = self.spec.threshold
+        n = {s: sum(r.side == s for r in self.reps) for s in SIDES}
+        few, many = sorted(SIDES, key=lambda s: n[s])
+        if n[few] < t("unbalanced_ratio") * n[many] and n[many] - n[few] >= t("unbalanced_min_diff"):
+            return WarningEvent(
+                "unbalanced_sides",
+                f"Most reps were with the {many} arm ({n[many]}) and few with the {few} arm ({n[few]}): "
+                "alternate sides so both get the same work.",
+            )
+        return None

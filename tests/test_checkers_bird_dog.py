@@ -1,0 +1,84 @@
+"""Bird-dog checker on scripted landmark streams: exact events per scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from streams import Rep, StreamOptions, bird_dog_top, make_stream, reps_every, run
+
+L, R = bird_dog_top("left"), bird_dog_top("right")
+
+
+@dataclass
+class Scenario:
+    name: str
+    reps: list[Rep]
+    expect: list[tuple[str, list[str]]]          # per counted rep: (side, faults)
+    opts: dict = field(default_factory=dict)
+    posture: str = "all_fours"
+    warnings: tuple[str, ...] = ()               # must be present
+    no_warnings: tuple[str, ...] = ("unbalanced_sides", "could_not_judge")  # must be absent (unless in warnings)
+    hold: float | None = None
+
+
+def _alt(n, tops=(L, R), hold=3.0, **kw):
+    return reps_every(n, 2.0, list(tops), hold=hold, **kw)
+
+
+SCENARIOS = [
+    Scenario("alternating_clean", _alt(4), [("left", []), ("right", []), ("left", []), ("right", [])], hold=3.0),
+    Scenario("noisy_25fps_jitter", _alt(2), [("left", []), ("right", [])], {"noise_px": 1.5, "fps": 25.0, "t_jitter_s": 0.01}, hold=3.0),
+    Scenario("hold_too_short", _alt(2, hold=1.0), [("left", ["hold_too_short"]), ("right", ["hold_too_short"])]),
+    Scenario("arm_above_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=40), R)),
+             [("left", ["limb_above_horizontal"]), ("right", [])]),
+    Scenario("leg_above_horizontal", _alt(2, tops=(L, bird_dog_top("right", thigh_deg=40))),
+             [("left", []), ("right", ["limb_above_horizontal"])]),
+    Scenario("elbow_bent", _alt(2, tops=(bird_dog_top("left", elbow_deg=55), R)), [("left", ["limb_not_extended"]), ("right", [])]),
+    Scenario("knee_bent", _alt(2, tops=(L, bird_dog_top("right", thigh_deg=-20, knee_deg=45))),
+             [("left", []), ("right", ["limb_not_extended"])]),
+    Scenario("limbs_well_below_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=-35, thigh_deg=-35), R)),
+             [("left", ["limb_not_extended"]), ("right", [])]),
+    Scenario("same_side_limbs", _alt(2, tops=(bird_dog_top("left", leg="left"), bird_dog_top("right", leg="right"))),
+             [("left", ["same_side_limbs"]), ("right", ["same_side_limbs"])]),
+    Scenario("torso_sagging", _alt(2, tops=(bird_dog_top("left", torso_tilt_deg=18), R)), [("left", ["torso_tilted"]), ("right", [])]),
+    Scenario("torso_tilted_up", _alt(2, tops=(L, bird_dog_top("right", torso_tilt_deg=-18))), [("left", []), ("right", ["torso_tilted"])]),
+    Scenario("unbalanced_sides", _alt(4, tops=(L, L, L, R)), [("left", []), ("left", []), ("left", []), ("right", [])],
+             warnings=("unbalanced_sides",)),
+    Scenario("one_side_only_two", _alt(2, tops=(L,)), [("left", []), ("left", [])], warnings=("unbalanced_sides",)),
+    Scenario("three_to_two_is_balanced", _alt(5), [("left", []), ("right", []), ("left", []), ("right", []), ("left", [])]),
+    # tight framing: the stretched-back foot leaves the picture; the rep still counts, knee not judged
+    Scenario("foot_out_of_frame", _alt(2), [("left", []), ("right", [])],
+             {"out_of_frame": ("left_ankle", "left_heel", "left_foot_index", "right_ankle", "right_heel", "right_foot_index")},
+             warnings=("could_not_judge",)),
+    # the far-side arm and leg are hidden: reps still counted from the near limbs, far side reported as not judged
+    Scenario("far_limbs_hidden", _alt(2), [("left", []), ("right", [])], {"far_vis": (0.05, 0.2)}, warnings=("could_not_judge",)),
+    Scenario("short_dropout", _alt(2), [("left", []), ("right", [])], {"dropouts": ((4.0, 4.5),)}),
+    Scenario("long_dropout", _alt(2), [("right", [])], {"dropouts": ((3.5, 5.5),)}, warnings=("lost_tracking",)),
+    Scenario("supine_clip", [Rep(2.0, {"torso_lift_deg": 20.0})], [], posture="supine", warnings=("wrong_exercise",)),
+    Scenario("standing_clip", [], [], posture="standing", warnings=("no_exercise_posture",)),
+]
+
+
+@pytest.mark.parametrize("near", ["left", "right"])
+@pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
+def test_bird_dog_scenarios(sc: Scenario, near: str) -> None:
+    opts = {"noise_px": 0.5, **sc.opts}
+    duration = (max(r.end for r in sc.reps) if sc.reps else 6.0) + 1.5
+    base = {"walk_deg": 25.0} if sc.posture == "standing" else None
+    stream = make_stream(sc.posture, sc.reps, duration, StreamOptions(near=near, **opts), base=base)
+    report = run("bird_dog", stream)
+    got = [(r.side, r.faults) for r in report.reps]
+    assert got == sc.expect
+    assert report.good_reps == sum(not f for _, f in got)
+    for f in report.faults:
+        assert f.code in report.reps[f.rep - 1].faults
+    codes = {w.code for w in report.warnings}
+    assert set(sc.warnings) <= codes
+    assert not (set(sc.no_warnings) - set(sc.warnings)) & codes
+    if sc.hold is not None:
+        for r in report.reps:
+            assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 1.0
+    by_side = report.to_dict()["reps_by_side"]
+    assert sum(by_side.values()) == len(report.reps)

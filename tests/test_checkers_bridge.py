@@ -1,0 +1,62 @@
+"""Glute bridge checker on scripted landmark streams: exact events per scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from streams import Rep, StreamOptions, bridge_top, make_stream, reps_every, run
+
+
+@dataclass
+class Scenario:
+    name: str
+    reps: list[Rep]
+    expect_faults: list[list[str]]              # per counted rep, in order
+    opts: dict = field(default_factory=dict)
+    posture: str = "supine"
+    warnings: tuple[str, ...] = ()              # warning codes that must be present
+    hold: float | None = None                   # scripted hold (s) to check hold_s against
+
+
+def _reps(n, top=None, hold=3.0, **kw):
+    return reps_every(n, 2.0, top or bridge_top(4.0), hold=hold, **kw)
+
+
+SCENARIOS = [
+    Scenario("clean", _reps(3), [[], [], []], hold=3.0),
+    Scenario("clean_noisy_jittered", _reps(3), [[], [], []], {"noise_px": 1.5, "t_jitter_s": 0.008, "fps": 25.0}, hold=3.0),
+    Scenario("hold_too_short", _reps(2, hold=0.5), [["hold_too_short"], ["hold_too_short"]]),
+    Scenario("hips_too_low", _reps(2, top=bridge_top(21.0)), [["hips_too_low"], ["hips_too_low"]]),
+    Scenario("hips_overarched", _reps(2, top=bridge_top(-20.0)), [["hips_overarched"], ["hips_overarched"]]),
+    Scenario("mixed", [*_reps(1), Rep(8.0, bridge_top(4.0), hold=0.4), Rep(12.0, bridge_top(21.0))],
+             [[], ["hold_too_short"], ["hips_too_low"]]),
+    Scenario("hips_sagging", [Rep(2.0, bridge_top(2.0), hold=4.0, wobble={"torso_lift_deg": (-6.0, 1.0)})], [["hips_sagging"]]),
+    Scenario("short_dropout_bridged", _reps(2), [[], []], {"dropouts": ((3.5, 3.9),)}),
+    Scenario("long_dropout_loses_rep", _reps(2), [[]], {"dropouts": ((3.2, 5.0),)}, warnings=("lost_tracking",)),
+    Scenario("all_fours_clip", [], [], posture="all_fours", warnings=("wrong_exercise",)),
+    Scenario("standing_clip", [], [], {"fps": 30.0}, posture="standing", warnings=("no_exercise_posture",)),
+]
+
+
+@pytest.mark.parametrize("near", ["left", "right"])
+@pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
+def test_bridge_scenarios(sc: Scenario, near: str) -> None:
+    duration = (max(r.end for r in sc.reps) if sc.reps else 6.0) + 1.5
+    base = {"walk_deg": 25.0} if sc.posture == "standing" else None
+    stream = make_stream(sc.posture, sc.reps, duration, StreamOptions(near=near, **sc.opts), base=base)
+    report = run("bridge", stream)
+    got = [r.faults for r in report.reps]
+    assert got == sc.expect_faults
+    assert report.good_reps == sum(not f for f in sc.expect_faults)
+    assert all(r.side == "none" for r in report.reps)
+    for f in report.faults:  # every fault points at the rep that carries it
+        assert f.code in report.reps[f.rep - 1].faults
+    codes = {w.code for w in report.warnings}
+    assert set(sc.warnings) <= codes
+    if sc.hold is not None:
+        for r in report.reps:
+            assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 1.0
+    if not sc.reps:
+        assert report.reps == [] and report.holds == []

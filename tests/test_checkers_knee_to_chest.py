@@ -1,0 +1,80 @@
+"""Knee-to-chest checker on scripted landmark streams: exact events per scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from streams import Rep, StreamOptions, bridge_top, knee_to_chest_top, make_stream, reps_every, run
+
+
+@dataclass
+class Scenario:
+    name: str
+    tops: list[dict]                             # keys may say "near"/"far" instead of left/right
+    expect: list[tuple[str, list[str]]]          # per counted hold: (side: near/far/both, faults)
+    hold: float = 18.0
+    opts: dict = field(default_factory=dict)
+    posture: str = "supine"
+    warnings: tuple[str, ...] = ()
+    check_hold: bool = True
+
+
+NEAR, FAR = knee_to_chest_top("near"), knee_to_chest_top("far")
+
+SCENARIOS = [
+    Scenario("near_then_far_clean", [NEAR, FAR], [("near", []), ("far", [])]),
+    Scenario("noisy_jittered", [FAR, NEAR], [("far", []), ("near", [])], opts={"noise_px": 1.5, "t_jitter_s": 0.01, "fps": 24.0}),
+    Scenario("both_knees", [knee_to_chest_top("both")], [("both", [])]),
+    Scenario("released_early", [NEAR, FAR], [("near", ["hold_too_short"]), ("far", ["hold_too_short"])], hold=8.0),
+    # the near foot (clearly visible) comes up while the far knee is hugged
+    Scenario("other_leg_lifted", [knee_to_chest_top("far", flex_near_deg=30.0)], [("far", ["other_leg_lifted"])]),
+    # the far leg is fully visible here, so its lifting can be judged
+    Scenario("other_far_leg_lifted_visible", [knee_to_chest_top("near", flex_far_deg=30.0)], [("near", ["other_leg_lifted"])],
+             opts={"far_vis": (0.8, 0.9)}),
+    # the far leg is hidden and its guessed knee/ankle jump by tens of pixels: not read as lifting
+    Scenario("far_leg_hidden_jumping", [NEAR], [("near", [])],
+             opts={"hidden": {"far_knee": 0.15, "far_ankle": 0.2, "far_heel": 0.2, "far_foot_index": 0.2}, "hidden_jump_px": 40.0},
+             warnings=("could_not_judge",)),
+    Scenario("head_lifted", [knee_to_chest_top("near", head_lift_deg=20.0)], [("near", ["head_lifted"])]),
+    # the hands cover the hugged knee: it is inferred from hip and ankle
+    Scenario("hands_hide_knee", [NEAR, FAR], [("near", []), ("far", [])],
+             opts={"hidden": {"near_knee": 0.1, "far_knee": 0.1}, "hidden_jump_px": 30.0}),
+    Scenario("short_dropout", [NEAR], [("near", [])], opts={"dropouts": ((8.0, 8.8),)}),
+    Scenario("long_dropout", [NEAR, FAR], [("far", [])], opts={"dropouts": ((8.0, 10.0),)}, warnings=("lost_tracking",),
+             check_hold=False),
+    Scenario("bridge_clip", [bridge_top(4.0)] * 2, [], hold=3.0),
+    Scenario("all_fours_clip", [], [], posture="all_fours", warnings=("wrong_exercise",)),
+    Scenario("standing_clip", [], [], posture="standing", warnings=("no_exercise_posture",)),
+]
+
+
+def _named(d: dict, near: str) -> dict:
+    far = "right" if near == "left" else "left"
+    return {k.replace("_near_", f"_{near}_").replace("_far_", f"_{far}_"): v for k, v in d.items()}
+
+
+@pytest.mark.parametrize("near", ["left", "right"])
+@pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
+def test_knee_to_chest_scenarios(sc: Scenario, near: str) -> None:
+    far = "right" if near == "left" else "left"
+    reps = reps_every(len(sc.tops), 2.0, [_named(t, near) for t in sc.tops], rise=1.5, hold=sc.hold, lower=1.5, rest=2.0) if sc.tops else []
+    opts = dict(sc.opts)
+    if "hidden" in opts:
+        opts["hidden"] = {n.replace("near_", f"{near}_").replace("far_", f"{far}_"): v for n, v in opts["hidden"].items()}
+    duration = (max(r.end for r in reps) if reps else 6.0) + 1.5
+    base = {"walk_deg": 25.0} if sc.posture == "standing" else None
+    stream = make_stream(sc.posture, reps, duration, StreamOptions(near=near, **{"noise_px": 0.6, **opts}), base=base)
+    report = run("knee_to_chest", stream)
+    names = {"near": near, "far": far, "both": "both"}
+    assert [(r.side, r.faults) for r in report.reps] == [(names[s], f) for s, f in sc.expect]
+    assert report.good_reps == sum(not f for _, f in sc.expect)
+    for f in report.faults:
+        assert f.code in report.reps[f.rep - 1].faults
+    assert set(sc.warnings) <= {w.code for w in report.warnings}
+    if sc.check_hold:
+        for r in report.reps:
+            assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 2.0
+    if sc.posture == "supine" and not sc.expect:
+        assert report.reps == []

@@ -1,0 +1,121 @@
+"""The rep/hold state machine on video time (no landmarks involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from formcheck.reps import RepHoldMachine, RepThresholds
+
+TH = RepThresholds(rest_enter=10, rest_exit=20, attempt=50, top_exit=70, top_enter=80)
+
+
+def feed(machine: RepHoldMachine, samples):
+    finished, discarded = [], []
+    for t, v in samples:
+        u = machine.update(t, v)
+        if u.finished:
+            finished.append(u.finished)
+        if u.discarded:
+            discarded.append(u.discarded)
+    u = machine.finish()
+    if u.finished:
+        finished.append(u.finished)
+    return finished, discarded
+
+
+def trapezoid(t0, rise, hold, lower, top=100.0, fps=30.0, rest_after=1.0):
+    """(t, value) samples: rest 0 -> top -> rest."""
+    out, n = [], int((rise + hold + lower + rest_after) * fps)
+    for i in range(n):
+        t = t0 + i / fps
+        u = t - t0
+        v = top * min(u / rise, 1.0) if u < rise + hold else max(0.0, top * (1 - (u - rise - hold) / lower))
+        out.append((t, v))
+    return out
+
+
+def test_threshold_order_validated() -> None:
+    with pytest.raises(ValueError):
+        RepThresholds(10, 5, 50, 70, 80).validate()
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
+def test_one_rep_hold_timed_on_timestamps(fps: float) -> None:
+    reps, _ = feed(RepHoldMachine(TH), trapezoid(0.0, 1.0, 3.0, 1.0, fps=fps))
+    assert len(reps) == 1
+    # above 80 from 0.8 s (rising) until below 70 at 4.3 s (falling)
+    assert reps[0].hold_s == pytest.approx(3.5, abs=1.5 / fps + 0.01)
+    assert reps[0].reached_top and reps[0].counted
+
+
+def test_dropped_frames_do_not_change_durations() -> None:
+    full = trapezoid(0.0, 1.0, 3.0, 1.0)
+    sparse = [s for i, s in enumerate(full) if i % 3 != 1]  # a third of the frames lost
+    a, _ = feed(RepHoldMachine(TH), full)
+    b, _ = feed(RepHoldMachine(TH), sparse)
+    assert a[0].hold_s == pytest.approx(b[0].hold_s, abs=0.07)
+
+
+def test_hysteresis_no_double_count() -> None:
+    """A signal chattering around one threshold is one rep, not several."""
+    samples = [(i / 30, 0.0) for i in range(15)]
+    samples += [(0.5 + i / 30, 75.0 + (6 if i % 2 else -6)) for i in range(120)]  # 69..81 around top
+    samples += [(4.5 + i / 30, 15.0 + (6 if i % 2 else -6)) for i in range(60)]  # 9..21 around rest
+    samples += [(6.5 + i / 30, 0.0) for i in range(30)]
+    reps, _ = feed(RepHoldMachine(TH, hold_dropout_s=0.35), samples)
+    assert len(reps) == 1
+    assert len(reps[0].holds) == 1
+
+
+def test_twitch_and_unfinished_attempt_discarded() -> None:
+    m = RepHoldMachine(TH, min_rep_s=0.5)
+    twitch = [(0.0, 0.0), (0.1, 60.0), (0.2, 0.0)]
+    small = [(1.0 + i / 30, 40.0 if 5 < i < 40 else 0.0) for i in range(60)]  # never reaches attempt
+    reps, discarded = feed(m, twitch + small)
+    assert reps == [] and len(discarded) == 2
+
+
+def test_gap_bridged_or_abandoned() -> None:
+    base = trapezoid(0.0, 1.0, 3.0, 1.0)
+    short_gap = [(t, None if 2.0 <= t < 2.6 else v) for t, v in base]
+    reps, _ = feed(RepHoldMachine(TH, max_gap_s=1.0), short_gap)
+    assert len(reps) == 1
+    long_gap = [(t, None if 2.0 <= t < 3.5 else v) for t, v in base]
+    reps, discarded = feed(RepHoldMachine(TH, max_gap_s=1.0), long_gap)
+    assert discarded and discarded[0].abandoned
+
+
+def test_brief_dip_bridged_long_dip_splits_hold() -> None:
+    dip = [(t, 60.0 if 2.0 <= t < 2.2 else v) for t, v in trapezoid(0.0, 1.0, 3.0, 1.0)]
+    reps, _ = feed(RepHoldMachine(TH, hold_dropout_s=0.35), dip)
+    assert len(reps[0].holds) == 1
+    dip = [(t, 60.0 if 2.0 <= t < 2.8 else v) for t, v in trapezoid(0.0, 1.0, 3.0, 1.0)]
+    reps, _ = feed(RepHoldMachine(TH, hold_dropout_s=0.35), dip)
+    assert len(reps[0].holds) == 2 and reps[0].hold_s < 2.0
+
+
+def test_backwards_and_repeated_timestamps_ignored() -> None:
+    base = trapezoid(0.0, 1.0, 3.0, 1.0)
+    messy = []
+    for t, v in base:
+        messy += [(t, v), (t, 0.0), (t - 0.5, 0.0)]
+    a, _ = feed(RepHoldMachine(TH), base)
+    b, _ = feed(RepHoldMachine(TH), messy)
+    assert len(b) == 1 and b[0].hold_s == pytest.approx(a[0].hold_s)
+
+
+def test_rep_still_up_at_end_counts() -> None:
+    samples = [(i / 30, min(100.0, i * 5.0)) for i in range(90)]
+    reps, _ = feed(RepHoldMachine(TH), samples)
+    assert len(reps) == 1 and reps[0].hold_s > 2.0
+
+
+def test_set_thresholds_and_reset() -> None:
+    m = RepHoldMachine(TH)
+    m.update(0.0, 50.0)
+    assert m.phase == "moving"
+    m.reset()
+    assert m.phase == "rest" and m.current is None
+    m.set_thresholds(RepThresholds(1, 2, 3, 4, 5))
+    with pytest.raises(ValueError):
+        m.set_thresholds(RepThresholds(5, 4, 3, 2, 1))
