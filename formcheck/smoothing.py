@@ -64,12 +64,20 @@ class OneEuroFilter:
         through (used to keep unreliable landmarks out of the filter's memory).
         """
         x = np.asarray(x, dtype=float)
-        if self._x is None or self._t is None or t_s <= self._t:
-            if self._x is None or self._t is None:
-                self._x, self._dx, self._t = x.copy(), np.zeros_like(x), t_s
-                return x.copy()
-            if t_s <= self._t:  # repeated or backwards timestamp: no time passed, keep state
-                return np.where(update_mask, self._x, x) if update_mask is not None else self._x.copy()
+        if self._x is None or self._t is None:
+            # remember only trusted values; untrusted coordinates start when first trusted
+            self._x = x.copy() if update_mask is None else np.where(update_mask, x, np.nan)
+            self._dx, self._t = np.zeros_like(x), t_s
+            return x.copy()
+        if t_s <= self._t:  # repeated or backwards timestamp: no time passed, keep state
+            if update_mask is None:
+                return self._x.copy()
+            return np.where(np.asarray(update_mask, dtype=bool) & np.isfinite(self._x), self._x, x)
+        if update_mask is not None:
+            fresh = np.asarray(update_mask, dtype=bool) & ~np.isfinite(self._x)
+            if fresh.any():  # first trusted value of these coordinates: start from it
+                self._x = np.where(fresh, x, self._x)
+                self._dx = np.where(fresh, 0.0, self._dx)
         p = self.params
         dt = t_s - self._t
         dx = (x - self._x) / dt
@@ -112,6 +120,10 @@ class LandmarkSmoother:
         if self._last_t is not None and frame.t_s - self._last_t > self.reset_after_s:
             self.filter.reset()
         self._last_t = frame.t_s if self._last_t is None else max(self._last_t, frame.t_s)
-        mask = np.repeat((frame.visibility >= self.min_visibility)[:, None], 3, axis=1)
+        vis = np.nan_to_num(frame.visibility, nan=0.0, posinf=1.0, neginf=0.0)
+        # non-finite coordinates never enter the filter's memory (one bad frame must not poison it)
+        mask = (vis >= self.min_visibility)[:, None] & np.isfinite(frame.xyz)
+        if not np.isfinite(frame.t_s):
+            return frame
         xyz = self.filter(frame.t_s, frame.xyz, mask)
         return frame.with_xyz(xyz)

@@ -121,9 +121,9 @@ CLEAN = {
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
-@settings(max_examples=4, deadline=None, phases=(Phase.explicit, Phase.generate))
-@given(data=st.data())
-def test_garbage_does_not_poison_later_counting(exercise: str, data) -> None:
+@settings(max_examples=8, deadline=None, phases=(Phase.explicit, Phase.generate))
+@given(data=st.data(), smoothing=st.booleans())
+def test_garbage_does_not_poison_later_counting(exercise: str, data, smoothing: bool) -> None:
     """A burst of garbage (NaN/inf/out-of-range) frames mixed into the resting start leaves the
     count of the clean reps that follow unchanged (no baseline poisoned by NaN)."""
     posture, reps, duration = CLEAN[exercise]
@@ -134,9 +134,8 @@ def test_garbage_does_not_poison_later_counting(exercise: str, data) -> None:
             frames.append((t, data.draw(garbage_frame(t))))
         else:
             frames.append((t, f))
-    # smoothing off: this checks the checkers' own baselines (the One Euro smoother is fed raw
-    # frames by the session and is outside this test)
-    s = Session(exercise, smoothing=False)
+    # with and without the One Euro smoother: neither it nor the checkers' baselines may keep NaN
+    s = Session(exercise, smoothing=smoothing)
     for t, f in frames:
         s.update(t, f)
     s.finish()
