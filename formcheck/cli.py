@@ -142,7 +142,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     bar = ProgressBar("evaluating", enabled=args.progress)
     try:
-        result = evaluate_directory(args.directory, model=args.model, progress=bar)
+        result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
+                                    only=args.only)
     finally:
         bar.close()
     if args.json:
@@ -243,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "and print accuracy. Exit code 1 when any clip's rep count is wrong.")
     sp.add_argument("directory", nargs="?", default="sample_videos")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--track-cache", metavar="DIR", help="keep each clip's landmarks here and reuse them next time "
+                    "(re-runs the checkers in seconds, without the model)")
+    sp.add_argument("--only", metavar="TEXT", help="only clips whose file name contains TEXT")
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_eval)

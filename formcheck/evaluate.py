@@ -145,8 +145,28 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None) -> ClipResult:
-    """Analyse one clip as ``exercise`` (default: the label's) and compare with its label."""
+def cached_track(video: Path, cache_dir: str | Path, model: str = "full") -> Path:
+    """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
+
+    Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
+    name, model and the video's size and modification time.
+    """
+    from .pipeline import write_track
+
+    st = video.stat()
+    path = Path(cache_dir) / f"{video.stem}.{Path(model).stem}.{st.st_size}.{int(st.st_mtime)}.fctrack"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_track(video, path, model=model)
+    return path
+
+
+def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None,
+                  track_cache: str | Path | None = None) -> ClipResult:
+    """Analyse one clip as ``exercise`` (default: the label's) and compare with its label.
+
+    With ``track_cache`` the clip's landmarks are computed once and reused (see :func:`cached_track`).
+    """
     ex = exercise or label.get("exercise") or "bridge"
     expected = label.get("expected", {})
     is_negative = label.get("exercise") is None or (exercise is not None and exercise != label.get("exercise"))
@@ -155,7 +175,8 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     res = ClipResult(clip=video.name, exercise=ex, expected_reps=exp_reps, reps=0, expected_good=exp_good, good_reps=0,
                      expected_warning=label.get("expected_warning") if label.get("exercise") is None else None)
     try:
-        report = analyze(video, ex, model=model).report
+        source = cached_track(video, track_cache, model) if track_cache else video
+        report = analyze(source, ex, model=model).report
     except Exception as e:  # a clip that cannot be analysed is a failed clip, not a crashed eval
         res.error = str(e)
         return res
@@ -190,8 +211,9 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     return res
 
 
-def evaluate_directory(directory: str | Path, model: str = "full", progress: ProgressFn | None = None) -> EvalResult:
-    """Evaluate every labelled clip in ``directory``."""
+def evaluate_directory(directory: str | Path, model: str = "full", progress: ProgressFn | None = None,
+                       track_cache: str | Path | None = None, only: str | None = None) -> EvalResult:
+    """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``)."""
     pairs = find_clips(directory)
     if not pairs:
         from .video import VideoError
@@ -200,6 +222,8 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
     results = []
     jobs = []
     for video, label_path in pairs:
+        if only and only not in video.name:
+            continue
         label = json.loads(label_path.read_text(encoding="utf-8"))
         if label.get("exercise") is None:
             for ex in label.get("analyse_as", ["bridge"]):
@@ -207,7 +231,7 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         else:
             jobs.append((video, label, None))
     for n, (video, label, ex) in enumerate(jobs, start=1):
-        results.append(evaluate_clip(video, label, model=model, exercise=ex))
+        results.append(evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache))
         if progress:
             progress(n, len(jobs))
     return EvalResult(results)
