@@ -32,6 +32,9 @@ class BridgeChecker(ExerciseChecker):
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         bend = m.extras["bend_deg"]
+        t = self.spec.threshold
+        if not t("baseline_min_bend_deg") <= bend <= t("baseline_max_bend_deg"):
+            return  # not a bent-knee resting position (e.g. a knee pulled to the chest): don't learn it
         # follow the person's resting bend slowly (time constant ~ 1 s at 30 fps)
         self._baseline_bend += 0.05 * (bend - self._baseline_bend)
 

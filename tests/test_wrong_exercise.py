@@ -1,0 +1,49 @@
+"""A clip of one exercise analysed as another gives 0 reps and a warning saying what was seen
+(real MediaPipe landmarks, computed once per clip and reused)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SAMPLES
+from formcheck.pipeline import analyze, write_track
+
+pytestmark = pytest.mark.mediapipe
+
+CLIPS = {
+    "bird_dog": "bird_dog_clean_m28_left_C.mp4",
+    "bridge": "bridge_clean_f35_right_A.mp4",
+    "knee_to_chest": "knee_to_chest_clean_m28_right_B.mp4",
+    "walking": "walking_sports2d_demo.mp4",
+}
+
+
+@pytest.fixture(scope="module")
+def tracks(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tracks")
+    return {k: write_track(SAMPLES / v, d / f"{k}.fctrack") and d / f"{k}.fctrack" for k, v in CLIPS.items()}
+
+
+@pytest.mark.parametrize(
+    "clip, exercise, code, seen",
+    [
+        ("bird_dog", "bridge", "wrong_exercise", "hands and knees"),
+        ("bird_dog", "pelvic_tilt", "wrong_exercise", "bird-dog"),
+        ("bridge", "bird_dog", "wrong_exercise", "lying on your back"),
+        ("walking", "knee_to_chest", "no_exercise_posture", "standing"),
+        ("walking", "bird_dog", "no_exercise_posture", "standing"),
+    ],
+)
+def test_other_position_gives_no_reps_and_names_it(tracks, clip, exercise, code, seen):
+    report = analyze(tracks[clip], exercise).report
+    assert len(report.reps) == 0
+    warnings = {w.code: w.message for w in report.warnings}
+    assert code in warnings, warnings
+    assert seen in warnings[code]
+
+
+@pytest.mark.parametrize("clip, exercise", [("bridge", "knee_to_chest"), ("knee_to_chest", "bridge"), ("bridge", "pelvic_tilt")])
+def test_other_lying_exercise_gives_no_reps_and_a_warning(tracks, clip, exercise):
+    report = analyze(tracks[clip], exercise).report
+    assert len(report.reps) == 0
+    assert {w.code for w in report.warnings} & {"wrong_exercise", "no_reps"}
