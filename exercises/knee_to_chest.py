@@ -2,9 +2,18 @@
 
 Signal: hip flexion of each leg, 180 minus the angle between torso (hip->shoulder) and
 thigh (hip->knee), in degrees. The hands often cover the knee and the pulled-up near leg
-hides the far knee, whose guessed position jumps about: a knee seen poorly is inferred from
-hip and ankle with the person's own thigh and shin lengths, and the other foot is judged
-only while it is clearly visible.
+hides the far knee, whose guessed position jumps about (or stays where the leg was resting):
+
+- a knee seen poorly is inferred from hip and ankle with the person's own thigh and shin
+  lengths;
+- when the far knee is not seen clearly, the near leg is at rest and the hands are up in
+  front of the body (where a hugged knee is), the far leg's flexion is read from the hands
+  (hip->wrist direction): the hands holding the knee are the clearest sign of a far-leg hold;
+- the other leg is judged (foot rising, or its thigh coming up) only while it is clearly seen.
+
+The near side is the one nearer the camera (MediaPipe depth ``z`` plus visibility, sticky).
+A bridge (both hips extending well past their resting flexion, held) is recognised and
+reported as such instead of being ignored silently.
 """
 
 from __future__ import annotations
@@ -15,9 +24,11 @@ import numpy as np
 
 from formcheck.checker import ExerciseChecker, Measurement, Sample
 from formcheck.geometry import angle_deg, distance, elevation_deg
-from formcheck.landmarks import PoseFrame, other_side
+from formcheck.landmarks import INDEX, PoseFrame, other_side
 
 SIDES = ("left", "right")
+#: a side must beat the current near side by this score (depth difference + visibility) to take over
+NEAR_SWITCH_MARGIN = 0.05
 
 
 def infer_knee(hip: np.ndarray, ankle: np.ndarray, thigh: float, shin: float) -> np.ndarray:
@@ -47,8 +58,11 @@ class KneeToChestChecker(ExerciseChecker):
         t = spec.threshold
         self._thigh_ratio, self._shin_ratio = t("thigh_ratio"), t("shin_ratio")
         self._ankle_base: dict[str, float] = {}    # resting ankle height below the hip, torso lengths
+        self._flex_base: dict[str, float] = {s: t("rest_flex_deg") for s in SIDES}  # resting hip flexion per leg
         self._torso_base: float | None = None      # resting hip->shoulder elevation, degrees
         self._head_base: float | None = None       # resting head height above the hip, torso lengths
+        self._near: str | None = None
+        self._bridge_since: float | None = None    # a bridge-like hip extension in progress since
         super().__init__(spec)
 
     # ------------------------------------------------------------------ measurement
@@ -59,29 +73,70 @@ class KneeToChestChecker(ExerciseChecker):
                 return frame.px(f"{s}_{joint}")
         return None
 
-    def leg_flexion(self, frame: PoseFrame, side: str, sh: np.ndarray, torso: float) -> tuple[float | None, bool]:
-        """Hip flexion of one leg (degrees) and whether the knee was inferred; ``(None, False)`` if unseen."""
+    def near_side(self, frame: PoseFrame) -> str:
+        """The body side nearer the camera: smaller depth ``z`` and better visibility of shoulder
+        and hip; sticky, so a side-on view does not flip sides from frame to frame."""
+        def score(side: str) -> float:
+            idx = [INDEX[f"{side}_{j}"] for j in ("shoulder", "hip")]
+            return float(-np.mean(frame.xyz[idx, 2]) + 0.5 * np.mean(frame.visibility[idx]))
+
+        s = {side: score(side) for side in SIDES}
+        best = max(s, key=s.get)
+        if self._near is not None and math.isfinite(s[self._near]) and s[best] - s[self._near] < NEAR_SWITCH_MARGIN:
+            best = self._near
+        self._near = best
+        return best
+
+    def leg_flexion(self, frame: PoseFrame, side: str, sh: np.ndarray, torso: float) -> tuple[float | None, str]:
+        """Hip flexion of one leg (degrees) and where the knee came from: ``"knee"`` (seen),
+        ``"ankle"`` (inferred from hip and ankle), ``"guess"`` (a poorly seen knee); ``(None, "")`` if unseen."""
         t = self.spec.threshold
         hip = self._pt(frame, side, "hip", t("min_visibility"))
         if hip is None:
-            return None, False
-        inferred = False
+            return None, ""
         if frame.is_visible(f"{side}_knee", t("knee_min_visibility")):
-            knee = frame.px(f"{side}_knee")
+            knee, source = frame.px(f"{side}_knee"), "knee"
         elif frame.is_visible(f"{side}_ankle", t("min_visibility")):
             knee = infer_knee(hip, frame.px(f"{side}_ankle"), self._thigh_ratio * torso, self._shin_ratio * torso)
-            inferred = True
+            source = "ankle"
         elif frame.is_visible(f"{side}_knee", t("min_visibility")):
-            knee = frame.px(f"{side}_knee")
+            knee, source = frame.px(f"{side}_knee"), "guess"
         else:
-            return None, False
+            return None, ""
         a = angle_deg(sh, hip, knee)
-        return (None if a != a else 180.0 - a), inferred
+        return (None, "") if a != a else (180.0 - a, source)
+
+    def hands_flexion(self, frame: PoseFrame, sh: np.ndarray, hip: np.ndarray, torso: float,
+                      near_knee: np.ndarray | None = None) -> float | None:
+        """Where the hands are, as a hip flexion (degrees): 180 minus the angle shoulder-hip-wrist,
+        for the best seen wrist that is up in front of the body where a hugged knee is (at least
+        ``hands_up_frac`` torso lengths above the shoulder-hip line, not beyond the shoulders)
+        and not at the (seen) near knee, which would explain it. ``None`` when no wrist is seen
+        there (e.g. the hands rest on the floor or on the chest, or hold the near knee)."""
+        t = self.spec.threshold
+        axis = (sh - hip) / torso
+        up = np.array([axis[1], -axis[0]])
+        if up[1] > 0:  # the perpendicular pointing up in the image
+            up = -up
+        best: tuple[float, float] | None = None
+        for s in SIDES:
+            name = f"{s}_wrist"
+            if not frame.is_visible(name, t("hands_min_visibility")):
+                continue
+            w = frame.px(name)
+            height, along = float((w - hip) @ up) / torso, float((w - hip) @ axis) / torso
+            at_near_knee = near_knee is not None and distance(w, near_knee) / torso < t("hands_near_knee_frac")
+            if height >= t("hands_up_frac") and along <= t("hands_max_along") and not at_near_knee:
+                f = 180.0 - angle_deg(sh, hip, w)
+                if math.isfinite(f) and (best is None or frame.vis(name) > best[0]):
+                    best = (frame.vis(name), f)
+        return None if best is None else best[1]
 
     def measure(self, frame: PoseFrame) -> Measurement:
         t = self.spec.threshold
         min_vis = t("min_visibility")
-        near = "left" if frame.vis("left_shoulder") + frame.vis("left_hip") >= frame.vis("right_shoulder") + frame.vis("right_hip") else "right"
+        near = self.near_side(frame)
+        far = other_side(near)
         sh = self._pt(frame, near, "shoulder", min_vis)
         hip = self._pt(frame, near, "hip", min_vis)
         if sh is None or hip is None:
@@ -89,18 +144,31 @@ class KneeToChestChecker(ExerciseChecker):
         torso = distance(sh, hip)
         if not (1.0 <= torso < 1e6):
             return Measurement(None)
+        self.measured_side = near
         flex: dict[str, float] = {}
+        source: dict[str, str] = {}
         unjudged: list[str] = []
         for s in SIDES:
-            f, inferred = self.leg_flexion(frame, s, sh, torso)
+            f, src = self.leg_flexion(frame, s, sh, torso)
             if f is not None and math.isfinite(f):
-                flex[s] = f
+                flex[s], source[s] = f, src
+        near_knee = frame.px(f"{near}_knee") if source.get(near) == "knee" else None
+        hands = self.hands_flexion(frame, sh, hip, torso, near_knee)
+        if hands is not None and source.get(far) != "knee" and flex.get(near, 0.0) < t("attempt") \
+                and hands > flex.get(far, -math.inf):
+            # the far knee is hidden (its guessed position is unreliable, often left where the leg
+            # rested), the near leg is down and the hands are up where a hugged knee is, away from
+            # the near knee: the hands show the far leg
+            flex[far], source[far] = hands, "hands"
         if not flex:
             return Measurement(None, unjudged=("the legs",))
         value = max(flex.values())
-        up = [s for s in flex if flex[s] >= t("both_legs_deg")]
-        side = "both" if len(up) == 2 else max(flex, key=flex.get)
+        side = "both" if self._both_up(frame, flex, source, torso) else max(flex, key=flex.get)
         extras: dict[str, float] = {f"flex_{s}": v for s, v in flex.items()}
+        for s in flex:  # how each leg was measured: knee seen clearly (1) or not (0)
+            extras[f"knee_seen_{s}"] = float(source[s] == "knee" and frame.is_visible(f"{s}_knee", t("other_leg_judge_visibility")))
+        if hands is not None:
+            extras["hands_flex"] = hands
         extras["torso_deg"] = elevation_deg(hip, sh)
         head = self._head_height(frame, hip, torso)
         if head is not None:
@@ -112,10 +180,25 @@ class KneeToChestChecker(ExerciseChecker):
                     extras[f"ankle_rel_{s}"] = rel
         if value >= t("attempt") and side in SIDES:
             other = other_side(side)
-            if f"ankle_rel_{other}" not in extras:
+            if f"ankle_rel_{other}" not in extras and not extras.get(f"knee_seen_{other}"):
                 unjudged.append("whether the other foot stayed on the floor")
         self._learn_lengths(frame, hip, torso)
         return Measurement(value=value, angle_deg=value, side=side, extras=extras, unjudged=tuple(unjudged))
+
+    def _both_up(self, frame: PoseFrame, flex: dict[str, float], source: dict[str, str], torso: float) -> bool:
+        """Both knees drawn up: both legs flexed at least ``both_legs_deg``, or both at least
+        ``attempt`` with the feet together (within ``feet_together_frac`` torso lengths: a leg
+        lifted on its own, straight or not, leaves its foot elsewhere). The hands alone never
+        show a second leg."""
+        t = self.spec.threshold
+        if len(flex) < 2 or any(source[s] == "hands" for s in SIDES):
+            return False
+        if min(flex.values()) >= t("both_legs_deg"):
+            return True
+        ankles = [f"{s}_ankle" for s in SIDES]
+        if min(flex.values()) >= t("attempt") and all(frame.is_visible(a, t("min_visibility")) for a in ankles):
+            return distance(frame.px(ankles[0]), frame.px(ankles[1])) / torso <= t("feet_together_frac")
+        return False
 
     def _head_height(self, frame: PoseFrame, hip: np.ndarray, torso: float) -> float | None:
         for name in ("nose", "left_ear", "right_ear"):
@@ -144,12 +227,32 @@ class KneeToChestChecker(ExerciseChecker):
                 return old  # garbage never enters a baseline
             return new if old is None else old + 0.05 * (new - old)
 
+        self._watch_bridge(t_s, m)
+        if self._bridge_since is not None:
+            return  # the hips are up: not a resting position
         self._torso_base = ema(self._torso_base, x["torso_deg"])
         if "head_rel" in x:
             self._head_base = ema(self._head_base, x["head_rel"])
         for s in SIDES:
             if f"ankle_rel_{s}" in x:
                 self._ankle_base[s] = ema(self._ankle_base.get(s), x[f"ankle_rel_{s}"])
+            if x.get(f"knee_seen_{s}"):
+                self._flex_base[s] = ema(self._flex_base[s], x[f"flex_{s}"])
+
+    def _watch_bridge(self, t_s: float, m: Measurement) -> None:
+        """Notice bridges: both hips extended ``bridge_drop_deg`` past their resting flexion (hips
+        up) for at least ``bridge_min_s``; each is remembered as a look-alike (not counted)."""
+        t = self.spec.threshold
+        flex = [m.extras[f"flex_{s}"] for s in SIDES if f"flex_{s}" in m.extras]
+        base = max(self._flex_base.values())
+        extended = bool(flex) and max(flex) <= base - t("bridge_drop_deg")
+        if extended:
+            if self._bridge_since is None:
+                self._bridge_since = t_s
+        elif self._bridge_since is not None:
+            if t_s - self._bridge_since >= t("bridge_min_s"):
+                self.lookalikes["a glute bridge"] += 1
+            self._bridge_since = None
 
     # ------------------------------------------------------------------ faults
     def frame_faults(self, sample: Sample) -> list[str]:
@@ -159,10 +262,13 @@ class KneeToChestChecker(ExerciseChecker):
         side = sample.m.side
         if side in SIDES and (sample.m.value or 0.0) >= t("attempt"):
             other = other_side(side)
+            other_flex = x.get(f"flex_{other}", 0.0)
             key = f"ankle_rel_{other}"
-            if key in x and other in self._ankle_base and self._ankle_base[other] - x[key] > t("foot_lift_frac"):
-                if x.get(f"flex_{other}", 0.0) < t("both_legs_deg"):
-                    faults.append("other_leg_lifted")
+            foot_up = key in x and other in self._ankle_base and self._ankle_base[other] - x[key] > t("foot_lift_frac")
+            # the other thigh coming up (judged only when that knee is clearly seen: a guessed knee jumps about)
+            thigh_up = bool(x.get(f"knee_seen_{other}")) and other_flex - self._flex_base[other] > t("other_flex_rise_deg")
+            if foot_up or thigh_up:
+                faults.append("other_leg_lifted")
         torso_up = self._torso_base is not None and x["torso_deg"] - self._torso_base > t("head_lift_deg")
         head_up = self._head_base is not None and "head_rel" in x and x["head_rel"] - self._head_base > t("head_lift_frac")
         if torso_up or head_up:

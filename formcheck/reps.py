@@ -254,21 +254,28 @@ class RepHoldMachine:
     def _settle(self, rep: RepRecord) -> None:
         """Finish a rep's timings. A rep that never reached the top zone but paused at its own
         peak (e.g. hips held too low) gets that pause as its hold: the longest run of samples
-        within ``still_speed * speed_window_s / 2`` of the peak (needs ``still_speed``)."""
+        within ``still_speed * speed_window_s / 2`` of the peak (needs ``still_speed``). Noise-proof:
+        peak and run are taken on a 5-sample running median, and, as for holds, dips out of the
+        band shorter than ``hold_dropout_s`` do not end the run."""
         if rep.top_s is None:
             rep.top_s = rep.zone_s
         if rep.holds or self.still_speed is None or not rep.samples:
             return
         band = 0.5 * self.still_speed * self.speed_window_s
+        # a running median of 5 samples, so one noisy sample neither sets the peak nor breaks the run
+        vals = [v for _, v in rep.samples]
+        med = [sorted(vals[max(0, i - 2):i + 3])[len(vals[max(0, i - 2):i + 3]) // 2] for i in range(len(vals))]
+        peak = max(med)
         best: tuple[float, float] | None = None
         run_start: float | None = None
-        for t, v in rep.samples:
-            if v >= rep.peak - band:
-                run_start = t if run_start is None else run_start
+        last_in: float | None = None
+        for (t, _), v in zip(rep.samples, med):
+            if v >= peak - band:
+                if run_start is None or last_in is None or t - last_in > self.hold_dropout_s:
+                    run_start = t
+                last_in = t
                 if best is None or t - run_start > best[1] - best[0]:
                     best = (run_start, t)
-            else:
-                run_start = None
         if best is not None and best[1] > best[0]:
             rep.holds.append(HoldSpan(*best))
             if rep.top_s is None:

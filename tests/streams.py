@@ -14,6 +14,7 @@ supine (lying on the back, knees bent, feet flat; head to the left before mirror
     ``head_lift_deg``   torso rotated about the hips, shoulders and head up (a curl-up)
     ``tilt_deg``        pelvic tilt: both thighs rotate this much towards the head (knees move a little)
     ``flex_left_deg`` / ``flex_right_deg``  extra hip flexion of one leg (knee towards the chest)
+    ``hands_hug``       0..1: both hands move to the knee of the more flexed leg
 all_fours (hands and knees; head to the left before mirroring)
     ``arm_left_deg`` / ``arm_right_deg``      upper-arm elevation (-90 hanging, 0 reaching forward)
     ``elbow_left_deg`` / ``elbow_right_deg``  elbow bend (0 straight)
@@ -41,7 +42,8 @@ UPPER_ARM = 0.48 * T
 FOREARM = 0.46 * T
 
 REST: dict[str, dict[str, float]] = {
-    "supine": {"torso_lift_deg": 0.0, "head_lift_deg": 0.0, "tilt_deg": 0.0, "flex_left_deg": 0.0, "flex_right_deg": 0.0},
+    "supine": {"torso_lift_deg": 0.0, "head_lift_deg": 0.0, "tilt_deg": 0.0, "flex_left_deg": 0.0, "flex_right_deg": 0.0,
+               "hands_hug": 0.0},
     "all_fours": {"arm_left_deg": -90.0, "arm_right_deg": -90.0, "elbow_left_deg": 0.0, "elbow_right_deg": 0.0,
                   "thigh_left_deg": -90.0, "thigh_right_deg": -90.0, "knee_left_deg": 90.0, "knee_right_deg": 90.0,
                   "torso_tilt_deg": 0.0},
@@ -162,7 +164,7 @@ def bridge_lift_for_bend(bend_deg: float) -> float:
     return (lo + hi) / 2
 
 
-def _supine_side(p: dict[str, float], side: str) -> dict[str, np.ndarray]:
+def _supine_side(p: dict[str, float], side: str, _inner: bool = False) -> dict[str, np.ndarray]:
     """Joints of one side of a supine body, head to the left."""
     lift, curl = p["torso_lift_deg"], p["head_lift_deg"]
     hip = SH_SUPINE + T * _dir(lift)
@@ -183,6 +185,13 @@ def _supine_side(p: dict[str, float], side: str) -> dict[str, np.ndarray]:
     head = sh + 0.42 * T * eye_dir
     up = np.array([0.0, -1.0])
     wrist = hip + np.array([-0.15 * T, 0.0]) if not flex else knee + np.array([-0.05 * T, -0.06 * T])
+    hug = p["hands_hug"]
+    if hug > 0 and not _inner:
+        # both hands go to the knee of the more flexed leg (as people hug one knee with both hands)
+        legs = ("left", "right")
+        hugged = max(legs, key=lambda s: p[f"flex_{s}_deg"])
+        target = (knee if hugged == side else _supine_side(p, hugged, _inner=True)["knee"]) + np.array([-0.05 * T, -0.06 * T])
+        wrist = wrist + hug * (target - wrist)
     elbow = (sh + wrist) / 2 + np.array([0.0, -4.0])
     return {
         "shoulder": sh, "hip": hip, "knee": knee, "ankle": ankle, "elbow": elbow, "wrist": wrist,
@@ -283,6 +292,7 @@ class StreamOptions:
     hidden: dict[str, float] = field(default_factory=dict)  # landmark -> visibility while hidden
     hidden_when: tuple[float, float] | None = None          # (from_s, to_s) the hidden map applies (None: always)
     hidden_jump_px: float = 0.0                             # hidden landmarks jump around this much
+    hidden_at_rest: bool = False                            # hidden landmarks are guessed where they rest (not where they are)
     out_of_frame: tuple[str, ...] = ()                      # landmarks pushed outside the image
     t_jitter_s: float = 0.0                                 # timestamp jitter (kept increasing)
     num_people: int = 1
@@ -311,6 +321,9 @@ def make_stream(posture: str, reps: list[Rep], duration: float, opts: StreamOpti
             continue
         p = pose_at(posture, reps, t, base)
         pts = body_points(posture, p, t, near=o.near)
+        if o.hidden_at_rest and o.hidden and (o.hidden_when is None or o.hidden_when[0] <= t < o.hidden_when[1]):
+            rest_pts = body_points(posture, pose_at(posture, [], t, base), t, near=o.near)
+            pts = {k: (rest_pts[k] if k in o.hidden else v) for k, v in pts.items()}
         xyz = np.zeros((NUM_LANDMARKS, 3))
         vis = np.zeros(NUM_LANDMARKS)
         for name, (x, y) in pts.items():

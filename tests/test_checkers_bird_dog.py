@@ -21,6 +21,7 @@ class Scenario:
     warnings: tuple[str, ...] = ()               # must be present
     no_warnings: tuple[str, ...] = ("unbalanced_sides", "could_not_judge")  # must be absent (unless in warnings)
     hold: float | None = None
+    min_hold: float = 0.0                        # every rep's hold at least this (s)
 
 
 def _alt(n, tops=(L, R), hold=3.0, **kw):
@@ -29,6 +30,7 @@ def _alt(n, tops=(L, R), hold=3.0, **kw):
 
 SCENARIOS = [
     Scenario("alternating_clean", _alt(4), [("left", []), ("right", []), ("left", []), ("right", [])], hold=3.0),
+    Scenario("slow_ease_in_out", _alt(2, rise=2.0, lower=2.0), [("left", []), ("right", [])], hold=3.0),
     Scenario("noisy_25fps_jitter", _alt(2), [("left", []), ("right", [])], {"noise_px": 1.5, "fps": 25.0, "t_jitter_s": 0.01}, hold=3.0),
     Scenario("hold_too_short", _alt(2, hold=1.0), [("left", ["hold_too_short"]), ("right", ["hold_too_short"])]),
     Scenario("arm_above_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=40), R)),
@@ -38,8 +40,11 @@ SCENARIOS = [
     Scenario("elbow_bent", _alt(2, tops=(bird_dog_top("left", elbow_deg=55), R)), [("left", ["limb_not_extended"]), ("right", [])]),
     Scenario("knee_bent", _alt(2, tops=(L, bird_dog_top("right", thigh_deg=-20, knee_deg=45))),
              [("left", []), ("right", ["limb_not_extended"])]),
+    # the limbs never reach the top zone: the pause at their own peak is still timed as the hold
     Scenario("limbs_well_below_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=-35, thigh_deg=-35), R)),
-             [("left", ["limb_not_extended"]), ("right", [])]),
+             [("left", ["limb_not_extended"]), ("right", [])], hold=3.0),
+    Scenario("bent_limbs_below_level", _alt(2, tops=(bird_dog_top("left", arm_deg=-30, elbow_deg=40, thigh_deg=-25, knee_deg=60), R)),
+             [("left", ["limb_not_extended"]), ("right", [])], min_hold=2.0),
     Scenario("same_side_limbs", _alt(2, tops=(bird_dog_top("left", leg="left"), bird_dog_top("right", leg="right"))),
              [("left", ["same_side_limbs"]), ("right", ["same_side_limbs"])]),
     Scenario("torso_sagging", _alt(2, tops=(bird_dog_top("left", torso_tilt_deg=18), R)), [("left", ["torso_tilted"]), ("right", [])]),
@@ -79,6 +84,8 @@ def test_bird_dog_scenarios(sc: Scenario, near: str) -> None:
     assert not (set(sc.no_warnings) - set(sc.warnings)) & codes
     if sc.hold is not None:
         for r in report.reps:
-            assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 1.0
+            # the hold is the pause at the top: not the way up or down (still_speed)
+            assert sc.hold - 0.3 <= r.hold_s <= sc.hold + 0.6
+    assert all(r.hold_s >= sc.min_hold for r in report.reps)
     by_side = report.to_dict()["reps_by_side"]
     assert sum(by_side.values()) == len(report.reps)

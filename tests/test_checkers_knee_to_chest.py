@@ -22,6 +22,7 @@ class Scenario:
 
 
 NEAR, FAR = knee_to_chest_top("near"), knee_to_chest_top("far")
+HUG_NEAR, HUG_FAR = knee_to_chest_top("near", hands_hug=1.0), knee_to_chest_top("far", hands_hug=1.0)
 
 SCENARIOS = [
     Scenario("near_then_far_clean", [NEAR, FAR], [("near", []), ("far", [])]),
@@ -44,7 +45,19 @@ SCENARIOS = [
     Scenario("short_dropout", [NEAR], [("near", [])], opts={"dropouts": ((8.0, 8.8),)}),
     Scenario("long_dropout", [NEAR, FAR], [("far", [])], opts={"dropouts": ((8.0, 10.0),)}, warnings=("lost_tracking",),
              check_hold=False),
-    Scenario("bridge_clip", [bridge_top(4.0)] * 2, [], hold=3.0),
+    # real MediaPipe: the far knee hugged with both hands is not seen, and its guessed knee and foot stay
+    # where the leg rested (jumping a little); the hands holding it show the hold
+    Scenario("far_hold_hidden_leg_guessed_at_rest", [HUG_NEAR, HUG_FAR], [("near", []), ("far", [])],
+             opts={"hidden": {"far_knee": 0.1, "far_ankle": 0.2, "far_heel": 0.3, "far_foot_index": 0.3},
+                   "hidden_at_rest": True, "hidden_jump_px": 12.0}),
+    # hands on the near knee while the far leg is hidden and guessed at rest: not read as a far-leg hold
+    Scenario("near_hold_far_guessed_at_rest", [HUG_NEAR], [("near", [])],
+             opts={"hidden": {"far_knee": 0.1, "far_ankle": 0.2}, "hidden_at_rest": True, "hidden_jump_px": 12.0}),
+    # the other (far) foot is never seen well, but its knee is: the thigh coming up is the other leg lifting
+    Scenario("other_leg_lifted_knee_seen_foot_hidden", [knee_to_chest_top("near", flex_far_deg=40.0, hands_hug=1.0)],
+             [("near", ["other_leg_lifted"])],
+             opts={"far_vis": (0.8, 0.9), "hidden": {"far_ankle": 0.3, "far_heel": 0.3, "far_foot_index": 0.3}}),
+    Scenario("bridge_clip", [bridge_top(4.0)] * 2, [], hold=3.0, warnings=("wrong_exercise",)),
     Scenario("all_fours_clip", [], [], posture="all_fours", warnings=("wrong_exercise",)),
     Scenario("standing_clip", [], [], posture="standing", warnings=("no_exercise_posture",)),
 ]
@@ -78,3 +91,5 @@ def test_knee_to_chest_scenarios(sc: Scenario, near: str) -> None:
             assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 2.0
     if sc.posture == "supine" and not sc.expect:
         assert report.reps == []
+    if sc.name == "bridge_clip":
+        assert any("bridge" in w.message for w in report.warnings if w.code == "wrong_exercise")
