@@ -102,7 +102,7 @@ def cmd_track(args: argparse.Namespace) -> int:
 
     bar = ProgressBar(f"tracking {Path(args.video).name}", enabled=args.progress)
     try:
-        track = write_track(args.video, args.output, model=args.model, progress=bar)
+        track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation)
     finally:
         bar.close()
     seen = sum(f is not None for _, f in track.frames)
@@ -217,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run pose estimation once and save the landmarks, so checkers can be re-run without the model.")
     sp.add_argument("video")
     sp.add_argument("-o", "--output", required=True, help="output track file (gzip JSON lines; .fctrack by convention)")
+    sp.add_argument("--segmentation", action="store_true",
+                    help="also run the person mask and keep the torso outline measured on it (needed by the pelvic tilt)")
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_track)

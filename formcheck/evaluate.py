@@ -145,19 +145,21 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def cached_track(video: Path, cache_dir: str | Path, model: str = "full") -> Path:
+def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False) -> Path:
     """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
 
     Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
-    name, model and the video's size and modification time.
+    name, model, whether the person mask's outline is in it (``segmentation``, for exercises
+    that need it) and the video's size and modification time.
     """
     from .pipeline import write_track
 
     st = video.stat()
-    path = Path(cache_dir) / f"{video.stem}.{Path(model).stem}.{st.st_size}.{int(st.st_mtime)}.fctrack"
+    seg = ".seg" if segmentation else ""
+    path = Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}.{st.st_size}.{int(st.st_mtime)}.fctrack"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_track(video, path, model=model)
+        write_track(video, path, model=model, segmentation=segmentation)
     return path
 
 
@@ -175,7 +177,12 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     res = ClipResult(clip=video.name, exercise=ex, expected_reps=exp_reps, reps=0, expected_good=exp_good, good_reps=0,
                      expected_warning=label.get("expected_warning") if label.get("exercise") is None else None)
     try:
-        source = cached_track(video, track_cache, model) if track_cache else video
+        if track_cache:
+            from .exercise import get_exercise
+
+            source = cached_track(video, track_cache, model, segmentation=get_exercise(ex).needs_segmentation)
+        else:
+            source = video
         report = analyze(source, ex, model=model).report
     except Exception as e:  # a clip that cannot be analysed is a failed clip, not a crashed eval
         res.error = str(e)

@@ -84,6 +84,8 @@ class ExerciseSpec:
     checker_ref: str
     source: Path
     aliases: tuple[str, ...] = ()
+    #: the checker reads the body outline from a person segmentation mask (the pose model is asked for it)
+    needs_segmentation: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def threshold(self, name: str) -> float:
@@ -149,9 +151,10 @@ def load_spec(path: str | Path) -> ExerciseSpec:
         checker_ref=str(_req(data, "checker", path)),
         source=path,
         aliases=tuple(data.get("aliases", ())),
+        needs_segmentation=bool(data.get("needs_segmentation", False)),
         extra={k: v for k, v in data.items() if k not in {
             "id", "name", "summary", "posture", "kind", "instructions", "camera", "dosage", "key_angle",
-            "thresholds", "faults", "safety", "limitations", "checker", "aliases"}},
+            "thresholds", "faults", "safety", "limitations", "checker", "aliases", "needs_segmentation"}},
     )
 
 

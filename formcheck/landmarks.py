@@ -71,6 +71,8 @@ class PoseFrame:
         world: (33, 3) world landmarks in metres (hip-centred), or ``None``.
         num_people: how many people the model found in this frame (this frame is one of them).
         segmentation: optional (H, W) float mask of the person, 0..1 (only if asked for).
+        outline: optional torso outline measured on that mask (:func:`formcheck.outline.torso_outline`:
+            ``{"up": [...], "down": [...], "torso_px": ...}``, pixels); small, so it is kept in tracks.
     """
 
     t_s: float
@@ -82,6 +84,7 @@ class PoseFrame:
     world: np.ndarray | None = None
     num_people: int = 1
     segmentation: np.ndarray | None = field(default=None, compare=False, repr=False)
+    outline: dict | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         xyz = np.asarray(self.xyz, dtype=np.float64)
@@ -131,7 +134,7 @@ class PoseFrame:
 
     # -- (de)serialisation ----------------------------------------------------------------
     def to_dict(self, ndigits: int = 5) -> dict:
-        """Plain-JSON form (no segmentation mask)."""
+        """Plain-JSON form (no segmentation mask; the torso outline measured on it, if any)."""
         d = {
             "t_s": round(float(self.t_s), 6),
             "width": int(self.width),
@@ -143,6 +146,9 @@ class PoseFrame:
         }
         if self.world is not None:
             d["world"] = np.round(self.world, ndigits).tolist()
+        if self.outline is not None:  # plain JSON has no NaN: store null
+            d["outline"] = {k: ([None if not np.isfinite(x) else float(x) for x in v] if isinstance(v, list) else v)
+                            for k, v in self.outline.items()}
         return d
 
     @classmethod
@@ -156,7 +162,21 @@ class PoseFrame:
             presence=np.asarray(d.get("presence", d["visibility"]), dtype=np.float64),
             world=None if d.get("world") is None else np.asarray(d["world"], dtype=np.float64),
             num_people=int(d.get("num_people", 1)),
+            outline=_outline_from(d.get("outline")),
         )
+
+
+def _outline_from(o) -> dict | None:
+    """A stored outline back to floats (JSON has no NaN: a missing value may come back as null)."""
+    if not isinstance(o, dict):
+        return None
+    out: dict = {}
+    for k, v in o.items():
+        if isinstance(v, list):
+            out[k] = [float("nan") if x is None else float(x) for x in v]
+        elif isinstance(v, (int, float)):
+            out[k] = float(v)
+    return out
 
 
 def frame_from_points(

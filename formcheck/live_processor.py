@@ -240,8 +240,12 @@ class LiveProcessor:
                 self._start_locked(t)
             session = self._session
             try:
+                need_seg = bool(getattr(session.spec, "needs_segmentation", False))
+                if (self._estimator is not None and self._factory is None
+                        and getattr(self._estimator, "segmentation", need_seg) != need_seg):
+                    self._close_estimator()  # this exercise needs (or no longer needs) the person mask
                 if self._estimator is None:
-                    self._estimator = self._make_estimator()
+                    self._estimator = self._make_estimator(need_seg)
                 pose = self._estimator.detect(image_bgr, t)
             except Exception as e:  # a model problem must not kill the stream; the page shows it
                 self._error = _one_line(e)
@@ -353,12 +357,12 @@ class LiveProcessor:
                 "report": self._session.report("live", fps=round(self._fps, 1)), "meta": dict(self._meta),
                 "stop_reason": self._stop_reason, "finished": finished, "started_at": self._started_at}
 
-    def _make_estimator(self) -> Any:
+    def _make_estimator(self, segmentation: bool = False) -> Any:
         if self._factory is not None:
             return self._factory()
         from .pose import PoseEstimator
 
-        return PoseEstimator(self.model)
+        return PoseEstimator(self.model, segmentation=segmentation, keep_mask=False)
 
     def _close_estimator(self) -> None:
         est, self._estimator = self._estimator, None

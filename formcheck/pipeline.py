@@ -43,11 +43,14 @@ def iter_pose_frames(
     model: str = "full",
     progress: ProgressFn | None = None,
     on_frame: Callable[[float, "object", PoseFrame | None], None] | None = None,
+    segmentation: bool = False,
 ) -> tuple[dict, "Iterator[tuple[float, PoseFrame | None]]"]:  # noqa: F821
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
     ``on_frame(t_s, image_bgr, pose)`` is called for each decoded video frame (not for tracks),
-    e.g. to draw and write an annotated video.
+    e.g. to draw and write an annotated video. ``segmentation``: also run the model's person
+    mask and keep the torso outline measured on it in each frame (videos only; a track has
+    the outline if it was recorded with it). The header says whether frames carry it.
     """
     path = Path(source)
     if is_track_file(path):
@@ -62,7 +65,8 @@ def iter_pose_frames(
 
         return {"fps": float(head.get("fps", 0.0)), "duration_s": float(head.get("duration_s", 0.0)),
                 "width": int(head.get("width", 0)), "height": int(head.get("height", 0)),
-                "model": str(head.get("model", "")), "frames": total}, from_track()
+                "model": str(head.get("model", "")), "frames": total,
+                "segmentation": bool(head.get("segmentation", False))}, from_track()
 
     from .pose import PoseEstimator, resolve_model
     from .video import open_video, prefetch
@@ -72,7 +76,7 @@ def iter_pose_frames(
     info = reader.info
 
     def from_video():
-        with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE) as estimator:
+        with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False) as estimator:
             for i, (t_s, image) in enumerate(prefetch(reader), start=1):
                 pose = estimator.detect(image, t_s)
                 if on_frame is not None:
@@ -82,7 +86,8 @@ def iter_pose_frames(
                 yield t_s, pose
 
     return {"fps": info.fps, "duration_s": info.duration_s, "width": info.width, "height": info.height,
-            "model": model if model in ("lite", "full") else Path(model).name, "frames": info.frame_count}, from_video()
+            "model": model if model in ("lite", "full") else Path(model).name, "frames": info.frame_count,
+            "segmentation": bool(segmentation)}, from_video()
 
 
 def analyze(
@@ -114,9 +119,10 @@ def analyze(
         raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(source, model, progress,
-                                    on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None)
+                                    on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
+                                    segmentation=spec.needs_segmentation)
     track = Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
-                  duration_s=head["duration_s"]) if keep_track else None
+                  duration_s=head["duration_s"], segmentation=head["segmentation"]) if keep_track else None
     writer = None
     try:
         for t_s, pose in frames:
@@ -147,11 +153,16 @@ def analyze(
     return Analysis(report=report, track=track)
 
 
-def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None) -> Track:
-    """Run pose estimation on a video and save its landmark track to ``out``."""
-    head, frames = iter_pose_frames(source, model, progress)
+def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None,
+                segmentation: bool = False) -> Track:
+    """Run pose estimation on a video and save its landmark track to ``out``.
+
+    ``segmentation``: also run the person mask and store the torso outline measured on it with
+    every frame (what an exercise with ``needs_segmentation``, e.g. the pelvic tilt, reads).
+    """
+    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation)
     track = Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
-                  duration_s=head["duration_s"])
+                  duration_s=head["duration_s"], segmentation=head["segmentation"])
     track.frames = list(frames)
     if not track.frames:
         raise AnalysisError(f"{source}: no frames could be decoded")

@@ -78,7 +78,10 @@ class PoseEstimator:
     Args:
         model: ``"lite"``, ``"full"`` or a path to a ``.task`` file (see :func:`resolve_model`).
         num_poses: how many people the model may return (2 lets us notice a second person).
-        segmentation: also return a person mask (float32 0..1) in ``PoseFrame.segmentation``.
+        segmentation: also ask the model for a person mask, and measure the torso outline on it
+            (:func:`formcheck.outline.frame_outline`, in ``PoseFrame.outline``).
+        keep_mask: with ``segmentation``, also keep the mask itself (float32 0..1, full frame) in
+            ``PoseFrame.segmentation``; ``False`` keeps only the small outline (for long videos).
         max_side: downscale frames whose longest side exceeds this (pixels) before inference.
         min_detection_confidence, min_tracking: MediaPipe thresholds (0..1).
 
@@ -90,6 +93,7 @@ class PoseEstimator:
         model: str | os.PathLike = "full",
         num_poses: int = 2,
         segmentation: bool = False,
+        keep_mask: bool = True,
         max_side: int | None = 1280,
         min_detection_confidence: float = 0.5,
         min_tracking: float = 0.5,
@@ -97,6 +101,7 @@ class PoseEstimator:
         self.model_path = resolve_model(model)
         self.num_poses = int(num_poses)
         self.segmentation = bool(segmentation)
+        self.keep_mask = bool(keep_mask)
         self.max_side = max_side
         self._last_ms = -1
         self._track: np.ndarray | None = None
@@ -189,10 +194,17 @@ class PoseEstimator:
             mask = np.array(result.segmentation_masks[pick].numpy_view(), dtype=np.float32, copy=True)
             if mask.ndim == 3:
                 mask = mask[:, :, 0]
+        outline = None
+        if mask is not None:
+            from formcheck.outline import frame_outline
+
+            outline = frame_outline(mask, xyz, w, h, vis)
+            if not self.keep_mask:
+                mask = None
         self._track, self._track_t = _centre(xyz), t_s
         return PoseFrame(
             t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
-            world=world, num_people=len(people), segmentation=mask,
+            world=world, num_people=len(people), segmentation=mask, outline=outline,
         )
 
     def _choose(self, arrs: list[np.ndarray], t_s: float) -> int:

@@ -2,8 +2,10 @@
 
 A track lets checkers be re-run and tested without running the pose model. Format: gzip'd
 JSON lines. Line 1 is a header ``{"format": "formcheck-track", "version": 1, "source": ...,
-"fps": ..., "width": ..., "height": ..., "model": ..., "duration_s": ...}``; every following
-line is one frame ``{"t_s": seconds, "pose": <PoseFrame.to_dict()> | null}``.
+"fps": ..., "width": ..., "height": ..., "model": ..., "duration_s": ..., "segmentation": bool}``;
+every following line is one frame ``{"t_s": seconds, "pose": <PoseFrame.to_dict()> | null}``. With
+``"segmentation": true`` the poses also carry the torso ``outline`` measured on the person mask
+(older tracks have neither key and read as without it).
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ class Track:
     height: int
     model: str = ""
     duration_s: float = 0.0
+    segmentation: bool = False  # frames carry the torso outline from a person mask
     frames: list[tuple[float, PoseFrame | None]] = field(default_factory=list)
 
     def header(self) -> dict:
         return {"format": TRACK_FORMAT, "version": TRACK_VERSION, "source": self.source, "fps": self.fps,
                 "width": self.width, "height": self.height, "model": self.model, "duration_s": self.duration_s,
-                "frames": len(self.frames)}
+                "frames": len(self.frames), "segmentation": self.segmentation}
 
 
 def save_track(track: Track, path: str | Path) -> Path:
@@ -99,6 +102,7 @@ def load_track(path: str | Path) -> Track:
     """Read a whole track file into memory."""
     head, frames = iter_track(path)
     tr = Track(source=str(head.get("source", "")), fps=float(head.get("fps", 0.0)), width=int(head.get("width", 0)),
-               height=int(head.get("height", 0)), model=str(head.get("model", "")), duration_s=float(head.get("duration_s", 0.0)))
+               height=int(head.get("height", 0)), model=str(head.get("model", "")), duration_s=float(head.get("duration_s", 0.0)),
+               segmentation=bool(head.get("segmentation", False)))
     tr.frames = list(frames)
     return tr
