@@ -217,15 +217,7 @@ class RepHoldMachine:
                     out.hold_ended = self._close_hold(self._below_top_since)
         # back to rest ends the rep
         if value < th.rest_enter:
-            if self._in_top:
-                out.hold_ended = self._close_hold(self._below_top_since if self._below_top_since is not None else t_s)
-            rep.end_s = t_s
-            self._settle(rep)
-            self.current = None
-            if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
-                out.finished = rep
-            else:
-                out.discarded = rep
+            self._end_rep(t_s, out)
         return out
 
     def finish(self, t_s: float | None = None) -> MachineUpdate:
@@ -239,18 +231,25 @@ class RepHoldMachine:
         if rep is None:
             return out
         end = self._last_seen_t if self._last_seen_t is not None else (t_s if t_s is not None else rep.start_s)
+        self._end_rep(end, out)
+        return out
+
+    # -- internals ------------------------------------------------------------------------
+    def _end_rep(self, end_s: float, out: MachineUpdate) -> None:
+        """Close the open hold (at the time the signal first left the top) and the rep at
+        ``end_s``; a counted rep long enough is ``finished``, anything else ``discarded``."""
+        rep = self.current
+        assert rep is not None
         if self._in_top:
-            out.hold_ended = self._close_hold(end if self._below_top_since is None else self._below_top_since)
-        rep.end_s = end
+            out.hold_ended = self._close_hold(end_s if self._below_top_since is None else self._below_top_since)
+        rep.end_s = end_s
         self._settle(rep)
         self.current = None
         if rep.counted and rep.end_s - rep.start_s >= self.min_rep_s:
             out.finished = rep
         else:
             out.discarded = rep
-        return out
 
-    # -- internals ------------------------------------------------------------------------
     def _settle(self, rep: RepRecord) -> None:
         """Finish a rep's timings. A rep that never reached the top zone but paused at its own
         peak (e.g. hips held too low) gets that pause as its hold: the longest run of samples
