@@ -81,11 +81,13 @@ def run_bench(
     repeats: int = 2,
     num_poses: int = 2,
     max_side: int = 1280,
+    segmentation: bool = False,
 ) -> BenchResult:
     """Measure MediaPipe-alone and whole-pipeline throughput on ``video_path`` (see module doc).
 
     ``progress`` receives one short line per finished pass. ``process_hook`` maps each
     pose (or None) to a status for the overlay; the default is a cheap stand-in.
+    ``segmentation`` asks both streams for the person mask (as the pelvic tilt needs).
     """
     hook = process_hook or _default_hook
     say = progress or (lambda msg: None)
@@ -115,8 +117,8 @@ def run_bench(
     stage = {"decode_thread": 0.0, "decode_wait": 0.0, "pose": 0.0, "hook": 0.0, "overlay": 0.0}
     a_pass = b_pass = 0
 
-    with PoseEstimator(model, num_poses=num_poses, max_side=max_side) as est_a, \
-            PoseEstimator(model, num_poses=num_poses, max_side=max_side) as est_b:
+    with PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation) as est_a, \
+            PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation) as est_b:
         for which in order:
             if which == "a":
                 off = a_pass * span_s

@@ -132,7 +132,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     probe = Session(args.exercise).checker
     result = run_bench(args.video, model=args.model, max_frames=args.frames, progress=progress, process_hook=process,
-                       key_joints=probe.key_landmarks())
+                       key_joints=probe.key_landmarks(), segmentation=probe.spec.needs_segmentation)
     print(format_bench(result))
     return EXIT_OK
 
