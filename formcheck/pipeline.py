@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import numpy as np
 
 from .exercise import ExerciseSpec, get_exercise
 from .landmarks import PoseFrame
@@ -42,9 +44,9 @@ def iter_pose_frames(
     source: str | Path,
     model: str = "full",
     progress: ProgressFn | None = None,
-    on_frame: Callable[[float, "object", PoseFrame | None], None] | None = None,
+    on_frame: Callable[[float, np.ndarray, PoseFrame | None], None] | None = None,
     segmentation: bool = False,
-) -> tuple[dict, "Iterator[tuple[float, PoseFrame | None]]"]:  # noqa: F821
+) -> tuple[dict, Iterator[tuple[float, PoseFrame | None]]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
     ``on_frame(t_s, image_bgr, pose)`` is called for each decoded video frame (not for tracks),
