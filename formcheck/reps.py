@@ -206,7 +206,7 @@ class RepHoldMachine:
                 self._hold_start = self._settled_since(t_s, value, rep.zone_s)
                 out.top_entered = True
                 if rep.top_s is None:
-                    rep.top_s = t_s
+                    rep.top_s = self._hold_start
         elif self._in_top:
             if value >= th.top_exit and steady:
                 self._below_top_since = None

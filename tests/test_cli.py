@@ -84,6 +84,8 @@ def test_real_bridge_clip_counts_one_good_rep():
     assert 1.5 <= rep["hold_s"] <= 2.3  # labelled: about 1.9 s at the top
     assert rep["faults"] == [] and rep["good"] is True
     assert len(report["holds"]) == 1 and report["holds"][0]["duration_s"] == pytest.approx(rep["hold_s"], abs=0.01)
+    assert rep["top_s"] == pytest.approx(report["holds"][0]["start_s"], abs=1e-3)  # the top is where the hold begins
+    assert 0.45 <= rep["top_s"] <= 0.8  # labelled: top reached at 0.6 s
 
 
 def test_walking_clip_gives_no_reps_and_a_warning():
