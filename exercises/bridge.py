@@ -20,6 +20,8 @@ class BridgeChecker(ExerciseChecker):
 
     def __init__(self, spec):
         self._baseline_bend = spec.threshold("baseline_bend_deg")
+        self._hug_since: float | None = None
+        self._hug_noted = False
         super().__init__(spec)
 
     def rep_thresholds(self) -> RepThresholds:
@@ -33,10 +35,25 @@ class BridgeChecker(ExerciseChecker):
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         bend = m.extras["bend_deg"]
         t = self.spec.threshold
+        self._note_knee_hug(t_s, bend)
         if not t("baseline_min_bend_deg") <= bend <= t("baseline_max_bend_deg"):
             return  # not a bent-knee resting position (e.g. a knee pulled to the chest): don't learn it
         # follow the person's resting bend slowly (time constant ~ 1 s at 30 fps)
         self._baseline_bend += 0.05 * (bend - self._baseline_bend)
+
+    def _note_knee_hug(self, t_s: float, bend: float) -> None:
+        """A hip flexed far past the bridge's resting position (bend >= ``knee_hug_bend_deg``)
+        for ``knee_hug_min_s`` seconds is a knee pulled to the chest: remembered, not counted,
+        so that the report can say what the movements looked like."""
+        t = self.spec.threshold
+        if bend >= t("knee_hug_bend_deg"):
+            if self._hug_since is None:
+                self._hug_since, self._hug_noted = t_s, False
+            if not self._hug_noted and t_s - self._hug_since >= t("knee_hug_min_s"):
+                self.lookalikes["knee-to-chest"] += 1
+                self._hug_noted = True
+        else:
+            self._hug_since = None
 
     def measure(self, frame: PoseFrame) -> Measurement:
         side = best_side(frame, ("shoulder", "hip", "knee"), previous=self.measured_side)
