@@ -117,8 +117,8 @@ def run_bench(
     stage = {"decode_thread": 0.0, "decode_wait": 0.0, "pose": 0.0, "hook": 0.0, "overlay": 0.0}
     a_pass = b_pass = 0
 
-    with PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation) as est_a, \
-            PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation) as est_b:
+    with PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation, keep_mask=False) as est_a, \
+            PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation, keep_mask=False) as est_b:
         for which in order:
             if which == "a":
                 off = a_pass * span_s

@@ -110,12 +110,21 @@ def _req(d: dict, key: str, src: Path) -> Any:
 
 
 def load_spec(path: str | Path) -> ExerciseSpec:
-    """Read one exercise TOML file."""
+    """Read one exercise TOML file; any problem with it is an :class:`ExerciseError`."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ExerciseError(f"{path}: cannot read exercise definition ({e})") from None
+    try:
+        return _spec_from_data(data, path)
+    except ExerciseError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ExerciseError(f"{path.name}: malformed exercise definition ({e.__class__.__name__}: {e})") from None
+
+
+def _spec_from_data(data: dict, path: Path) -> ExerciseSpec:
     posture = _req(data, "posture", path)
     if posture not in VALID_POSTURES:
         raise ExerciseError(f"{path.name}: posture must be one of {VALID_POSTURES}, not '{posture}'")
@@ -236,8 +245,15 @@ def all_exercises() -> dict[str, ExerciseSpec]:
         if not d.is_dir():
             log.warning("exercise folder %s does not exist", d)
             continue
+        builtin = d == builtin_directory()
         for f in sorted(d.glob("*.toml")):
-            spec = load_spec(f)
+            try:
+                spec = load_spec(f)
+            except ExerciseError as e:
+                if builtin:
+                    raise
+                log.warning("skipping a broken exercise definition: %s", e)  # an add-on must not take the rest down
+                continue
             out[spec.id] = spec
     return out
 

@@ -25,13 +25,13 @@ def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
     from .video import VideoError, open_camera
 
     session = Session(exercise)
-        try:
+    try:
         cam = open_camera(camera)
     except VideoError as e:
         print(f"formcheck: error: {e}", file=sys.stderr)
         return 2
     frames = 0
-    with cam, PoseEstimator(model) as estimator:
+    with cam, PoseEstimator(model, segmentation=session.spec.needs_segmentation, keep_mask=False) as estimator:
         try:
             for t_s, image in cam:
                 frames += 1

@@ -273,7 +273,7 @@ class LiveProcessor:
                 try:
                     from .overlay import draw_overlay
 
-                    draw_overlay(image_bgr, session.last_frame, session.status, key_joints=session.checker.key_joints)
+                    draw_overlay(image_bgr, session.last_frame, session.status, key_joints=session.checker.key_landmarks())
                 except Exception as e:  # drawing is cosmetic
                     log.debug("overlay failed: %s", e)
         self._save(payload)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from formcheck.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
+from formcheck.outline import frame_outline
 
 log = logging.getLogger(__name__)
 
@@ -191,13 +192,13 @@ class PoseEstimator:
                 world = None
         mask = None
         if self.segmentation and result.segmentation_masks and len(result.segmentation_masks) > pick:
-            mask = np.array(result.segmentation_masks[pick].numpy_view(), dtype=np.float32, copy=True)
+            # the view is only valid during this call: copy it only when the mask is kept
+            view = result.segmentation_masks[pick].numpy_view()
+            mask = np.array(view, dtype=np.float32) if self.keep_mask else np.asarray(view, dtype=np.float32)
             if mask.ndim == 3:
                 mask = mask[:, :, 0]
         outline = None
         if mask is not None:
-            from formcheck.outline import frame_outline
-
             outline = frame_outline(mask, xyz, w, h, vis)
             if not self.keep_mask:
                 mask = None

@@ -77,23 +77,37 @@ def iter_track(path: str | Path) -> tuple[dict, Iterator[tuple[float, PoseFrame 
     if not isinstance(head, dict) or head.get("format") != TRACK_FORMAT:
         f.close()
         raise TrackError(f"{path}: not a formcheck track")
-    if int(head.get("version", 0)) > TRACK_VERSION:
+    try:
+        version = int(head.get("version", 0))
+        for key in ("fps", "duration_s"):
+            float(head.get(key, 0.0))
+    except (TypeError, ValueError):
+        f.close()
+        raise TrackError(f"{path}: the track's header is damaged") from None
+    if version > TRACK_VERSION:
         f.close()
         raise TrackError(f"{path}: track version {head.get('version')} is newer than this formcheck understands")
 
     def frames() -> Iterator[tuple[float, PoseFrame | None]]:
         with f:
-            for n, line in enumerate(f, start=2):
+            n = 1
+            while True:
+                try:
+                    line = f.readline()  # reading can fail too: a cut-off gzip stream
+                except (OSError, EOFError, UnicodeDecodeError):
+                    raise TrackError(f"{path}: the file is truncated after line {n}") from None
+                if not line:
+                    return
+                n += 1
                 if not line.strip():
                     continue
                 try:
                     d = json.loads(line)
                     pose = d.get("pose")
-                    yield float(d["t_s"]), (None if pose is None else PoseFrame.from_dict(pose))
-                except (ValueError, KeyError, TypeError) as e:
+                    item = float(d["t_s"]), (None if pose is None else PoseFrame.from_dict(pose))
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
                     raise TrackError(f"{path}: line {n} is damaged ({e.__class__.__name__})") from None
-                except (OSError, EOFError):
-                    raise TrackError(f"{path}: the file is truncated after line {n - 1}") from None
+                yield item
 
     return head, frames()
 

@@ -234,3 +234,35 @@ def test_help_mentions_every_command():
     proc = run_cli("--help")
     for cmd in ("analyze", "track", "live", "exercises", "bench", "eval", "app"):
         assert cmd in proc.stdout
+
+
+def test_live_loop_with_a_camera_that_plays_the_bridge_clip(monkeypatch, capsys):
+    """``formcheck live`` end to end without a screen: the camera is the bridge clip, the window is faked."""
+    import formcheck.live as live
+    import formcheck.video as video
+
+    frames, fps = _frames(clip_path(BRIDGE))
+
+    class ClipCamera:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def __iter__(self):
+            for i, f in enumerate(frames):
+                yield i / fps, f
+            raise video.VideoError("camera 0 stopped giving frames")  # the camera disappears
+
+    shown = []
+    monkeypatch.setattr(video, "open_camera", lambda index: ClipCamera())
+    monkeypatch.setattr(cv2, "imshow", lambda name, img: shown.append(img.shape))
+    monkeypatch.setattr(cv2, "waitKey", lambda ms: -1)
+    monkeypatch.setattr(cv2, "getWindowProperty", lambda name, prop: 1.0)
+    monkeypatch.setattr(cv2, "destroyAllWindows", lambda: None)
+    assert live.run_live("bridge", camera=0, model="full") == 0
+    out, err = capsys.readouterr()
+    assert len(shown) == len(frames)
+    assert "1 reps, 1 with good form" in out
+    assert "camera stopped" in err
