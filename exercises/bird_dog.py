@@ -50,7 +50,7 @@ class BirdDogChecker(ExerciseChecker):
     """Counts bird-dogs per side; faults: limb_above_horizontal, limb_not_extended,
     same_side_limbs, torso_tilted, hold_too_short; warning unbalanced_sides at the end."""
 
-    key_joints = ("shoulder", "hip", "knee")
+    key_joints = None  # the key value is a limb's rise, not an angle at one joint: no arc is drawn
 
     def __init__(self, spec):
         self._torso_base: float | None = None

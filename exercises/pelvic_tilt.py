@@ -97,13 +97,11 @@ class PelvicTiltChecker(ExerciseChecker):
     key_joints = ("shoulder", "hip", "knee")
 
     def __init__(self, spec):
-        self._side: str | None = None
         self._base: dict[str, float] | None = None
         self.source: str | None = None  # "outline" (segmentation mask) or "landmarks", chosen at calibration
         self._calib: list[tuple[float, dict[str, float]]] = []       # samples while calibrating
         self._rest: deque[tuple[float, dict[str, float]]] = deque()  # recent samples outside holds, for re-baselining
         self._recent: deque[tuple[float, dict[str, float]]] = deque()  # for the median filter
-        self._outline_frames = 0
         super().__init__(spec)
 
     @property
@@ -129,16 +127,14 @@ class PelvicTiltChecker(ExerciseChecker):
         return out
 
     def measure(self, frame: PoseFrame) -> Measurement:
-        side = best_side(frame, ("shoulder", "hip", "knee"), previous=self._side)
+        side = best_side(frame, ("shoulder", "hip", "knee"), previous=self.measured_side)
         if side is None:
             return Measurement(None)
-        self._side = side
+        self.measured_side = side
         th = self.spec.threshold
         raw = pelvic_tilt_signal(frame, side, (th("belly_from"), th("belly_to")))
         if raw is None:
             return Measurement(None)
-        if "belly_px" in raw:
-            self._outline_frames += 1
         t = frame.t_s
         sig = self._filtered(t, raw)
         shk = angle_deg(frame.px(f"{side}_shoulder"), frame.px(f"{side}_hip"), frame.px(f"{side}_knee"))
@@ -180,8 +176,8 @@ class PelvicTiltChecker(ExerciseChecker):
         th = self.spec.threshold
         if self._rest and t - self._rest[-1][0] > 0.5:
             self._rest.clear()
-        if self.machine.phase == "hold" or value >= self.machine.th.attempt:
-            self._rest.clear()
+        if not self.ready or self.machine.current is not None or value >= self.machine.th.attempt:
+            self._rest.clear()  # only a still, ready person between reps is a resting position
             return False
         self._rest.append((t, {**sig, "value": value}))
         while self._rest and self._rest[0][0] < t - th("rebaseline_s"):

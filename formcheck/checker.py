@@ -195,6 +195,8 @@ class ExerciseChecker:
         upd = self.machine.update(t_s, value)
         events += self._handle(upd, t_s)
 
+        if m is None or m.value is None:
+            self._active_since.clear()  # a fault's duration never spans frames that were not judged
         if self.machine.current is not None and m is not None and m.value is not None:
             sample = Sample(t_s, m, self.machine.phase)
             self._samples.append(sample)

@@ -35,7 +35,6 @@ KNEES_BELOW_HIPS_MIN = 0.45
 #: Side view: left and right shoulders (and hips) closer than this fraction of torso length.
 SIDE_VIEW_MAX_SPREAD = 0.45
 
-_CORE = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 
 def _visible_mean(frame: PoseFrame, names: tuple[str, ...], min_vis: float = 0.3) -> np.ndarray | None:
@@ -56,23 +55,25 @@ def classify_posture(frame: PoseFrame | None) -> str:
     """``"supine"``, ``"all_fours"``, ``"standing"`` or ``"unknown"`` for one frame.
 
     Rules (image y down, t = torso length in pixels):
-    - unknown if shoulders or hips are not seen, or the torso is shorter than 2% of the image;
+    - unknown if no shoulder or no hip is seen, or the torso is shorter than 2% of the image
+      (midpoints are taken over the shoulders and hips that are seen);
     - torso inclination >= 55 degrees and knees below hips -> standing;
     - torso inclination <= 35 degrees: the lower seen knee below the hips by >= 0.45 t -> all fours, else supine.
     """
     if frame is None:
         return UNKNOWN
-    if sum(frame.vis(n) >= 0.3 for n in _CORE) < 2:
+    # midpoints of the shoulders and hips that are seen (a side view may hide the far ones)
+    sh = _visible_mean(frame, ("left_shoulder", "right_shoulder"))
+    hip = _visible_mean(frame, ("left_hip", "right_hip"))
+    if sh is None or hip is None:
         return UNKNOWN
-    sh = midpoint(frame.px("left_shoulder"), frame.px("right_shoulder"))
-    hip = midpoint(frame.px("left_hip"), frame.px("right_hip"))
     t = distance(sh, hip)
-    if t < 0.02 * max(frame.width, frame.height):
+    if not t >= 0.02 * max(frame.width, frame.height):  # also catches NaN
         return UNKNOWN
     incl = inclination_deg(hip, sh)
-    knees = _visible_mean(frame, ("left_knee", "right_knee"), 0.2)
-    # all fours: the lower of the seen knees (one leg may be extended back, as in a bird-dog)
     seen_knees = [frame.px(n) for n in ("left_knee", "right_knee") if frame.vis(n) >= 0.2]
+    knees = np.mean(seen_knees, axis=0) if seen_knees else None
+    # all fours: the lower of the seen knees (one leg may be extended back, as in a bird-dog)
     low_knee_y = max((k[1] for k in seen_knees), default=None)
     if incl >= TORSO_VERTICAL_MIN_DEG:
         if sh[1] < hip[1] and (knees is None or knees[1] > hip[1]):

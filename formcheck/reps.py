@@ -175,7 +175,12 @@ class RepHoldMachine:
                 self._abandon(self._last_seen_t, out)
             return out
         if self._last_seen_t is not None and t_s - self._last_seen_t > self.max_gap_s:
+            # a jump in time nobody saw (camera stall, dropped frames): never credit it as a hold
             self._recent.clear()
+            if self.current is not None:
+                self._abandon(self._last_seen_t, out)
+                self._last_seen_t = t_s
+                return out
         self._last_seen_t = t_s
         self._recent.append((t_s, value))
         while len(self._recent) > 2 and t_s - self._recent[1][0] >= self.speed_window_s:

@@ -117,13 +117,13 @@ class LandmarkSmoother:
     def __call__(self, frame: PoseFrame | None) -> PoseFrame | None:
         if frame is None:
             return None
+        if not np.isfinite(frame.t_s):
+            return frame
         if self._last_t is not None and frame.t_s - self._last_t > self.reset_after_s:
             self.filter.reset()
         self._last_t = frame.t_s if self._last_t is None else max(self._last_t, frame.t_s)
         vis = np.nan_to_num(frame.visibility, nan=0.0, posinf=1.0, neginf=0.0)
         # non-finite coordinates never enter the filter's memory (one bad frame must not poison it)
         mask = (vis >= self.min_visibility)[:, None] & np.isfinite(frame.xyz)
-        if not np.isfinite(frame.t_s):
-            return frame
         xyz = self.filter(frame.t_s, frame.xyz, mask)
         return frame.with_xyz(xyz)

@@ -119,3 +119,16 @@ def test_set_thresholds_and_reset() -> None:
     m.set_thresholds(RepThresholds(1, 2, 3, 4, 5))
     with pytest.raises(ValueError):
         m.set_thresholds(RepThresholds(5, 4, 3, 2, 1))
+
+
+def test_a_jump_in_time_longer_than_max_gap_abandons_the_rep_instead_of_crediting_a_hold():
+    from formcheck.reps import RepHoldMachine, RepThresholds
+
+    m = RepHoldMachine(RepThresholds(1, 2, 5, 8, 9), max_gap_s=1.0)
+    for t, v in [(0.0, 0), (0.1, 10), (0.2, 10), (0.3, 10)]:
+        m.update(t, v)
+    out = m.update(5.0, 10)  # frames jump 4.7 s forward, still "at the top"
+    assert out.discarded is not None and out.discarded.abandoned
+    assert out.finished is None
+    finished = [m.update(t, v).finished for t, v in [(5.1, 0), (5.2, 0)]]
+    assert finished == [None, None]  # no rep made of unseen time
