@@ -76,10 +76,12 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .pipeline import analyze
     from .exercise import get_exercise
+    from .pipeline import analyze, check_output_path
 
     spec = get_exercise(args.exercise)  # unknown exercise: fail before decoding anything
+    if args.csv:
+        check_output_path(args.csv)  # a bad output path: fail before the work, not after
     bar = ProgressBar(f"analysing {Path(args.source).name}", enabled=args.progress)
     try:
         result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar)

@@ -6,7 +6,9 @@ inference. Nothing is written to disk unless an annotated video or a track is as
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -15,9 +17,11 @@ import numpy as np
 
 from .exercise import ExerciseSpec, get_exercise
 from .landmarks import PoseFrame
+from .overlay import draw_overlay
 from .report import Report
 from .session import Session
 from .tracks import Track, is_track_file, iter_track, save_track
+from .video import VideoWriter
 
 log = logging.getLogger(__name__)
 
@@ -117,42 +121,67 @@ def analyze(
     spec = exercise if isinstance(exercise, ExerciseSpec) else get_exercise(exercise)
     session = Session(spec)
     annotate_path = Path(annotate) if annotate else None
-    if annotate_path is not None and is_track_file(source):
-        raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
+    if annotate_path is not None:
+        if is_track_file(source):
+            raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
+        check_output_path(annotate_path, suffixes=(".mp4", ".webm"))
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(source, model, progress,
                                     on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
                                     segmentation=spec.needs_segmentation)
-    track = Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
-                  duration_s=head["duration_s"], segmentation=head["segmentation"]) if keep_track else None
+    track = _empty_track(source, head) if keep_track else None
     writer = None
+    key_landmarks = session.checker.key_landmarks
+    ok = False
     try:
-        for t_s, pose in frames:
-            session.update(t_s, pose)
-            if track is not None:
-                track.frames.append((t_s, pose))
-            if pending:
-                from .overlay import draw_overlay
-                from .video import VideoWriter
-
-                image = pending.pop()
-                if writer is None:
-                    h, w = image.shape[:2]
-                    writer = VideoWriter(annotate_path, fps=head["fps"] or 30.0, size=(w, h))
-                draw_overlay(image, session.last_frame, session.status, key_joints=session.checker.key_landmarks())
-                writer.write(image, t_s)
+        with contextlib.closing(frames):  # closes the reader, the model and the decode thread on any exit
+            for t_s, pose in frames:
+                session.update(t_s, pose)
+                if track is not None:
+                    track.frames.append((t_s, pose))
+                if pending:
+                    image = pending.pop()
+                    if writer is None:
+                        h, w = image.shape[:2]
+                        writer = VideoWriter(annotate_path, fps=head["fps"] or 30.0, size=(w, h))
+                    draw_overlay(image, session.last_frame, session.status, key_joints=key_landmarks())
+                    writer.write(image, t_s)
         session.finish()
+        if session.frames == 0:
+            raise AnalysisError(f"{source}: no frames could be decoded")
+        if session.frames_with_pose == 0:
+            raise AnalysisError(f"{source}: no person was found in the video")
+        ok = True
     finally:
         if writer is not None:
             writer.close()
-    if session.frames == 0:
-        raise AnalysisError(f"{source}: no frames could be decoded")
-    if session.frames_with_pose == 0:
-        raise AnalysisError(f"{source}: no person was found in the video")
+        if not ok and annotate_path is not None:
+            annotate_path.unlink(missing_ok=True)  # no half-written video left behind
     report = session.report(str(source), fps=head["fps"], duration_s=head["duration_s"] or None, model=head["model"])
     if track is not None:
         track.duration_s = report.duration_s
     return Analysis(report=report, track=track)
+
+
+def _empty_track(source: str | Path, head: dict) -> Track:
+    return Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
+                 duration_s=head["duration_s"], segmentation=head["segmentation"])
+
+
+def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
+    """Fail early, before any work, when ``path`` cannot be written: its folder is missing or
+    not writable, or (with ``suffixes``) its extension is not one of them."""
+    p = Path(path)
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        raise AnalysisError(f"{p}: use a file name ending in {' or '.join(suffixes)}")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise AnalysisError(f"{p}: cannot write here, the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise AnalysisError(f"{p}: cannot write here, the folder {folder} is not writable")
+    if p.is_dir():
+        raise AnalysisError(f"{p}: is a folder; give a file name")
+    return p
 
 
 def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None,
@@ -162,10 +191,11 @@ def write_track(source: str | Path, out: str | Path, model: str = "full", progre
     ``segmentation``: also run the person mask and store the torso outline measured on it with
     every frame (what an exercise with ``needs_segmentation``, e.g. the pelvic tilt, reads).
     """
+    check_output_path(out)
     head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation)
-    track = Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
-                  duration_s=head["duration_s"], segmentation=head["segmentation"])
-    track.frames = list(frames)
+    track = _empty_track(source, head)
+    with contextlib.closing(frames):
+        track.frames = list(frames)
     if not track.frames:
         raise AnalysisError(f"{source}: no frames could be decoded")
     save_track(track, out)

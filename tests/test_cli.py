@@ -266,3 +266,27 @@ def test_live_loop_with_a_camera_that_plays_the_bridge_clip(monkeypatch, capsys)
     assert len(shown) == len(frames)
     assert "1 reps, 1 with good form" in out
     assert "camera stopped" in err
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["--csv", "/nonexistent/x.csv"], ["/nonexistent", "does not exist"]),
+        (["--annotate", "out.avi"], ["out.avi", ".mp4 or .webm"]),
+        (["--annotate", "/nonexistent/a.mp4"], ["/nonexistent", "does not exist"]),
+    ],
+    ids=["csv-folder", "annotate-extension", "annotate-folder"],
+)
+def test_bad_output_paths_fail_before_any_work(args, needles):
+    _one_line_error(run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", *args), *needles)
+
+
+def test_track_output_folder_missing():
+    _one_line_error(run_cli("track", str(clip_path(BRIDGE)), "-o", "/nonexistent/d/x.fctrack"), "does not exist")
+
+
+def test_failed_analysis_leaves_no_annotated_video(tmp_path):
+    path = media.make_synthetic_mp4(tmp_path, n_frames=20)
+    out = tmp_path / "annotated.mp4"
+    _one_line_error(run_cli("analyze", str(path), "-e", "bridge", "--annotate", str(out)), "no person")
+    assert not out.exists()
