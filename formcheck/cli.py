@@ -21,10 +21,11 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 class ProgressBar:
     """A one-line progress bar on stderr, shown only when stderr is a terminal (or forced)."""
 
-    def __init__(self, label: str, enabled: bool | None = None, stream=None):
+    def __init__(self, label: str, enabled: bool | None = None, stream=None, unit: str = "frames"):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
         self.label = label
+        self.unit = unit
         self._last = 0.0
         self._start = time.monotonic()
 
@@ -39,9 +40,9 @@ class ProgressBar:
         if total > 0:
             frac = min(1.0, done / total)
             bar = "#" * int(frac * 30)
-            self.stream.write(f"\r{self.label} [{bar:<30}] {frac * 100:5.1f}%  {done}/{total} frames  {rate:5.1f} fps")
+            self.stream.write(f"\r{self.label} [{bar:<30}] {frac * 100:5.1f}%  {done}/{total} {self.unit}  {rate:5.1f}/s")
         else:
-            self.stream.write(f"\r{self.label} {done} frames  {rate:5.1f} fps")
+            self.stream.write(f"\r{self.label} {done} {self.unit}  {rate:5.1f}/s")
         self.stream.flush()
 
     def close(self) -> None:
@@ -142,7 +143,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate_directory, format_eval
 
-    bar = ProgressBar("evaluating", enabled=args.progress)
+    bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
         result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
                                     only=args.only)
@@ -185,6 +186,16 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- parser
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="formcheck",
@@ -238,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="measure speed per stage and the pipeline/MediaPipe throughput ratio")
     sp.add_argument("video")
     sp.add_argument("-e", "--exercise", default="bridge", help="checker used in the pipeline (default bridge)")
-    sp.add_argument("--frames", type=int, default=None, help="use at most this many frames")
+    sp.add_argument("--frames", type=_positive_int, default=300,
+                    help="use at most this many frames (default 300: the clip is held in memory)")
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_bench)

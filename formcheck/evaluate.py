@@ -231,12 +231,25 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
     for video, label_path in pairs:
         if only and only not in video.name:
             continue
-        label = json.loads(label_path.read_text(encoding="utf-8"))
+        try:
+            label = json.loads(label_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            label = {"_error": f"{label_path.name}: unreadable label ({e.__class__.__name__})"}
+        if not isinstance(label, dict):
+            label = {"_error": f"{label_path.name}: a label must be a JSON object"}
+        if "_error" in label:
+            results.append(ClipResult(clip=video.name, exercise="?", expected_reps=0, reps=0, expected_good=None,
+                                      good_reps=0, error=label["_error"]))
+            continue
         if label.get("exercise") is None:
             for ex in label.get("analyse_as", ["bridge"]):
                 jobs.append((video, label, ex))
         else:
             jobs.append((video, label, None))
+    if not jobs and not results:
+        from .video import VideoError
+
+        raise VideoError(f"{directory}: no labelled clip name contains '{only}'")
     for n, (video, label, ex) in enumerate(jobs, start=1):
         results.append(evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache))
         if progress:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import sqlite3
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SOURCES = ("live", "upload", "sample")
@@ -126,6 +129,7 @@ class History:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA secure_delete = ON")  # deleted health data is overwritten, not left in free pages
         return conn
 
     @contextmanager
@@ -293,6 +297,14 @@ class History:
         with self._tx() as conn:
             conn.execute("DELETE FROM sets")
             conn.execute("DELETE FROM safety_checks")
+        conn = self._connect()
+        try:  # shrink the file and flush the write-ahead log so nothing of the old rows stays on disk
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as e:
+            log.warning("history: could not compact the database after deleting: %s", e)
+        finally:
+            conn.close()
 
     # ------------------------------------------------------------------ safety checks
     def record_safety_check(self, answers: dict[str, bool], blocked: bool, day: str | None = None) -> int:

@@ -49,3 +49,18 @@ def test_formcheck_eval_passes_on_sample_videos():
     assert agg["fault_recall"] == 1.0, [c["missed_faults"] for c in result["clips"] if c["missed_faults"]]
     for c in result["clips"]:
         assert c["hold_mae_s"] is None or c["hold_mae_s"] <= 0.5, c
+
+
+def test_a_broken_label_is_a_failed_clip_not_a_crash(tmp_path):
+    import shutil
+
+    shutil.copy(SAMPLES / "standing_pose2sim_cam01.mp4", tmp_path / "clip.mp4")
+    (tmp_path / "clip.json").write_text("{not json")
+    proc = run_cli("eval", str(tmp_path))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "ERROR clip.json: unreadable label" in proc.stdout
+
+
+def test_eval_with_no_matching_clip_is_a_usage_error():
+    proc = run_cli("eval", str(SAMPLES), "--only", "no-such-clip")
+    assert proc.returncode == 2 and "no labelled clip name contains" in proc.stderr

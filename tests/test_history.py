@@ -145,3 +145,14 @@ def test_concurrent_writers(tmp_path):
     for t in ts:
         t.join()
     assert len(h.list_sets()) == 12
+
+
+def test_delete_all_leaves_no_trace_of_the_rows_in_the_file(tmp_path):
+    from formcheck.history import History
+
+    db = tmp_path / "h.sqlite3"
+    h = History(db)
+    h.record_safety_check({"fever": False, "secret_marker_answer_xyz": False}, blocked=False)
+    h.delete_all()
+    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    assert b"secret_marker_answer_xyz" not in raw

@@ -5,7 +5,6 @@ Example::
     formcheck synth --exercise bridge --reps 5 --hold 2 --fault hips_too_low@3 \\
         --look B --camera-side right --fps 15 -o clip.mp4
 
-Until the main CLI wires it in: ``python -m formcheck.synth.cli ...``.
 Needs the ``synth`` extra (``pip install formcheck[synth]``: moderngl + EGL, PyAV).
 """
 from __future__ import annotations
