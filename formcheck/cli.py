@@ -117,13 +117,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import format_bench, run_bench
     from .session import Session
 
-    session_box: dict = {}
+    current = {"session": Session(args.exercise)}
 
     def process(frame):
-        s = session_box.get("s")
-        if s is None:
-            s = session_box["s"] = Session(args.exercise)
+        s = current["session"]
         t = frame.t_s if frame is not None else (s.last_t or 0.0) + 1e-3
+        if s.last_t is not None and t <= s.last_t:  # the bench starts another pass over the clip
+            s = current["session"] = Session(s.spec)
         s.update(t, frame)
         return s.status
 
@@ -133,9 +133,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if show:
             print(line, file=sys.stderr)
 
-    probe = Session(args.exercise).checker
+    checker = current["session"].checker
     result = run_bench(args.video, model=args.model, max_frames=args.frames, progress=progress, process_hook=process,
-                       key_joints=probe.key_landmarks(), segmentation=probe.spec.needs_segmentation)
+                       key_joints=checker.key_landmarks(), segmentation=checker.spec.needs_segmentation)
     print(format_bench(result))
     return EXIT_OK
 

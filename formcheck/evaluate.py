@@ -32,7 +32,7 @@ from .pipeline import ProgressFn, analyze
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
 
 
 @dataclass
