@@ -20,7 +20,7 @@ from formcheck import app_support as sup
 from formcheck import safety
 from formcheck.exercise import ExerciseError, all_exercises, get_exercise
 from formcheck.history import History, HistoryError, default_db_path
-from formcheck.live_processor import LiveProcessor
+from formcheck.live_processor import LiveProcessor, one_line
 
 log = logging.getLogger("formcheck.app")
 
@@ -46,11 +46,6 @@ CSS = """
 
 
 # ============================================================================ shared helpers
-def one_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else type(e).__name__
-
-
 def get_history() -> History | None:
     """The history database (cached per path); shows a plain error and returns None if unusable."""
     path = str(default_db_path())

@@ -23,8 +23,10 @@ Metrics:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,10 +252,13 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         from .video import VideoError
 
         raise VideoError(f"{directory}: no labelled clip name contains '{only}'")
-    for n, (video, label, ex) in enumerate(jobs, start=1):
-        results.append(evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache))
-        if progress:
-            progress(n, len(jobs))
+    with contextlib.ExitStack() as stack:
+        if track_cache is None:  # a clip analysed as several exercises runs the model once
+            track_cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="formcheck-eval-"))
+        for n, (video, label, ex) in enumerate(jobs, start=1):
+            results.append(evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache))
+            if progress:
+                progress(n, len(jobs))
     return EvalResult(results)
 
 

@@ -248,7 +248,7 @@ class LiveProcessor:
                     self._estimator = self._make_estimator(need_seg)
                 pose = self._estimator.detect(image_bgr, t)
             except Exception as e:  # a model problem must not kill the stream; the page shows it
-                self._error = _one_line(e)
+                self._error = one_line(e)
                 log.warning("live pose estimation failed: %s", self._error)
                 return image_bgr
             events = session.update(t, pose)
@@ -344,7 +344,7 @@ class LiveProcessor:
                 d["seq"] = self._seq
                 self._events.append(d)
         except Exception as e:  # pragma: no cover - defensive
-            self._error = _one_line(e)
+            self._error = one_line(e)
         self._finished = True
         self._stop_reason = reason
         self._close_estimator()
@@ -391,10 +391,11 @@ class LiveProcessor:
             self.saver(payload)
         except Exception as e:
             with self._lock:
-                self._error = "Could not save to the history: " + _one_line(e)
+                self._error = "Could not save to the history: " + one_line(e)
             log.warning("saving the live set failed: %s", e)
 
 
-def _one_line(e: BaseException) -> str:
+def one_line(e: BaseException) -> str:
+    """The first line of an error's message (or its type's name): what a user is shown."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
