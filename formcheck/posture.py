@@ -122,12 +122,11 @@ def check_framing(frame: PoseFrame | None, required: tuple[str, ...], min_visibi
 
     ``required`` holds landmark names or ``"either:<joint>"`` meaning the left or the right one
     (e.g. ``"either:ankle"``): side views hide the far limbs, so an exercise usually needs one
-    side, not both.
+    side, not both. Other people in view are not a framing problem: the pose estimator follows
+    one person and the session warns ``multiple_people`` once.
     """
     if frame is None:
         return FramingIssue("no_person", "No one is in view. Step into the picture so your whole body can be seen.")
-    if frame.num_people > 1:
-        return FramingIssue("multiple_people", "More than one person is in view. Only one person, please.")
     missing: list[str] = []
     for req in required:
         if req.startswith("either:"):

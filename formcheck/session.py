@@ -68,7 +68,7 @@ class Session:
         if frame is not None:
             self.frames_with_pose += 1
             if frame.num_people > 1:
-                events += self._warn("multiple_people", "More than one person was in view; formcheck followed one of them.", t_s)
+                events += self._warn("multiple_people", "More than one person was in view; formcheck followed the person doing the exercise and kept counting.", t_s)
             if self._away_reported:
                 self._away_reported = False
             self._last_seen_t = t_s
