@@ -19,7 +19,7 @@ time, holds, sides, pacing of cues, per-side counts, the status for the overlay 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from .events import CheckerStatus, Event, FaultEvent, HoldEvent, RepEvent, WarningEvent
@@ -106,7 +106,12 @@ class ExerciseChecker:
         self._active_since: dict[str, float] = {}
         self._cue_since = -1e9
         self._last_t: float | None = None
-        self.trace: list[tuple[float, float | None, float | None]] = []  # (t_s, key angle, activation) for plots
+        #: (t_s, key angle, activation) per frame, for plots; bounded with :meth:`limit_trace` for live use
+        self.trace: deque[tuple[float, float | None, float | None]] = deque()
+
+    def limit_trace(self, max_frames: int) -> None:
+        """Keep only the last ``max_frames`` frames of :attr:`trace` (a long live session must not grow)."""
+        self.trace = deque(self.trace, maxlen=max(1, int(max_frames)))
 
     # ---------------------------------------------------------------- hooks for subclasses
     def rep_thresholds(self) -> RepThresholds:
