@@ -16,11 +16,12 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .exercise import ExerciseSpec, get_exercise
+from .fileio import UnsafePathError, atomic_output, refuse_overwrite, require_regular_file
 from .landmarks import PoseFrame
 from .overlay import draw_overlay
 from .report import Report
 from .session import Session
-from .tracks import Track, is_track_file, iter_track, save_track
+from .tracks import TRACK_SUFFIX, Track, TrackError, header_number, is_track_file, iter_track, save_track
 from .video import VideoWriter
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,53 @@ ProgressFn = Callable[[int, int], None]
 
 
 class AnalysisError(Exception):
-    """The input was readable but holds nothing to analyse (e.g. no person at all)."""
+    """The input was readable but holds nothing to analyse (e.g. no person at all), or an
+    output path cannot be used."""
+
+
+#: How an input file is read: ``"auto"`` (by its name: ``.fctrack`` is a track, anything else a
+#: video), ``"video"`` or ``"track"`` (the caller's explicit choice).
+INPUT_KINDS = ("auto", "video", "track")
+
+
+def check_input(source: str | Path) -> Path:
+    """Refuse, before opening it, an input that is not a regular file (a FIFO, device or socket
+    would block or never end). Raises VideoError (the one-line user error of inputs)."""
+    from .video import VideoError
+
+    try:
+        require_regular_file(source)
+    except (FileNotFoundError, UnsafePathError) as e:
+        raise VideoError(str(e)) from None
+    return Path(source)
+
+
+def input_kind(source: str | Path, kind: str = "auto") -> str:
+    """``"video"`` or ``"track"`` for ``source``: the explicit ``kind``, else by the file name
+    (``.fctrack`` is a track). Content is never sniffed to decide; it is only used to explain a
+    failure (see :func:`_explain_misnamed`)."""
+    if kind not in INPUT_KINDS:
+        raise AnalysisError(f"input kind must be one of {', '.join(INPUT_KINDS)}, not {kind!r}")
+    if kind != "auto":
+        return kind
+    return "track" if Path(source).suffix.lower() == TRACK_SUFFIX else "video"
+
+
+def _explain_misnamed(path: Path, kind: str, error: Exception) -> Exception:
+    """A clearer error when a file named as a video is really a track, or the other way round."""
+    if kind == "video" and is_track_file(path):
+        return AnalysisError(f"{path.name}: this is a formcheck landmark track, not a video: name it "
+                             f"*{TRACK_SUFFIX} or pass --input track")
+    if kind == "track" and not is_track_file(path):
+        from .video import VideoError, open_video
+
+        try:
+            open_video(path).close()
+        except (VideoError, OSError):
+            return error
+        return AnalysisError(f"{path.name}: this is a video, not a formcheck landmark track: "
+                             "pass --input video or name it for its format (.mp4, .webm, ...)")
+    return error
 
 
 @dataclass
@@ -50,6 +97,7 @@ def iter_pose_frames(
     progress: ProgressFn | None = None,
     on_frame: Callable[[float, np.ndarray, PoseFrame | None], None] | None = None,
     segmentation: bool = False,
+    kind: str = "auto",
 ) -> tuple[dict, Iterator[tuple[float, PoseFrame | None]]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
@@ -57,11 +105,17 @@ def iter_pose_frames(
     e.g. to draw and write an annotated video. ``segmentation``: also run the model's person
     mask and keep the torso outline measured on it in each frame (videos only; a track has
     the outline if it was recorded with it). The header says whether frames carry it.
+    ``kind``: see :data:`INPUT_KINDS`. ``fps`` and ``duration_s`` in the header are finite and
+    non-negative (0 means unknown).
     """
-    path = Path(source)
-    if is_track_file(path):
-        head, frames = iter_track(path)
-        total = int(head.get("frames", 0))
+    path = check_input(source)
+    kind = input_kind(path, kind)
+    if kind == "track":
+        try:
+            head, frames = iter_track(path)
+        except TrackError as e:
+            raise _explain_misnamed(path, kind, e) from None
+        total = int(header_number(head, "frames"))
 
         def from_track():
             for i, item in enumerate(frames, start=1):
@@ -69,16 +123,19 @@ def iter_pose_frames(
                     progress(i, total)
                 yield item
 
-        return {"fps": float(head.get("fps", 0.0)), "duration_s": float(head.get("duration_s", 0.0)),
-                "width": int(head.get("width", 0)), "height": int(head.get("height", 0)),
+        return {"fps": header_number(head, "fps"), "duration_s": header_number(head, "duration_s"),
+                "width": int(header_number(head, "width")), "height": int(header_number(head, "height")),
                 "model": str(head.get("model", "")), "frames": total,
                 "segmentation": bool(head.get("segmentation", False))}, from_track()
 
     from .pose import PoseEstimator, resolve_model
-    from .video import open_video, prefetch
+    from .video import VideoError, open_video, prefetch
 
     model_path = resolve_model(model)  # fail fast on a bad model, before decoding anything
-    reader = open_video(path, max_side=MODEL_MAX_SIDE)
+    try:
+        reader = open_video(path, max_side=MODEL_MAX_SIDE)
+    except VideoError as e:
+        raise _explain_misnamed(path, kind, e) from None
     info = reader.info
 
     def from_video():
@@ -103,6 +160,7 @@ def analyze(
     annotate: str | Path | None = None,
     keep_track: bool = False,
     progress: ProgressFn | None = None,
+    kind: str = "auto",
 ) -> Analysis:
     """Run one video (or saved track) through pose estimation and the exercise checker.
 
@@ -113,26 +171,38 @@ def analyze(
         annotate: write an annotated video here (``.mp4`` H.264 or ``.webm``), or ``None``.
         keep_track: also return the landmark track (for ``formcheck track``).
         progress: called as ``progress(frames_done, frames_total_or_0)``.
+        kind: ``"auto"`` (by file name), ``"video"`` or ``"track"``.
+
+    The annotated video is written to a temporary file beside ``annotate`` and renamed into place
+    only when the analysis succeeded; ``annotate`` may never be the input (same file, hard link
+    or symlink).
 
     Raises:
         VideoError, ModelError, TrackError: unreadable input (one-line messages).
         AnalysisError: no person in the whole video.
     """
     spec = exercise if isinstance(exercise, ExerciseSpec) else get_exercise(exercise)
-    session = Session(spec)
+    session = Session(spec, offline=True)
     annotate_path = Path(annotate) if annotate else None
+    check_input(source)
     if annotate_path is not None:
-        if is_track_file(source):
+        check_output_path(annotate_path, suffixes=(".mp4", ".webm"), inputs=(source,))
+        if input_kind(source, kind) == "track":
             raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
-        check_output_path(annotate_path, suffixes=(".mp4", ".webm"))
+    with contextlib.ExitStack() as stack:
+        tmp_video = stack.enter_context(atomic_output(annotate_path)) if annotate_path is not None else None
+        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind)
+
+
+def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_path: Path | None, keep_track: bool,
+             progress: ProgressFn | None, kind: str) -> Analysis:
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(source, model, progress,
                                     on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
-                                    segmentation=spec.needs_segmentation)
+                                    segmentation=spec.needs_segmentation, kind=kind)
     track = _empty_track(source, head) if keep_track else None
     writer = None
     key_landmarks = session.checker.key_landmarks
-    ok = False
     try:
         with contextlib.closing(frames):  # closes the reader, the model and the decode thread on any exit
             for t_s, pose in frames:
@@ -145,19 +215,17 @@ def analyze(
                         h, w = image.shape[:2]
                         writer = VideoWriter(annotate_path, fps=head["fps"] or 30.0, size=(w, h))
                     draw_overlay(image, session.last_frame, session.status, key_joints=key_landmarks())
-                    writer.write(image, t_s)
+                    writer.write(image, session.last_t)
         session.finish()
         if session.frames == 0:
             raise AnalysisError(f"{source}: no frames could be decoded")
         if session.frames_with_pose == 0:
             raise AnalysisError(f"{source}: no person was found in the video")
-        ok = True
     finally:
         if writer is not None:
-            writer.close()
-        if not ok and annotate_path is not None:
-            annotate_path.unlink(missing_ok=True)  # no half-written video left behind
-    report = session.report(str(source), fps=head["fps"], duration_s=head["duration_s"] or None, model=head["model"])
+            writer.close()  # the temporary file is renamed into place (or deleted) by the caller
+    duration_s = None if session.retimed_frames else (head["duration_s"] or None)  # re-timed: the frames' own span
+    report = session.report(str(source), fps=head["fps"], duration_s=duration_s, model=head["model"])
     if track is not None:
         track.duration_s = report.duration_s
     return Analysis(report=report, track=track)
@@ -168,10 +236,16 @@ def _empty_track(source: str | Path, head: dict) -> Track:
                  duration_s=head["duration_s"], segmentation=head["segmentation"])
 
 
-def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None) -> Path:
+def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None,
+                      inputs: tuple[str | Path | None, ...] = ()) -> Path:
     """Fail early, before any work, when ``path`` cannot be written: its folder is missing or
-    not writable, or (with ``suffixes``) its extension is not one of them."""
+    not writable, (with ``suffixes``) its extension is not one of them, or it is one of
+    ``inputs`` (the same file, a hard link or a symlink to it)."""
     p = Path(path)
+    try:
+        refuse_overwrite([p], inputs)
+    except UnsafePathError as e:
+        raise AnalysisError(str(e)) from None
     if suffixes is not None and p.suffix.lower() not in suffixes:
         raise AnalysisError(f"{p}: use a file name ending in {' or '.join(suffixes)}")
     folder = p.parent if str(p.parent) else Path(".")
@@ -191,8 +265,9 @@ def write_track(source: str | Path, out: str | Path, model: str = "full", progre
     ``segmentation``: also run the person mask and store the torso outline measured on it with
     every frame (what an exercise with ``needs_segmentation``, e.g. the pelvic tilt, reads).
     """
-    check_output_path(out)
-    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation)
+    check_input(source)
+    check_output_path(out, inputs=(source,))
+    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video")
     track = _empty_track(source, head)
     with contextlib.closing(frames):
         track.frames = list(frames)

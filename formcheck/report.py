@@ -5,11 +5,33 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 
 from .events import FaultEvent, HoldEvent, RepEvent, WarningEvent
 
 REPORT_VERSION = 1
+
+
+def finite_json(obj):
+    """``obj`` with every NaN or infinite float replaced by ``None`` (JSON ``null``), so that
+    ``json.dumps(..., allow_nan=False)`` always succeeds and strict parsers accept the output."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    return obj
+
+
+def _round(x, nd: int = 3):
+    """``x`` rounded, or ``None`` when it is not a finite number."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return round(x, nd) if math.isfinite(x) else None
 
 
 @dataclass
@@ -46,8 +68,8 @@ class Report:
         d = {
             "exercise": self.exercise,
             "source": self.source,
-            "duration_s": round(self.duration_s, 3),
-            "fps": round(self.fps, 3),
+            "duration_s": _round(self.duration_s),
+            "fps": _round(self.fps),
             "frames": self.frames,
             "frames_with_pose": self.frames_with_pose,
             "reps": len(self.reps),
@@ -65,13 +87,14 @@ class Report:
         if include_trace:
             d["trace"] = {
                 "key_angle_name": self.key_angle_name,
-                "t_s": [round(t, 3) for t, _, _ in self.trace],
-                "angle_deg": [None if a is None else round(a, 2) for _, a, _ in self.trace],
+                "t_s": [_round(t) for t, _, _ in self.trace],
+                "angle_deg": [_round(a, 2) for _, a, _ in self.trace],
             }
-        return d
+        return finite_json(d)
 
     def to_json(self, include_trace: bool = False) -> str:
-        return json.dumps(self.to_dict(include_trace), indent=2)
+        """The report as strict JSON (never ``NaN`` or ``Infinity``: non-finite numbers are ``null``)."""
+        return json.dumps(self.to_dict(include_trace), indent=2, allow_nan=False)
 
     def to_csv(self) -> str:
         """One row per rep: index, start, top, end, hold (s), side, good, faults (``;``-joined)."""
