@@ -1,5 +1,7 @@
 """The ``formcheck`` command line. Errors are one line on stderr with exit code 2; never a traceback
-(``--debug`` shows one for bug reports)."""
+(``--debug`` shows one for bug reports). With ``--json`` a failure also prints one JSON object
+``{"error": {"code": ..., "message": ...}}`` on stdout, with the same exit code. An internal
+error's traceback goes to the log file (see :func:`log_file`), never to the terminal."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ import argparse
 import json
 import logging
 import os
+import re
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from . import __version__
+from .fileio import one_line
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +57,32 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
+def _user_errors() -> dict[type[BaseException], str]:
+    """User-facing errors (exit code 2) and their stable ``--json`` error codes."""
     from .exercise import ExerciseError
     from .pipeline import AnalysisError
     from .pose import ModelError
     from .tracks import TrackError
     from .video import VideoError
 
-    return (VideoError, ModelError, TrackError, AnalysisError, ExerciseError)
+    return {VideoError: "bad_video", TrackError: "bad_track", ModelError: "bad_model", AnalysisError: "cannot_analyse",
+            ExerciseError: "bad_exercise"}
+
+
+def _check_paths(outputs: list[str | None], inputs: list[str | None]) -> None:
+    """Before any work: no output may be an input (same file, hard link, symlink) or another output."""
+    from .fileio import UnsafePathError, refuse_overwrite
+    from .pipeline import AnalysisError
+
+    try:
+        refuse_overwrite(outputs, inputs)
+    except UnsafePathError as e:
+        raise AnalysisError(str(e)) from None
+
+
+def _model_input(model: str) -> str | None:
+    """The model file given with ``--model PATH`` (an input too), or None for lite/full."""
+    return None if model in ("lite", "full") else model
 
 
 # ---------------------------------------------------------------------------- commands
@@ -80,17 +104,21 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .exercise import get_exercise
     from .pipeline import analyze, check_output_path
 
+    from .fileio import atomic_output
+
     spec = get_exercise(args.exercise)  # unknown exercise: fail before decoding anything
+    _check_paths([args.annotate, args.csv], [args.source, _model_input(args.model)])
     if args.csv:
         check_output_path(args.csv)  # a bad output path: fail before the work, not after
-    bar = ProgressBar(f"analysing {Path(args.source).name}", enabled=args.progress)
+    bar = ProgressBar(f"analysing {one_line(Path(args.source).name)}", enabled=args.progress)
     try:
-        result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar)
+        result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input)
     finally:
         bar.close()
     report = result.report
     if args.csv:
-        Path(args.csv).write_text(report.to_csv(), encoding="utf-8")
+        with atomic_output(args.csv) as tmp:
+            tmp.write_text(report.to_csv(), encoding="utf-8")
     if args.json:
         print(report.to_json(include_trace=args.trace))
     else:
@@ -103,13 +131,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_track(args: argparse.Namespace) -> int:
     from .pipeline import write_track
 
-    bar = ProgressBar(f"tracking {Path(args.video).name}", enabled=args.progress)
+    _check_paths([args.output], [args.video, _model_input(args.model)])
+    bar = ProgressBar(f"tracking {one_line(Path(args.video).name)}", enabled=args.progress)
     try:
         track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation)
     finally:
         bar.close()
     seen = sum(f is not None for _, f in track.frames)
-    print(f"{args.output}: {len(track.frames)} frames, person found in {seen}")
+    print(f"{one_line(args.output)}: {len(track.frames)} frames, person found in {seen}")
     return EXIT_OK
 
 
@@ -172,17 +201,75 @@ def cmd_live(args: argparse.Namespace) -> int:
     return run_live(args.exercise, camera=args.camera, model=args.model)
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    import subprocess
+#: MediaPipe/LiteRT/TFLite native log lines at INFO or WARNING level: progress chatter, not
+#: errors. Their ERROR/FATAL lines, and everything else (Streamlit, Python logging,
+#: tracebacks), are kept.
+_NATIVE_NOISE = re.compile(
+    r"^(?:(?:INFO|WARNING|VERBOSE\d*): (?:\[[\w.]+:\d+\]|Created TensorFlow Lite|Logging before InitGoogle)"
+    r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] )")
 
+
+def is_native_noise(line: str) -> bool:
+    """True for one of MediaPipe's native INFO/WARNING log lines (safe to drop)."""
+    return bool(_NATIVE_NOISE.match(line))
+
+
+def _forward_filtered(src, dst) -> None:
+    """Copy lines from the binary stream ``src`` to ``dst`` (binary), dropping native noise."""
+    for raw in iter(src.readline, b""):
+        if not is_native_noise(raw.decode("utf-8", "replace")):
+            try:
+                dst.write(raw)
+                dst.flush()
+            except (OSError, ValueError):  # our own stderr is gone: keep draining the child
+                pass
+
+
+def run_filtered(cmd: list[str], env: dict[str, str] | None = None) -> int:
+    """Run ``cmd`` with its stdout as ours and its stderr forwarded to ours minus MediaPipe's
+    native INFO/WARNING lines; returns its exit code. Ctrl+C reaches the child (same process
+    group) and we wait for it to finish."""
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
+    out = getattr(sys.stderr, "buffer", None)
+    if out is None:  # pragma: no cover - a text-only stderr (a test runner)
+        class _Text:
+            def write(self, b: bytes) -> None:
+                sys.stderr.write(b.decode("utf-8", "replace"))
+
+            def flush(self) -> None:
+                sys.stderr.flush()
+        out = _Text()
+    pump = threading.Thread(target=_forward_filtered, args=(proc.stderr, out), name="formcheck-stderr", daemon=True)
+    pump.start()
+    while True:
+        try:
+            code = proc.wait()
+            break
+        except KeyboardInterrupt:  # the child got it too; let it shut down
+            continue
+    pump.join(timeout=5)
+    return code
+
+
+def _quiet_env() -> dict[str, str]:
+    """Environment for a child process with native log levels turned down where a library reads them."""
+    env = dict(os.environ)
+    env.setdefault("GLOG_minloglevel", "2")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def cmd_app(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     if not app.is_file():
         print(f"formcheck: error: {app} not found: run this from a source checkout of formcheck", file=sys.stderr)
         return EXIT_USAGE
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address,
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false", "--server.headless", "true"]
-    print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)")
-    return subprocess.call(cmd)
+    print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)", flush=True)
+    # Streamlit's and the app's own log output (errors and tracebacks included) reach this
+    # terminal; only MediaPipe's native INFO/WARNING chatter is filtered out.
+    return run_filtered(cmd, env=_quiet_env())
 
 
 # ---------------------------------------------------------------------------- parser
@@ -197,7 +284,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="formcheck",
         description="Coaches the form of four lower-back-pain exercises (bridge, bird-dog, pelvic tilt, "
                     "knee-to-chest) from a video or webcam. Runs offline on the CPU. Not a diagnosis.",
@@ -223,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--trace", action="store_true", help="with --json: include the key angle over time")
     sp.add_argument("--annotate", metavar="OUT", help="write an annotated video (.mp4 H.264 or .webm) with skeleton, angle, counter and cues")
     sp.add_argument("--csv", metavar="OUT", help="also write one CSV row per rep")
+    sp.add_argument("--input", choices=("auto", "video", "track"), default="auto",
+                    help="how to read SOURCE: auto (default: a .fctrack file is a landmark track, anything else a video), "
+                         "video or track")
     progress_arg(sp)
     sp.set_defaults(func=cmd_analyze)
 
@@ -281,44 +371,186 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def quiet_native_logs() -> None:
-    """Send the C++ log lines of MediaPipe/LiteRT (written straight to file descriptor 2) to
-    /dev/null while Python's own ``sys.stderr`` keeps writing to the real stderr."""
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line, sanitised usage errors (a ``-e`` value with a newline stays one
+    line) and, when ``--json`` was asked for, the JSON error object on stdout too."""
+
+    json_errors = False
+
+    def error(self, message: str):  # type: ignore[override]
+        msg = one_line(message)
+        if _Parser.json_errors:
+            _print_json_error("usage", msg)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {msg} (see {self.prog.split()[0]} --help)\n")
+
+
+def _print_json_error(code: str, message: str) -> None:
     try:
-        sys.stderr.flush()
-        real = os.dup(2)
+        print(json.dumps({"error": {"code": code, "message": message}}), flush=True)
+    except (BrokenPipeError, ValueError):
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``| head -1``): point stdout at /dev/null so that the final flush
+    at exit cannot fail again."""
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
+        os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-        sys.stderr = os.fdopen(real, "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
-    except (OSError, ValueError, AttributeError):  # no real fd (e.g. under a test runner capture)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
         pass
 
 
+class NativeLogFilter:
+    """Keeps MediaPipe's native INFO/WARNING lines (written by C++ straight to file descriptor 2)
+    off the terminal without hiding anything else: fd 2 becomes a pipe that a thread copies to
+    the real stderr, dropping only :func:`is_native_noise` lines. Native errors, crash reports
+    (faulthandler) and Python's own stderr all still reach the terminal."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._saved: int | None = None
+
+    def start(self) -> "NativeLogFilter":
+        try:
+            sys.stderr.flush()
+            real = os.dup(2)
+            r, w = os.pipe()
+            os.dup2(w, 2)
+            os.close(w)
+        except (OSError, ValueError, AttributeError):  # no real fd 2 (e.g. under a test runner capture)
+            return self
+        self._saved = real
+        # Python's own stderr writes straight to the real stderr (no detour through the thread)
+        sys.stderr = os.fdopen(os.dup(real), "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
+        src = os.fdopen(r, "rb", buffering=0)
+        dst = os.fdopen(os.dup(real), "wb", buffering=0)
+        self._thread = threading.Thread(target=self._pump, args=(src, dst), name="formcheck-native-log", daemon=True)
+        self._thread.start()
+        return self
+
+    @staticmethod
+    def _pump(src, dst) -> None:
+        with src, dst:
+            _forward_filtered(src, dst)
+
+    def stop(self) -> None:
+        """Give fd 2 back and let the thread copy what is left."""
+        if self._saved is None:
+            return
+        try:
+            os.dup2(self._saved, 2)  # closes the pipe's write end: the thread sees the end
+            os.close(self._saved)
+        except OSError:  # pragma: no cover
+            pass
+        self._saved = None
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
+def log_file() -> Path:
+    """Where the command line writes tracebacks of internal errors:
+    ``$XDG_STATE_HOME/formcheck/formcheck.log`` (usually ``~/.local/state/formcheck/formcheck.log``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "formcheck" / "formcheck.log"
+
+
+class _NoTraceback(logging.Formatter):
+    """One line per record on the terminal: the traceback goes to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return one_line(super().format(record))
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _setup_logging(debug: bool) -> None:
+    """Terminal: WARNING and up, one line each (DEBUG and tracebacks with ``--debug``). Log file:
+    ERROR and up with tracebacks, opened only when such a record comes."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_formcheck", False):
+            root.removeHandler(h)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if debug else logging.WARNING)
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    console.setFormatter(logging.Formatter(fmt) if debug else _NoTraceback(fmt))
+    handlers: list[logging.Handler] = [console]
+    try:
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(path, delay=True, encoding="utf-8")
+        to_file.setLevel(logging.ERROR)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(to_file)
+    except OSError:  # no writable state folder: the terminal line still says what happened
+        pass
+    for h in handlers:
+        h._formcheck = True  # type: ignore[attr-defined]
+        root.addHandler(h)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:
+    message = one_line(message)
+    if getattr(args, "json", False):
+        _print_json_error(code, message)
+    if code == "interrupted":
+        print("formcheck: interrupted", file=sys.stderr)
+    else:
+        print(f"formcheck: {'error' if exit_code == EXIT_USAGE else 'internal error'}: {message}", file=sys.stderr)
+    return exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _Parser.json_errors = "--json" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.debug and sys.stderr is sys.__stderr__ and os.environ.get("FORMCHECK_NATIVE_LOGS") != "1":
-        quiet_native_logs()
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    native = None
+    if not args.debug and sys.stderr is sys.__stderr__ and os.environ.get("FORMCHECK_NATIVE_LOGS") != "1" \
+            and args.command != "app":
+        native = NativeLogFilter().start()
+    _setup_logging(args.debug)
+    try:
+        code = _run(parser, args)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        return code
+    finally:
+        if native is not None:
+            native.stop()
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    user_errors = _user_errors()
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # the reader went away (``| head -1``): end quietly
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
-        print("formcheck: interrupted", file=sys.stderr)
-        return 130
-    except _user_errors() as e:
+        return _fail(args, "interrupted", "interrupted", 130)
+    except tuple(user_errors) as e:
         if args.debug:
             raise
-        print(f"formcheck: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as e:  # a bug: still no traceback for users
+        code = next(c for cls, c in user_errors.items() if isinstance(e, cls))
+        return _fail(args, code, str(e), EXIT_USAGE)
+    except Exception as e:  # a bug: the traceback goes to the log file, one line to the user
         if args.debug:
             raise
-        print(f"formcheck: internal error: {e.__class__.__name__}: {e} (run with --debug for details)", file=sys.stderr)
-        return EXIT_FAIL
+        log.error("internal error in 'formcheck %s'", args.command, exc_info=True)
+        return _fail(args, "internal_error", f"{e.__class__.__name__}: {e} (details in {log_file()}; "
+                     "run with --debug to see them here)", EXIT_FAIL)
 
 
 if __name__ == "__main__":
