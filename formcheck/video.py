@@ -35,6 +35,9 @@ _IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
 _IMAGE_CODECS = {"png", "mjpeg", "jpegls", "bmp", "gif", "webp", "tiff", "jpeg2000", "apng"}
+#: Elementary streams without container timing: FFmpeg's demuxer assumes 25 fps for them, so
+#: they are timed at the rate the codec itself declares (e.g. H.264's VUI timing).
+_RAW_STREAM_FORMATS = {"h264", "hevc", "m4v", "mpegvideo", "cavsvideo", "vc1", "obu", "av1", "rawvideo", "mjpeg"}
 #: Give up on a file after this many undecodable packets in a row.
 _MAX_CONSECUTIVE_ERRORS = 50
 
@@ -68,16 +71,25 @@ class VideoInfo:
 
 
 def _err(path: Path | str, what: str) -> VideoError:
-    msg = f"{Path(path).name}: {what}"
+    from .fileio import one_line
+
+    msg = f"{one_line(Path(path).name)}: {what}"
     return VideoError(" ".join(msg.split()))  # guarantee one line
 
 
 def _check_file(path: Path) -> None:
-    """Raise VideoError for things that are plainly not a video file."""
-    if not path.exists():
+    """Raise VideoError for things that are plainly not a video file. A FIFO, device or socket
+    is refused before it is opened (opening one can block forever)."""
+    from .fileio import UnsafePathError, require_regular_file
+
+    if not path.exists() and not path.is_symlink():
         raise _err(path, "file not found")
     if path.is_dir():
         raise _err(path, "is a directory, not a video file")
+    try:
+        require_regular_file(path, "video")
+    except (FileNotFoundError, UnsafePathError) as e:
+        raise VideoError(str(e)) from None
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
@@ -91,6 +103,15 @@ def _check_file(path: Path) -> None:
             raise _err(path, f"is an image ({kind}), not a video")
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         raise _err(path, "is an image (WebP), not a video")
+
+
+def _codec_rate(stream: av.video.stream.VideoStream) -> Fraction | None:
+    """The frame rate the codec declares (frames per second), or None."""
+    try:
+        rate = stream.codec_context.framerate
+    except (AttributeError, ValueError):  # pragma: no cover
+        return None
+    return rate if rate and rate > 0 else None
 
 
 def _rotate_code(rotation_ccw: int) -> tuple[int, int | None]:
@@ -192,8 +213,14 @@ class VideoReader:
         cw, _ = _rotate_code(rot)
         sw, sh = _scaled_size(frame0.width, frame0.height, self.max_side)
         w, h = (sh, sw) if cw in (90, 270) else (sw, sh)
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        if fmt in _RAW_STREAM_FORMATS:  # no container timing: the codec's own rate, not the demuxer's 25 fps
+            rate = _codec_rate(stream) or stream.guessed_rate or stream.average_rate or stream.base_rate
+            log.info("%s: a raw %s stream without container timing, timed at %s fps", path.name, fmt, rate)
+        else:
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(rate) if rate else 0.0
+        if not (0 < fps < 10_000):  # absurd or unknown: frames without timestamps fall back to 30 fps
+            fps = 0.0
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
         elif container.duration is not None:
@@ -297,8 +324,8 @@ class VideoReader:
     def __del__(self) -> None:  # pragma: no cover - best effort
         try:
             self.close()
-        except Exception:
-            pass
+        except Exception:  # noqa: BLE001 - during garbage collection nothing can be raised, and at
+            pass           # interpreter exit logging may be gone: close() is called explicitly everywhere
 
 
 def _chain_first(first: T, rest: Iterable[T]) -> Iterator[T]:
@@ -358,8 +385,8 @@ def prefetch(iterable: Iterable[T], maxsize: int = 8) -> Iterator[T]:
             if close is not None:
                 try:
                     close()
-                except Exception:  # pragma: no cover
-                    log.debug("closing the prefetched iterator failed", exc_info=True)
+                except Exception:  # pragma: no cover - a bug in a source: logged, the consumer carries on
+                    log.error("closing the prefetched iterator failed", exc_info=True)
 
     thread = threading.Thread(target=worker, name="formcheck-prefetch", daemon=True)
     thread.start()
