@@ -195,16 +195,8 @@ def get_processor(exercise: str, model: str, hist: History | None) -> LiveProces
 
 
 def make_saver(hist: History | None):
-    if hist is None:
-        return None
-
-    def saver(p: dict) -> None:  # runs in the video worker thread: no st.* here
-        meta = p.get("meta") or {}
-        hist.save_set(p["key"], exercise=p["exercise"], source="live", report=p["report"],
-                      pain_before=meta.get("pain_before"), stop_reason=p.get("stop_reason"),
-                      finished=p.get("finished", False), started_at=p.get("started_at"), source_name="webcam")
-
-    return saver
+    """Saves live sets to ``hist`` from the video worker thread (no st.* there)."""
+    return sup.history_saver(hist)
 
 
 def webrtc_widget(proc: LiveProcessor):

@@ -9,7 +9,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
 
@@ -50,6 +50,24 @@ def rtc_configuration(env: dict | None = None) -> dict:
             entry["credential"] = env["FORMCHECK_TURN_CREDENTIAL"]
         servers.append(entry)
     return {"iceServers": servers}
+
+
+# ---------------------------------------------------------------------------- live saves
+def history_saver(hist: Any) -> Callable[[dict], None] | None:
+    """The live processor's ``saver`` writing to ``hist`` (a :class:`formcheck.history.History`), or
+    None without a history. It runs in the video worker thread; each payload's ``seq`` goes to the
+    history, which ignores a save older than the one it has (the final save always wins)."""
+    if hist is None:
+        return None
+
+    def saver(p: dict) -> None:
+        meta = p.get("meta") or {}
+        hist.save_set(p["key"], exercise=p["exercise"], source="live", report=p["report"],
+                      pain_before=meta.get("pain_before"), stop_reason=p.get("stop_reason"),
+                      finished=p.get("finished", False), started_at=p.get("started_at"), source_name="webcam",
+                      seq=p.get("seq"))
+
+    return saver
 
 
 # ---------------------------------------------------------------------------- voice

@@ -179,7 +179,11 @@ class ExerciseChecker:
             try:
                 m = self.measure(frame)
             except (ValueError, ZeroDivisionError, FloatingPointError) as e:  # degenerate geometry
-                log.debug("measure failed at %.2f s: %s", t_s, e)
+                seen = self.__dict__.setdefault("_measure_errors_logged", set())  # once per error kind
+                if type(e) not in seen:
+                    seen.add(type(e))
+                    log.error("%s.measure failed at %.2f s (%s: %s); such frames count as not judged, further %s errors "
+                              "are not logged", type(self).__name__, t_s, type(e).__name__, e, type(e).__name__, exc_info=e)
                 m = None
         if m is not None:
             st.key_angle_deg = m.angle_deg

@@ -7,6 +7,12 @@ kept in ``PRAGMA user_version`` so later versions can migrate old files.
 
 Thread-safe by construction: each call opens its own connection (the live video worker thread
 saves sets while the Streamlit script reads them). No video or image is ever stored.
+
+Every database problem surfaces as a one-line :class:`HistoryError` that says what to do. A
+read-only file and another program's database (one with tables formcheck did not create) are
+refused when the history is opened, before anything is written. Live sets are saved with a growing
+``seq``: a save older than the one stored is ignored, and a finished set is never overwritten by an
+unfinished save.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any, Iterator
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SOURCES = ("live", "upload", "sample")
 
 #: Ordered migrations: MIGRATIONS[n] brings a database from version n to n + 1.
@@ -67,6 +73,8 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX safety_day ON safety_checks(day)",
     ],
+    # 2: live saves carry a sequence number, so a late periodic save cannot undo a newer one
+    ["ALTER TABLE sets ADD COLUMN save_seq INTEGER NOT NULL DEFAULT 0"],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -75,8 +83,22 @@ CSV_COLUMNS = ["date", "started_at", "exercise", "source", "source_name", "reps"
                "stop_reason", "finished"]
 
 
+#: The columns formcheck's own tables have at version 1 (a database with other tables or columns is not ours).
+OWN_TABLES = {
+    "sets": {"id", "key", "day", "started_at", "updated_at", "exercise", "source", "source_name", "reps", "good_reps",
+             "holds", "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
+             "stop_reason", "finished"},
+    "safety_checks": {"id", "day", "at", "answers", "blocked", "acknowledged", "ack_at"},
+}
+#: What to tell the person when the file cannot be used.
+ELSEWHERE = "set FORMCHECK_DB to another file to keep your history there"
+
+
 class HistoryError(Exception):
-    """The history database cannot be used (one-line message)."""
+    """The history database cannot be used (one-line message saying what to do)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
 
 
 def default_db_path() -> Path:
@@ -117,67 +139,112 @@ class History:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise HistoryError(f"{self.path.parent}: cannot create the history folder ({e.strerror})") from None
+            raise HistoryError(f"{self.path.parent}: cannot create the history folder ({e.strerror}); {ELSEWHERE}") from None
+        if self.path.exists() and not self.path.is_file():
+            raise HistoryError(f"{self.path}: is not a file; {ELSEWHERE}")
         self._migrate()
+
+    # ------------------------------------------------------------------ errors
+    def _explain(self, e: BaseException, doing: str) -> HistoryError:
+        """A one-line HistoryError for a database error ``e`` raised while ``doing`` something."""
+        text = str(e).lower()
+        if isinstance(e, sqlite3.Error) and ("readonly" in text or "read-only" in text):
+            return HistoryError(f"{self.path}: the history file is read-only, so nothing can be saved; make it "
+                                f"writable or {ELSEWHERE}")
+        if "locked" in text or "busy" in text:
+            return HistoryError(f"{self.path}: the history is busy (another formcheck is writing to it); try again")
+        if "full" in text:
+            return HistoryError(f"{self.path}: the disk is full, so the history cannot be saved; free some space")
+        if "not a database" in text or "malformed" in text or "encrypted" in text:
+            return HistoryError(f"{self.path}: is not a formcheck history database; {ELSEWHERE}")
+        what = e.strerror if isinstance(e, OSError) and e.strerror else (str(e).strip() or type(e).__name__)
+        return HistoryError(f"{self.path}: could not {doing} ({what})")
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        """Turn every database or file error inside into a one-line :class:`HistoryError`."""
+        try:
+            yield
+        except HistoryError:
+            raise
+        except (sqlite3.Error, OSError) as e:
+            log.debug("history: %s failed", doing, exc_info=True)
+            raise self._explain(e, doing) from None
 
     # ------------------------------------------------------------------ plumbing
     def _connect(self) -> sqlite3.Connection:
-        try:
+        with self._guard("open the history"):
             conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        except sqlite3.Error as e:
-            raise HistoryError(f"{self.path}: cannot open the history database ({e})") from None
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA secure_delete = ON")  # deleted health data is overwritten, not left in free pages
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA busy_timeout = 10000")
+                conn.execute("PRAGMA secure_delete = ON")  # deleted health data is overwritten, not left in free pages
+            except BaseException:
+                conn.close()
+                raise
         return conn
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed on success, rolled back on any error."""
-        with closing(self._connect()) as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.DatabaseError as e:
-                raise HistoryError(f"{self.path}: is not a usable history database ({e})") from None
+    def _tx(self, doing: str = "save to the history") -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error (database errors
+        become a :class:`HistoryError`)."""
+        with closing(self._connect()) as conn, self._guard(doing):
+            conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:  # the failed statement may have ended the transaction already
+                    log.debug("history: rollback failed", exc_info=True)
                 raise
             else:
                 conn.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with closing(self._connect()) as conn:
-            try:
-                return conn.execute(sql, args).fetchall()
-            except sqlite3.DatabaseError as e:
-                raise HistoryError(f"{self.path}: cannot read the history ({e})") from None
+        with closing(self._connect()) as conn, self._guard("read the history"):
+            return conn.execute(sql, args).fetchall()
 
     def schema_version(self) -> int:
         return int(self._read("PRAGMA user_version")[0][0])
 
     def _migrate(self) -> None:
+        """Create or update the schema; refuse a read-only file or another program's database."""
         with closing(self._connect()) as conn:
             try:  # WAL lets the video worker write while the page reads; not essential
                 conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass
+            except sqlite3.OperationalError as e:
+                log.debug("history: no WAL journal (%s)", e)
             except sqlite3.DatabaseError as e:
-                raise HistoryError(f"{self.path}: is not a formcheck history database ({e})") from None
-        with self._tx() as conn:
-            try:
-                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            except sqlite3.DatabaseError as e:
-                raise HistoryError(f"{self.path}: is not a formcheck history database ({e})") from None
+                raise self._explain(e, "open the history") from None
+        with self._tx("open the history") as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise HistoryError(
-                    f"{self.path}: was written by a newer formcheck (schema {version}, this one knows {SCHEMA_VERSION})")
+                    f"{self.path}: was written by a newer formcheck (schema {version}, this one knows "
+                    f"{SCHEMA_VERSION}); update formcheck or {ELSEWHERE}")
+            self._check_own_tables(conn, version)
             for v in range(version, SCHEMA_VERSION):
                 for stmt in MIGRATIONS[v]:
                     conn.execute(stmt)
-                conn.execute(f"PRAGMA user_version = {v + 1}")
+            # also a write probe: a read-only file fails here, at open, not at the first save
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _check_own_tables(self, conn: sqlite3.Connection, version: int) -> None:
+        """Raise HistoryError when the file holds tables (or columns) formcheck did not create."""
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%'")}
+        foreign = sorted(tables - set(OWN_TABLES)) if version else sorted(tables)
+        for name in sorted(set(OWN_TABLES) & tables) if version else ():
+            cols = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
+            if not OWN_TABLES[name] <= cols:
+                foreign.append(name)
+        if version and not set(OWN_TABLES) <= tables:
+            foreign += sorted(set(OWN_TABLES) - tables)
+        if foreign:
+            raise HistoryError(f"{self.path}: is another program's database (tables {', '.join(foreign[:5])}); "
+                               f"formcheck leaves it alone: {ELSEWHERE}")
 
     # ------------------------------------------------------------------ sets
     def save_set(
@@ -194,12 +261,18 @@ class History:
         finished: bool = False,
         started_at: str | None = None,
         day: str | None = None,
-    ) -> None:
+        seq: int | None = None,
+    ) -> bool:
         """Insert or update the set ``key`` (an upsert: call it as often as the set changes).
 
         ``report`` is a :class:`formcheck.report.Report` (or its ``to_dict()``). Pain ratings and
         the stop reason are only ever filled in, never cleared, by a later save; the first stop
         reason recorded wins (e.g. "pain" is not overwritten by a later "camera stopped").
+
+        ``seq`` orders the saves of one set (live sets: the processor's save number). A save with
+        a lower ``seq`` than the stored one is ignored, and so is an unfinished save of a set that
+        is already finished: the final save always wins. Returns False when the save was ignored.
+        Raises :class:`HistoryError` (one line) when the database cannot take it.
         """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
@@ -218,12 +291,12 @@ class History:
             "duration_s": d.get("duration_s"),
             "pain_before": None if pain_before is None else int(pain_before),
             "pain_after": None if pain_after is None else int(pain_after),
-            "stop_reason": stop_reason, "finished": int(bool(finished)),
+            "stop_reason": stop_reason, "finished": int(bool(finished)), "save_seq": int(seq or 0),
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
         with self._tx() as conn:
-            conn.execute(
+            cur = conn.execute(
                 f"""INSERT INTO sets ({cols}) VALUES ({marks})
                 ON CONFLICT(key) DO UPDATE SET
                     updated_at = excluded.updated_at, exercise = excluded.exercise,
@@ -233,9 +306,13 @@ class History:
                     pain_before = COALESCE(excluded.pain_before, sets.pain_before),
                     pain_after = COALESCE(excluded.pain_after, sets.pain_after),
                     stop_reason = COALESCE(sets.stop_reason, excluded.stop_reason),
-                    finished = MAX(sets.finished, excluded.finished)""",
+                    finished = MAX(sets.finished, excluded.finished), save_seq = excluded.save_seq
+                WHERE excluded.save_seq >= sets.save_seq AND excluded.finished >= sets.finished""",
                 row,
             )
+            if cur.rowcount == 0:
+                log.info("history: ignored an older save of set %s (seq %s)", key, row["save_seq"])
+            return cur.rowcount > 0
 
     def set_pain(self, key: str, *, before: int | None = None, after: int | None = None) -> bool:
         """Record a pain rating for set ``key``; returns False if there is no such set."""

@@ -1,8 +1,10 @@
 """The live-webcam frame processor behind the app's guided session (no Streamlit import).
 
 streamlit-webrtc calls :meth:`LiveProcessor.callback` (or :meth:`LiveProcessor.process`) from its
-worker thread for every webcam frame; the Streamlit script polls :meth:`LiveProcessor.snapshot`.
-A lock guards everything shared between the two threads.
+worker thread for every webcam frame; the Streamlit script polls :meth:`LiveProcessor.snapshot`,
+which returns the latest immutable :class:`LiveSnapshot` the worker swapped in (no lock). A lock
+guards the set's state for short book-keeping only: it is never held while the pose model loads
+or runs, so "Stop — this hurts" and the page's refresh never wait for MediaPipe.
 
 Frames are timed by their own timestamps (``av.VideoFrame.time``), never by the wall clock or by
 counting frames, so dropped frames do not disturb rep and hold timing. The pose estimator is
@@ -12,13 +14,15 @@ A *set* starts with the first frame after :meth:`arm` and ends with :meth:`stop`
 choice, the "this hurts" button, a change of exercise) or :meth:`end_stream` (camera stopped).
 While a set runs, ``saver(payload)`` is called on every new rep or fault, every
 :data:`SAVE_EVERY_S` seconds of stream time and when the set ends, so the history holds what was
-done even if the browser tab is closed.
+done even if the browser tab is closed. Every payload carries a sequence number ``seq``; the
+history ignores a save older than the one it has, so a late periodic save never undoes the final one.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -30,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .events import FaultEvent, HoldEvent, RepEvent, WarningEvent
+from .history import HistoryError
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,12 @@ SAVE_EVERY_S = 5.0
 RESTART_JUMP_S = 1.0
 #: How many recent events a snapshot carries.
 RECENT_EVENTS = 30
+#: Frames of the key-angle trace a live set keeps (a minute at 30 fps): a long session stays flat in memory.
+LIVE_TRACE_FRAMES = 1800
+#: What a pose estimator raises for a frame or a model it cannot handle (MediaPipe: RuntimeError, ValueError).
+ESTIMATOR_ERRORS: tuple[type[Exception], ...] = (RuntimeError, ValueError, OSError)
+#: What a saver raises when the history cannot take a save (disk full, read-only or locked database).
+SAVE_ERRORS: tuple[type[Exception], ...] = (HistoryError, OSError, sqlite3.Error)
 
 EstimatorFactory = Callable[[], Any]  # returns an object with detect(bgr, t_s) and close()
 Saver = Callable[[dict], None]
@@ -74,9 +85,14 @@ def side_advice(reps_by_side: dict[str, int], target_per_side: int, current_side
     return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LiveSnapshot:
-    """A copy of the live state for the page; safe to read without the lock."""
+    """The live state for the page, published by the frame thread; never changed once published.
+
+    ``report`` is the set's report as last saved (at most :data:`SAVE_EVERY_S` seconds of stream
+    time old while the set runs; complete once it is finished). ``stream_t_s``: seconds of stream
+    time; ``fps``: frames analysed per second of stream time.
+    """
 
     set_key: str | None
     exercise: str
@@ -110,27 +126,55 @@ def _event_dict(ev: Any) -> dict:
     return d
 
 
+@dataclass
+class _FrameJob:
+    """What the frame thread needs outside the lock for one frame (made under the lock)."""
+
+    t: float
+    session: Session | None = None
+    estimator: Any = None
+    model_key: tuple = ()
+    idle_status: Any = None
+    old_estimator: Any = None
+    new_estimator: Any = None
+    failed: bool = False
+
+
 class LiveProcessor:
-    """Lock-guarded bridge between webrtc's frame thread and the Streamlit script.
+    """Bridge between webrtc's frame thread and the Streamlit script.
+
+    The lock guards the set's state (the session, counters, control flags) and is only ever held
+    for short book-keeping: never during model loading, pose estimation, drawing or saving. After
+    every frame (and every control call) a new immutable :class:`LiveSnapshot` is published by a
+    single reference swap, so :meth:`snapshot` takes no lock at all.
 
     Args:
         exercise: exercise id for the first set.
         model: pose model (``"lite"``/``"full"``/path) used when ``estimator_factory`` is None.
         estimator_factory: makes the pose estimator (tests pass a scripted fake).
-        saver: called with a payload dict ``{key, exercise, report, meta, stop_reason, finished,
+        saver: called with a payload dict ``{key, seq, exercise, report, meta, stop_reason, finished,
             started_at}`` as the set progresses (from the worker thread, or the caller of stop()).
+            ``seq`` grows with every payload; the final payload of a set has the highest one.
         draw: draw the overlay on the frames (default True).
+        trace_frames: how many frames of the key-angle trace a live set keeps (memory stays flat).
     """
 
     def __init__(self, exercise: str, model: str = "full", estimator_factory: EstimatorFactory | None = None,
-                 saver: Saver | None = None, draw: bool = True, meta: dict | None = None) -> None:
-        self._lock = threading.RLock()
+                 saver: Saver | None = None, draw: bool = True, meta: dict | None = None,
+                 trace_frames: int = LIVE_TRACE_FRAMES) -> None:
+        self._lock = threading.Lock()
         self.model = model
         self._factory = estimator_factory
         self.saver = saver
         self.draw = draw
+        self.trace_frames = int(trace_frames)
         self._estimator: Any = None
+        self._estimator_key: tuple = ()
+        self._busy = False              # the frame thread is loading the model or running it
+        self._release_estimator = False  # close the estimator as soon as the frame thread is done with it
+        self._model_failed: tuple | None = None  # (model, segmentation) that failed to load: not retried per frame
         self._exercise = exercise
+        self._idle = _idle_status(exercise)
         self._meta: dict = dict(meta or {})
         self._armed = True
         self._session: Session | None = None
@@ -140,8 +184,12 @@ class LiveProcessor:
         self._finished = False
         self._stop_reason: str | None = None
         self._error: str | None = None
+        self._last_report: dict | None = None
         self._events: deque[dict] = deque(maxlen=RECENT_EVENTS)
         self._seq = 0
+        self._save_seq = 0   # sequence number of the last payload made
+        self._saved_seq = 0  # sequence number of the last payload handed to the saver
+        self._logged: set[tuple[str, str]] = set()
         self._frames = 0
         self._frames_pose = 0
         self._dropped = 0
@@ -153,21 +201,25 @@ class LiveProcessor:
         self._last_save_t: float | None = None
         self._last_wall: float | None = None
         self._closed = False
+        self._snap: LiveSnapshot = LiveSnapshot(set_key=None, exercise=exercise, status=dict(self._idle))
+        self._publish_locked()
 
     # ---------------------------------------------------------------- control (script thread)
     @property
     def exercise(self) -> str:
-        with self._lock:
-            return self._exercise
+        return self._exercise
 
     def arm(self, exercise: str | None = None, meta: dict | None = None) -> None:
         """Prepare the next set: it starts with the next frame. A set in progress is stopped first
-        (reason "exercise changed" when the exercise differs, else "restarted")."""
+        (reason "exercise changed" when the exercise differs, else "restarted"). A model that
+        failed to load is tried again with the next frame."""
         payload = None
         with self._lock:
             new_ex = exercise or self._exercise
             if self._session is not None and not self._finished:
                 payload = self._stop_locked("exercise changed" if new_ex != self._exercise else "restarted")
+            if new_ex != self._exercise:
+                self._idle = _idle_status(new_ex)
             self._exercise = new_ex
             if meta is not None:
                 self._meta = dict(meta)
@@ -176,22 +228,34 @@ class LiveProcessor:
             self._finished = False
             self._stop_reason = None
             self._error = None
+            self._last_report = None
+            self._model_failed = None
             self._events.clear()
+            est = self._detach_estimator_locked() if payload is not None else None
+            self._publish_locked()
+        self._close(est)
         self._save(payload)
 
     def set_meta(self, **meta: Any) -> None:
         """Update the metadata (e.g. ``pain_before``) of the next set and of the running one."""
         with self._lock:
             self._meta.update(meta)
+            self._publish_locked()
 
     def stop(self, reason: str = "finished") -> bool:
-        """End the running set (and save it). Returns False if no set was running."""
+        """End the running set (and save it). Returns False if no set was running.
+
+        Never waits for the pose model: a frame being analysed right now is discarded."""
         with self._lock:
             if self._session is None or self._finished:
                 self._armed = False
+                self._publish_locked()
                 return False
             payload = self._stop_locked(reason)
             self._armed = False
+            est = self._detach_estimator_locked()
+            self._publish_locked()
+        self._close(est)
         self._save(payload)
         return True
 
@@ -199,17 +263,21 @@ class LiveProcessor:
         """The webcam stream ended: finish the set, release the estimator, arm a new set for the next stream."""
         with self._lock:
             payload = self._stop_locked(reason) if (self._session is not None and not self._finished) else None
-            self._close_estimator()
+            est = self._detach_estimator_locked()
             self._last_raw, self._t0, self._offset = None, None, 0.0
             self._armed = True
+            self._publish_locked()
+        self._close(est)
         self._save(payload)
 
     def close(self) -> None:
         """Stop everything for good (idempotent)."""
         with self._lock:
             payload = self._stop_locked("closed") if (self._session is not None and not self._finished) else None
-            self._close_estimator()
+            est = self._detach_estimator_locked()
             self._closed = True
+            self._publish_locked()
+        self._close(est)
         self._save(payload)
 
     # ---------------------------------------------------------------- frames (worker thread)
@@ -224,90 +292,127 @@ class LiveProcessor:
         return new
 
     def process(self, image_bgr: np.ndarray, t_s: float | None) -> np.ndarray:
-        """Run one frame at stream time ``t_s`` (seconds; None → wall clock) and return it annotated."""
-        payload = None
-        with self._lock:
-            if self._closed:
-                return image_bgr
-            t = self._normalise_time(t_s)
-            if t is None:
-                self._dropped += 1
-                return image_bgr
-            self._last_wall = time.monotonic()
-            if self._session is None or self._finished:
-                if not self._armed:
-                    return self._draw_idle(image_bgr)
-                self._start_locked(t)
-            session = self._session
-            try:
-                need_seg = bool(getattr(session.spec, "needs_segmentation", False))
-                if (self._estimator is not None and self._factory is None
-                        and getattr(self._estimator, "segmentation", need_seg) != need_seg):
-                    self._close_estimator()  # this exercise needs (or no longer needs) the person mask
-                if self._estimator is None:
-                    self._estimator = self._make_estimator(need_seg)
-                pose = self._estimator.detect(image_bgr, t)
-            except Exception as e:  # a model problem must not kill the stream; the page shows it
-                self._error = one_line(e)
-                log.warning("live pose estimation failed: %s", self._error)
-                return image_bgr
-            events = session.update(t, pose)
-            self._frames += 1
-            if pose is not None:
-                self._frames_pose += 1
-            if self._t and t > self._t:
-                inst = 1.0 / (t - self._t)
-                self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
-            self._t = t
-            important = False
-            for ev in events:
-                self._seq += 1
-                d = _event_dict(ev)
-                d["seq"] = self._seq
-                self._events.append(d)
-                important = important or d["type"] in ("rep", "fault")
-            if important or self._last_save_t is None or t - self._last_save_t >= SAVE_EVERY_S:
-                payload = self._payload_locked(finished=False)
-                self._last_save_t = t
-            if self.draw:
-                try:
-                    from .overlay import draw_overlay
+        """Run one frame at stream time ``t_s`` (seconds; None → wall clock) and return it annotated.
 
-                    draw_overlay(image_bgr, session.last_frame, session.status, key_joints=session.checker.key_landmarks())
-                except Exception as e:  # drawing is cosmetic
-                    log.debug("overlay failed: %s", e)
+        The lock is taken twice, briefly: to start the frame and to hand its pose to the set. The
+        model is loaded and run between the two, outside the lock.
+        """
+        with self._lock:
+            job = self._begin_frame_locked(t_s)
+        if job is None:
+            return image_bgr
+        if job.session is None:
+            return self._draw_idle(image_bgr, job.idle_status)
+        pose = self._estimate(image_bgr, job)
+        payload, drawing = None, None
+        with self._lock:
+            if not job.failed:
+                payload, drawing = self._finish_frame_locked(job, pose)
+            stale = self._end_busy_locked(job)
+        self._close(stale)
         self._save(payload)
+        if drawing is not None and self.draw:
+            self._draw(image_bgr, *drawing)
         return image_bgr
 
     # ---------------------------------------------------------------- reading (script thread)
     def snapshot(self) -> LiveSnapshot:
-        with self._lock:
-            session = self._session or self._last_session
-            if session is not None:
-                status = copy.deepcopy(session.status.to_dict())
-                report = session.report("live", fps=round(self._fps, 1)).to_dict()
-            else:
-                from .exercise import get_exercise
+        """The latest published state (no lock: the frame thread swaps in a new snapshot after each frame)."""
+        return self._snap
 
-                try:
-                    spec = get_exercise(self._exercise)
-                    status = {"exercise": spec.id, "phase": "setup", "reps": 0, "good_reps": 0, "reps_by_side": {},
-                              "hold_s": 0.0, "target_hold_s": spec.dosage.hold_s, "target_reps": spec.dosage.reps,
-                              "side": "none", "cue": None, "setup_message": None, "pose_found": False}
-                except Exception:
-                    status = {"exercise": self._exercise, "phase": "setup", "reps": 0, "good_reps": 0}
-                report = None
-            side_msg = None
-            if session is not None and session.spec.dosage.per_side:
-                side_msg = side_advice(status.get("reps_by_side", {}), session.spec.dosage.reps, status.get("side"))
-            return LiveSnapshot(
-                set_key=self._key if session is not None else None, exercise=self._exercise, status=status,
-                events=list(self._events), event_seq=self._seq, frames=self._frames, frames_with_pose=self._frames_pose,
-                dropped=self._dropped, fps=round(self._fps, 1), stream_t_s=self._t,
-                active=self._session is not None and not self._finished, armed=self._armed,
-                finished=self._finished, stop_reason=self._stop_reason, error=self._error, report=report,
-                side_message=side_msg, meta=dict(self._meta), last_frame_wall=self._last_wall,
-            )
+    # ---------------------------------------------------------------- frame steps
+    def _begin_frame_locked(self, t_s: float | None) -> _FrameJob | None:
+        """Time the frame, start a set if one is armed, and hand out the estimator (lock held)."""
+        if self._closed:
+            return None
+        t = self._normalise_time(t_s)
+        if t is None or self._busy:  # a repeated/older frame, or one overlapping a frame still in the model
+            self._dropped += 1
+            self._publish_locked()
+            return None
+        self._last_wall = time.monotonic()
+        if self._session is None or self._finished:
+            if not self._armed:
+                last = self._last_session
+                return _FrameJob(t=t, idle_status=None if last is None else copy.copy(last.status))
+            self._start_locked(t)
+            self._publish_locked()
+        session = self._session
+        key = (self.model, bool(getattr(session.spec, "needs_segmentation", False)))
+        if self._model_failed == key:
+            return None  # reported once already; arm() or another model tries again
+        job = _FrameJob(t=t, session=session, model_key=key)
+        if self._estimator is not None and self._estimator_key != key:
+            job.old_estimator, self._estimator = self._estimator, None  # model or mask changed: closed outside the lock
+        job.estimator = self._estimator
+        self._busy = True
+        self._release_estimator = False
+        return job
+
+    def _estimate(self, image_bgr: np.ndarray, job: _FrameJob) -> Any:
+        """Load the model if needed and run it (no lock held). Sets ``job.failed`` on an error."""
+        self._close(job.old_estimator)
+        est = job.estimator
+        if est is None:
+            try:
+                est = job.new_estimator = self._make_estimator(job.model_key[1])
+            except Exception as e:
+                job.failed = True
+                self._model_load_failed(job.model_key, e)
+                return None
+        try:
+            return est.detect(image_bgr, job.t)
+        except ESTIMATOR_ERRORS as e:  # MediaPipe refusing a frame: the page says so, the stream goes on
+            job.failed = True
+            self._report("estimate", "Pose estimation failed: " + one_line(e), e, bug=False)
+        except Exception as e:  # a bug: logged with its traceback, one line on the page
+            job.failed = True
+            self._report("estimate", f"Internal error in the pose estimation ({type(e).__name__}: {one_line(e)})", e, bug=True)
+        return None
+
+    def _finish_frame_locked(self, job: _FrameJob, pose: Any) -> tuple[dict | None, tuple | None]:
+        """Feed the pose to the set (lock held). Returns (payload to save, what to draw)."""
+        session = job.session
+        if self._session is not session or self._finished:
+            return None, None  # the set was stopped or restarted while the model ran: this frame is not counted
+        t = job.t
+        try:
+            events = session.update(t, pose)
+        except Exception as e:  # a bug in a checker: logged with its traceback, one line on the page
+            self._report_locked("checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})",
+                                e, bug=True)
+            return None, None
+        self._frames += 1
+        if pose is not None:
+            self._frames_pose += 1
+        if self._t and t > self._t:
+            inst = 1.0 / (t - self._t)
+            self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
+        self._t = t
+        important = False
+        for ev in events:
+            important = self._add_event_locked(ev) or important
+        payload = None
+        if important or self._last_save_t is None or t - self._last_save_t >= SAVE_EVERY_S:
+            payload = self._payload_locked(finished=False)
+            self._last_save_t = t
+        self._publish_locked()
+        drawing = (session.last_frame, copy.copy(session.status), session.checker.key_landmarks()) if self.draw else None
+        return payload, drawing
+
+    def _end_busy_locked(self, job: _FrameJob) -> Any:
+        """The frame thread is done with the model: keep a newly loaded estimator, or hand back what to close."""
+        self._busy = False
+        new, job.new_estimator = job.new_estimator, None
+        if new is not None:
+            if self._release_estimator or self._closed:  # the set ended while the model was loading
+                self._release_estimator = False
+                return new
+            self._estimator, self._estimator_key = new, job.model_key
+        if self._release_estimator:
+            self._release_estimator = False
+            return self._detach_estimator_locked()
+        return None
 
     # ---------------------------------------------------------------- internals (lock held)
     def _normalise_time(self, t_s: float | None) -> float | None:
@@ -324,38 +429,64 @@ class LiveProcessor:
 
     def _start_locked(self, t: float) -> None:
         self._session = Session(self._exercise)
+        self._session.checker.limit_trace(self.trace_frames)
         self._last_session = self._session
         self._key = uuid.uuid4().hex
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self._finished = False
         self._stop_reason = None
+        self._last_report = None
         self._events.clear()
         self._frames = self._frames_pose = self._dropped = 0
         self._last_save_t = None
         self._armed = False
+
+    def _add_event_locked(self, ev: Any) -> bool:
+        """Keep an event for the page; True when it is worth saving at once (a rep or a fault)."""
+        self._seq += 1
+        d = _event_dict(ev)
+        d["seq"] = self._seq
+        self._events.append(d)
+        return d["type"] in ("rep", "fault")
 
     def _stop_locked(self, reason: str) -> dict | None:
         if self._session is None or self._finished:
             return None
         try:
             for ev in self._session.finish():
-                self._seq += 1
-                d = _event_dict(ev)
-                d["seq"] = self._seq
-                self._events.append(d)
-        except Exception as e:  # pragma: no cover - defensive
-            self._error = one_line(e)
+                self._add_event_locked(ev)
+        except Exception as e:  # a bug in a checker's finish(): the set still ends and is saved
+            self._report_locked("checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})",
+                                e, bug=True)
         self._finished = True
         self._stop_reason = reason
-        self._close_estimator()
         return self._payload_locked(finished=True)
 
     def _payload_locked(self, finished: bool) -> dict | None:
         if self._session is None or self._key is None:
             return None
-        return {"key": self._key, "exercise": self._session.spec.id,
-                "report": self._session.report("live", fps=round(self._fps, 1)), "meta": dict(self._meta),
-                "stop_reason": self._stop_reason, "finished": finished, "started_at": self._started_at}
+        report = self._session.report("live", fps=round(self._fps, 1))
+        self._last_report = report.to_dict()
+        self._save_seq += 1
+        return {"key": self._key, "seq": self._save_seq, "exercise": self._session.spec.id, "report": report,
+                "meta": dict(self._meta), "stop_reason": self._stop_reason, "finished": finished,
+                "started_at": self._started_at}
+
+    def _publish_locked(self) -> None:
+        """Swap in a new snapshot of the current state (small: the report is the one last saved)."""
+        session = self._session or self._last_session
+        status = session.status.to_dict() if session is not None else dict(self._idle)
+        side_msg = None
+        if session is not None and session.spec.dosage.per_side:
+            side_msg = side_advice(status.get("reps_by_side", {}), session.spec.dosage.reps, status.get("side"))
+        self._snap = LiveSnapshot(
+            set_key=self._key if session is not None else None, exercise=self._exercise, status=status,
+            events=list(self._events), event_seq=self._seq, frames=self._frames, frames_with_pose=self._frames_pose,
+            dropped=self._dropped, fps=round(self._fps, 1), stream_t_s=self._t,
+            active=self._session is not None and not self._finished, armed=self._armed,
+            finished=self._finished, stop_reason=self._stop_reason, error=self._error, report=self._last_report,
+            side_message=side_msg, meta=dict(self._meta), last_frame_wall=self._last_wall,
+        )
 
     def _make_estimator(self, segmentation: bool = False) -> Any:
         if self._factory is not None:
@@ -364,35 +495,102 @@ class LiveProcessor:
 
         return PoseEstimator(self.model, segmentation=segmentation, keep_mask=False)
 
-    def _close_estimator(self) -> None:
-        est, self._estimator = self._estimator, None
-        if est is not None:
-            try:
-                est.close()
-            except Exception as e:  # pragma: no cover
-                log.debug("closing estimator: %s", e)
+    def _detach_estimator_locked(self) -> Any:
+        """Take the estimator away to be closed by the caller, outside the lock; while the frame
+        thread is using it, it is closed by that thread when the frame is done instead."""
+        if self._busy:
+            self._release_estimator = True
+            return None
+        est, self._estimator, self._estimator_key = self._estimator, None, ()
+        return est
 
-    def _draw_idle(self, image_bgr: np.ndarray) -> np.ndarray:
-        if self.draw and self._last_session is not None:
-            try:
-                from .overlay import draw_overlay
+    def _close(self, est: Any) -> None:
+        if est is None:
+            return
+        try:
+            est.close()
+        except Exception:  # closing must not break the stream, but a failure is worth a look
+            log.exception("closing the pose estimator failed")
 
-                status = copy.copy(self._last_session.status)
-                status.cue = "Set finished. Press 'Start another set' when you are ready."
-                draw_overlay(image_bgr, None, status)
-            except Exception:  # pragma: no cover
-                pass
+    def _model_load_failed(self, key: tuple, e: Exception) -> None:
+        """Report a model that cannot be loaded once; it is not tried again for every frame."""
+        from .pose import ModelError
+
+        expected = isinstance(e, (ModelError, *ESTIMATOR_ERRORS))
+        msg = ("The pose model could not be loaded: " + one_line(e) if expected else
+               f"Internal error while loading the pose model ({type(e).__name__}: {one_line(e)})")
+        with self._lock:
+            self._model_failed = key
+        self._report("model", msg + ". Choose another model or press 'Start another set' to try again.", e,
+                     bug=not expected, level=logging.ERROR)
+
+    def _report(self, where: str, message: str, e: BaseException, bug: bool, level: int = logging.WARNING) -> None:
+        with self._lock:
+            self._report_locked(where, message, e, bug, level)
+
+    def _report_locked(self, where: str, message: str, e: BaseException, bug: bool,
+                       level: int = logging.WARNING) -> None:
+        """Show ``message`` (one line) on the page; log it once per place and error type, a bug at
+        ERROR with its traceback."""
+        self._error = one_line(message)
+        self._publish_locked()
+        kind = (where, type(e).__name__)
+        if kind in self._logged:
+            return
+        self._logged.add(kind)
+        if bug:
+            log.error("live %s: %s", where, message, exc_info=e)
+        else:
+            log.log(level, "live %s: %s (further %s errors here are not logged)", where, message, type(e).__name__)
+
+    def _draw(self, image_bgr: np.ndarray, pose: Any, status: Any, key_joints: Any) -> None:
+        """Draw the overlay in place; an odd frame (size, coordinates) goes out plain, logged once."""
+        import cv2
+
+        from .overlay import draw_overlay
+
+        try:
+            draw_overlay(image_bgr, pose, status, key_joints=key_joints)
+        except (cv2.error, ValueError, OverflowError) as e:
+            if ("overlay", type(e).__name__) not in self._logged:
+                self._logged.add(("overlay", type(e).__name__))
+                log.warning("live overlay could not be drawn: %s", one_line(e))
+
+    def _draw_idle(self, image_bgr: np.ndarray, status: Any) -> np.ndarray:
+        if self.draw and status is not None:
+            status.cue = "Set finished. Press 'Start another set' when you are ready."
+            self._draw(image_bgr, None, status, None)
         return image_bgr
 
     def _save(self, payload: dict | None) -> None:
+        """Hand ``payload`` to the saver (no lock held); a payload older than one already handed over is dropped."""
         if payload is None or self.saver is None:
             return
+        with self._lock:
+            if payload["seq"] <= self._saved_seq:
+                log.debug("dropped a stale save (seq %d <= %d)", payload["seq"], self._saved_seq)
+                return
+            self._saved_seq = payload["seq"]
         try:
             self.saver(payload)
-        except Exception as e:
-            with self._lock:
-                self._error = "Could not save to the history: " + one_line(e)
-            log.warning("saving the live set failed: %s", e)
+        except SAVE_ERRORS as e:
+            self._report("save", "Could not save to the history: " + one_line(e), e, bug=False)
+        except Exception as e:  # a bug in the saver: logged with its traceback
+            self._report("save", f"Could not save to the history (internal error {type(e).__name__}: {one_line(e)})",
+                         e, bug=True)
+
+
+def _idle_status(exercise: str) -> dict:
+    """The page's status before the first frame of a set."""
+    from .exercise import ExerciseError, get_exercise
+
+    try:
+        spec = get_exercise(exercise)
+    except ExerciseError:
+        return {"exercise": exercise, "phase": "setup", "reps": 0, "good_reps": 0}
+    return {"exercise": spec.id, "phase": "setup", "reps": 0, "good_reps": 0, "reps_by_side": {},
+            "hold_s": 0.0, "target_hold_s": spec.dosage.hold_s, "target_reps": spec.dosage.reps,
+            "side": "none", "cue": None, "setup_message": None, "pose_found": False}
 
 
 def one_line(e: BaseException) -> str:

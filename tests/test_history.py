@@ -156,3 +156,131 @@ def test_delete_all_leaves_no_trace_of_the_rows_in_the_file(tmp_path):
     h.delete_all()
     raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
     assert b"secret_marker_answer_xyz" not in raw
+
+
+# ---------------------------------------------------------------------------- save order (issue 9)
+def test_an_older_save_never_lowers_a_set(tmp_path):
+    h = History(tmp_path / "h.sqlite3")
+    assert h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=4)
+    assert h.save_set("k", exercise="bridge", source="live", report=report(3, 3, ()), seq=5, finished=True,
+                      stop_reason="finished")
+    assert not h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=4)  # late periodic save
+    assert not h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=9)  # unfinished after final
+    row = h.get_set("k")
+    assert (row["reps"], row["finished"], row["stop_reason"], row["save_seq"]) == (3, True, "finished", 5)
+
+
+def test_a_newer_save_replaces_an_older_one(tmp_path):
+    h = History(tmp_path / "h.sqlite3")
+    h.save_set("k", exercise="bridge", source="live", report=report(1, 1, ()), seq=1)
+    h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=2)
+    assert h.get_set("k")["reps"] == 2
+
+
+def test_version_1_database_is_upgraded_and_keeps_its_sets(tmp_path):
+    from formcheck.history import MIGRATIONS
+
+    p = tmp_path / "h.sqlite3"
+    with sqlite3.connect(p) as c:
+        for stmt in MIGRATIONS[0]:
+            c.execute(stmt)
+        c.execute("INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
+                  "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)")
+        c.execute("PRAGMA user_version = 1")
+    h = History(p)
+    assert h.schema_version() == SCHEMA_VERSION
+    assert h.get_set("old")["reps"] == 4
+    assert h.save_set("old", exercise="bridge", source="live", report=report(5, 5, ()), seq=1)
+
+
+# ---------------------------------------------------------------------------- unusable databases (issue 9)
+def _read_only(monkeypatch):
+    """Open every database read-only, as SQLite does for a file the user may not write (root ignores chmod)."""
+    real = sqlite3.connect
+
+    def connect(path, *a, **kw):
+        return real(f"file:{path}?mode=ro", *a, uri=True, **kw)
+
+    monkeypatch.setattr("formcheck.history.sqlite3.connect", connect)
+
+
+def test_read_only_database_is_detected_at_open(tmp_path, monkeypatch):
+    p = tmp_path / "h.sqlite3"
+    History(p).save_set("a", exercise="bridge", source="live", report=report())
+    _read_only(monkeypatch)
+    with pytest.raises(HistoryError) as e:
+        History(p)
+    msg = str(e.value)
+    assert "\n" not in msg and "read-only" in msg and "FORMCHECK_DB" in msg and str(p) in msg
+
+
+def test_read_only_after_open_gives_one_line_errors(tmp_path, monkeypatch):
+    h = History(tmp_path / "h.sqlite3")
+    _read_only(monkeypatch)
+    for call in (lambda: h.save_set("a", exercise="bridge", source="live", report=report()),
+                 lambda: h.record_safety_check({"fever": False}, blocked=False),
+                 lambda: h.set_pain("a", after=3), h.delete_all):
+        with pytest.raises(HistoryError, match="read-only") as e:
+            call()
+        assert "\n" not in str(e.value)
+    assert h.list_sets() == []  # reading still works
+
+
+@pytest.mark.parametrize("tables", [
+    ["CREATE TABLE sets (id INTEGER PRIMARY KEY, name TEXT, price REAL)"],  # another app's "sets"
+    ["CREATE TABLE users (id INTEGER PRIMARY KEY)"],
+])
+def test_foreign_database_is_refused_and_left_untouched(tmp_path, tables):
+    p = tmp_path / "other.db"
+    with sqlite3.connect(p) as c:
+        for stmt in tables:
+            c.execute(stmt)
+    before = p.read_bytes()
+    with pytest.raises(HistoryError) as e:
+        History(p)
+    msg = str(e.value)
+    assert "another program's database" in msg and "FORMCHECK_DB" in msg and "\n" not in msg
+    with sqlite3.connect(p) as c:
+        assert int(c.execute("PRAGMA user_version").fetchone()[0]) == 0
+        assert [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")] == \
+            [t.split()[2] for t in tables]
+    assert len(p.read_bytes()) == len(before)
+
+
+def test_foreign_database_with_formcheck_version_number_is_refused(tmp_path):
+    p = tmp_path / "other.db"
+    with sqlite3.connect(p) as c:
+        c.execute("CREATE TABLE sets (id INTEGER PRIMARY KEY, name TEXT)")
+        c.execute("PRAGMA user_version = 1")
+    with pytest.raises(HistoryError, match="another program's database"):
+        History(p)
+
+
+def test_folder_instead_of_a_file(tmp_path):
+    (tmp_path / "h.sqlite3").mkdir()
+    with pytest.raises(HistoryError, match="not a file"):
+        History(tmp_path / "h.sqlite3")
+
+
+def test_busy_database_is_one_line(tmp_path, monkeypatch):
+    p = tmp_path / "h.sqlite3"
+    h = History(p)
+    blocker = sqlite3.connect(p, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(History, "_connect", _fast_timeout(History._connect))
+    try:
+        with pytest.raises(HistoryError, match="busy") as e:
+            h.save_set("a", exercise="bridge", source="live", report=report())
+        assert "\n" not in str(e.value)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
+def _fast_timeout(connect):
+    def wrapped(self):
+        conn = connect(self)
+        conn.execute("PRAGMA busy_timeout = 50")
+        return conn
+
+    return wrapped
