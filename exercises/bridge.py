@@ -1,9 +1,18 @@
-"""Glute bridge checker: the hip's bend from the shoulder-knee line drives reps and holds."""
+"""Glute bridge checker: the hip's bend from the shoulder-knee line drives reps and holds.
+
+The person's own resting bend (lying, knees bent, feet down) is learnt from a still moment
+before counting; the rep thresholds sit at shares of the way from that rest to a straight
+shoulder-hip-knee line, so feet near or far from the buttocks, or a camera turned off the pure
+side view (which shrinks the projected resting bend but keeps a straight line straight), count
+the same. A movement in which the hips never leave the floor (a leg raise or pull-in, which also
+straightens the line) is not a bridge.
+"""
 
 from __future__ import annotations
 
+from formcheck.calibration import Follower, RestEstimate
 from formcheck.checker import ExerciseChecker, Measurement, Sample
-from formcheck.geometry import angle_deg, line_deviation_deg
+from formcheck.geometry import angle_deg, distance, inclination_deg, line_deviation_deg
 from formcheck.landmarks import PoseFrame
 from formcheck.reps import RepRecord, RepThresholds
 from formcheck.sides import best_side
@@ -19,34 +28,46 @@ class BridgeChecker(ExerciseChecker):
     key_joints = ("shoulder", "hip", "knee")
 
     def __init__(self, spec):
-        self._baseline_bend = spec.threshold("baseline_bend_deg")
+        t = spec.threshold
+        self._rest_hip = Follower(t("rest_follow_s"))    # hip height above the shoulder at rest, torso lengths
         self._hug_since: float | None = None
         self._hug_noted = False
         super().__init__(spec)
 
     def rep_thresholds(self) -> RepThresholds:
+        """Shares of the way from the resting bend R to a straight line (bend 0), as activations
+        (minus the bend). The top is never asked to be straighter than ``top_bend_deg``."""
         t = self.spec.threshold
-        rest = -self._baseline_bend
-        top_enter, top_exit = -t("top_bend_deg"), -t("top_exit_bend_deg")
-        attempt = min(rest + t("attempt_rise_deg"), top_exit - 3.0)
-        rest_exit = min(rest + t("start_rise_deg"), attempt - 4.0)
-        return RepThresholds(rest_exit - 3.0, rest_exit, attempt, top_exit, top_enter)
+        rest = self.rest.level if self.rest is not None else t("baseline_bend_deg")
+        rom = max(rest, t("min_range_deg"))
+        noise = self.rest.noise if self.rest is not None else 0.0
+        rest_enter = min(rest - t("end_share") * rom, rest - 4.0 * noise)
+        rest_exit = min(rest_enter, rest - t("start_share") * rom)
+        attempt = min(rest_exit, rest - t("attempt_share") * rom)
+        top_exit = min(attempt, t("top_exit_bend_deg"), rest - t("top_exit_share") * rom)
+        top_enter = min(top_exit, t("top_bend_deg"), rest - t("top_share") * rom)
+        return RepThresholds(-rest_enter, -rest_exit, -attempt, -top_exit, -top_enter)
+
+    def calibration_value(self, m: Measurement) -> float | None:
+        return m.extras.get("bend_deg")
+
+    def accept_rest(self, rest: RestEstimate) -> bool:
+        t = self.spec.threshold
+        return t("baseline_min_bend_deg") <= rest.level <= t("baseline_max_bend_deg")
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         bend = m.extras["bend_deg"]
         t = self.spec.threshold
-        self._note_knee_hug(t_s, bend)
-        if not t("baseline_min_bend_deg") <= bend <= t("baseline_max_bend_deg"):
-            return  # not a bent-knee resting position (e.g. a knee pulled to the chest): don't learn it
-        # follow the person's resting bend slowly (time constant ~ 1 s at 30 fps)
-        self._baseline_bend += 0.05 * (bend - self._baseline_bend)
+        rest = self.rest.level if self.rest is not None else t("baseline_bend_deg")
+        if abs(bend - rest) <= t("rest_band_share") * max(rest, t("min_range_deg")):
+            self._rest_hip.update(t_s, m.extras["hip_height"])  # near the resting bend: the hips are down
 
     def _note_knee_hug(self, t_s: float, bend: float) -> None:
         """A hip flexed far past the bridge's resting position (bend >= ``knee_hug_bend_deg``)
         for ``knee_hug_min_s`` seconds is a knee pulled to the chest: remembered, not counted,
         so that the report can say what the movements looked like."""
         t = self.spec.threshold
-        if bend >= t("knee_hug_bend_deg"):
+        if bend >= t("knee_hug_bend_deg") and self.ready:
             if self._hug_since is None:
                 self._hug_since, self._hug_noted = t_s, False
             if not self._hug_noted and t_s - self._hug_since >= t("knee_hug_min_s"):
@@ -64,19 +85,43 @@ class BridgeChecker(ExerciseChecker):
         bend = line_deviation_deg(sh, hip, knee)
         if bend != bend:
             return Measurement(None)
-        extras = {"bend_deg": bend}
+        steep = inclination_deg(sh, knee) > self.spec.threshold("steep_axis_deg")
+        if steep:
+            # camera near the head or feet end: the shoulder-knee line runs up the picture and
+            # "above the line" has no meaning; the size of the bend still shows the movement
+            bend = abs(bend)
+        torso = distance(sh, hip)
+        if not torso > 1.0:
+            return Measurement(None)
+        extras = {"bend_deg": bend, "hip_height": float(sh[1] - hip[1]) / torso, "steep": float(steep)}
         if frame.vis(f"{side}_ankle") >= 0.3:
             extras["knee_deg"] = angle_deg(hip, knee, frame.px(f"{side}_ankle"))
-        return Measurement(value=-bend, angle_deg=angle_deg(sh, hip, knee), side="none", extras=extras)
+        self._note_knee_hug(frame.t_s, bend)
+        if bend > self.spec.threshold("knee_hug_bend_deg"):
+            # the thigh is drawn past the trunk's perpendicular: a knee pulled in, or the pose model
+            # has flipped the body end to end; either way not a bridge position, so not measured
+            return Measurement(None, angle_deg=angle_deg(sh, hip, knee), extras=extras)
+        unjudged = ("whether the hips went above the shoulder-knee line (camera at the head or feet end)",) if steep else ()
+        return Measurement(value=-bend, angle_deg=angle_deg(sh, hip, knee), side="none", extras=extras, unjudged=unjudged)
 
     def frame_faults(self, sample: Sample) -> list[str]:
-        if sample.m.extras["bend_deg"] <= -self.spec.threshold("overarch_deg"):
+        if not sample.m.extras["steep"] and sample.m.extras["bend_deg"] <= -self.spec.threshold("overarch_deg"):
             return ["hips_overarched"]
         return []
 
+    def looks_like(self, rep: RepRecord, samples: list[Sample]) -> str | None:
+        """A movement that straightened the line without lifting the hips is a leg movement."""
+        base = self._rest_hip.value
+        heights = [s.m.extras["hip_height"] for s in samples]
+        if base is None or not heights:
+            return None
+        if max(heights) - base < self.spec.threshold("hips_rise_min"):
+            return "a leg raise or leg pull-in (the hips stayed on the floor)"
+        return None
+
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
         faults = []
-        if not rep.reached_top:
+        if -rep.peak > self.spec.threshold("top_bend_deg"):
             faults.append("hips_too_low")
         faults += super().rep_faults(rep, samples)
         if self._sagged(rep, samples):

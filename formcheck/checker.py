@@ -22,6 +22,7 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
+from .calibration import RestEstimate, StillWindow, robust_rest
 from .events import CheckerStatus, Event, FaultEvent, HoldEvent, RepEvent, WarningEvent
 from .exercise import ExerciseSpec
 from .landmarks import PoseFrame
@@ -36,6 +37,11 @@ READY_AFTER_S = 0.5
 UNREADY_AFTER_S = 2.0
 #: Seconds a cue stays on screen at least, and the pause before another cue may replace it.
 CUE_MIN_S = 2.5
+#: Seconds of stillness in position that teach the checker the person's resting level (default).
+CALIBRATE_S = 1.0
+#: Files: the most seconds of frames kept while waiting for a still resting period.
+PENDING_MAX_S = 120.0
+CALIBRATING_MESSAGE = "Keep still for a moment in the starting position: learning your resting position."
 
 
 @dataclass
@@ -85,6 +91,14 @@ class ExerciseChecker:
 
     def __init__(self, spec: ExerciseSpec):
         self.spec = spec
+        #: files: the whole clip is at hand, so frames seen before calibration are replayed after it
+        self.offline = False
+        #: the person's resting level of :meth:`calibration_value` (None until learnt)
+        self.rest: RestEstimate | None = None
+        th = spec.thresholds
+        self._still = StillWindow(float(th.get("calibrate_s", CALIBRATE_S)), float(th.get("calibrate_still", 1e9)))
+        self._pending: deque[tuple[float, Measurement | None]] = deque()
+        self._recent_values: deque[tuple[float, float]] = deque()
         self.machine = RepHoldMachine(self.rep_thresholds(), **self.machine_options())
         self.status = CheckerStatus(
             exercise=spec.id, target_hold_s=spec.dosage.hold_s, target_reps=spec.dosage.reps, key_angle_name=spec.key_angle_name
@@ -185,14 +199,109 @@ class ExerciseChecker:
                     log.error("%s.measure failed at %.2f s (%s: %s); such frames count as not judged, further %s errors "
                               "are not logged", type(self).__name__, t_s, type(e).__name__, e, type(e).__name__, exc_info=e)
                 m = None
+        if m is not None and m.value is not None:
+            m.value = self._median(t_s, m.value)
         if m is not None:
             st.key_angle_deg = m.angle_deg
             for u in m.unjudged:
-                self.unjudged[u] += 1
+                self._note_unjudged(u)
         else:
             st.key_angle_deg = None
         self.trace.append((t_s, None if m is None else m.angle_deg, None if m is None else m.value))
 
+        if self.rest is None:
+            events += self._calibrate(t_s, m)
+        else:
+            events += self._feed(t_s, m)
+        self._update_status(t_s)
+        return events
+
+    # ---------------------------------------------------------------- calibration
+    def calibration_value(self, m: Measurement) -> float | None:
+        """The value whose resting level and jitter are learnt before counting. Default: the activation."""
+        return m.value
+
+    def accept_rest(self, rest: RestEstimate) -> bool:
+        """Is this still period a resting position (and not, e.g., a pause at the top)? Default: yes."""
+        return True
+
+    def on_calibrated(self) -> None:
+        """Called once :attr:`rest` is known; the machine's thresholds are re-read right after."""
+
+    def _calibrate(self, t_s: float, m: Measurement | None) -> list[Event]:
+        """Before counting: wait for ``calibrate_s`` seconds of stillness in position. Files
+        (``offline``) keep the frames seen meanwhile and replay them once the rest is known, so
+        a clip that starts with a repetition loses nothing."""
+        value = None if m is None else self.calibration_value(m)
+        if not self.ready or value is None or value != value:
+            if not self.ready:
+                self._still.reset()
+            return []
+        if self.offline:
+            self._pending.append((t_s, m))
+            while self._pending and self._pending[0][0] < t_s - PENDING_MAX_S:
+                self._pending.popleft()
+        est = self._still.add(t_s, value)
+        if est is None or not self.accept_rest(est):
+            return []
+        log.debug("%s: resting level %.2f (noise %.2f) at %.2f s", self.spec.id, est.level, est.noise, t_s)
+        return self._start_counting(est)
+
+    def _start_counting(self, est: RestEstimate) -> list[Event]:
+        """The rest is known: set the thresholds and replay the frames kept meanwhile (files)."""
+        self.rest = est
+        self.on_calibrated()
+        self.machine.set_thresholds(self.rep_thresholds())
+        events: list[Event] = []
+        pending, self._pending = self._pending, deque()
+        for tp, mp in pending:
+            events += self._feed(tp, mp)
+        return events
+
+    def rest_from_clip(self, measured: list[Measurement]) -> RestEstimate | None:
+        """Files only, when the person never kept still: the resting level from the whole clip —
+        the calibration values of the quarter of frames with the lowest activation (the most
+        rested moments). Subclasses may override."""
+        pairs = [(m.value, self.calibration_value(m)) for m in measured if m is not None and m.value is not None]
+        pairs = [(a, c) for a, c in pairs if c is not None and a == a and c == c]
+        if len(pairs) < 4:
+            return None
+        pairs.sort(key=lambda p: p[0])
+        return robust_rest([c for _, c in pairs[: max(2, len(pairs) // 4)]], self._last_t or 0.0)
+
+    def _calibrate_from_clip(self) -> list[Event]:
+        """End of a file that never showed a still resting moment: learn the rest from the clip
+        and count the frames seen so far with it."""
+        if not self.offline or self.rest is not None or not self._pending:
+            return []
+        est = self.rest_from_clip([m for _, m in self._pending if m is not None])
+        if est is None or not self.accept_rest(est):
+            return []
+        log.debug("%s: no still rest; resting level %.2f from the whole clip", self.spec.id, est.level)
+        return self._start_counting(est)
+
+    def _median(self, t_s: float, value: float) -> float:
+        """The running median of the activation over the last ``value_median_s`` seconds (0: off):
+        one wild frame of pose noise neither starts a rep nor ends a hold."""
+        window = self.spec.thresholds.get("value_median_s", 0.0)
+        if not window or value != value:
+            return value
+        buf = self._recent_values
+        if buf and t_s - buf[-1][0] > 2 * window:
+            buf.clear()
+        buf.append((t_s, value))
+        while buf and buf[0][0] < t_s - window:
+            buf.popleft()
+        vals = sorted(v for _, v in buf)
+        n = len(vals)
+        return vals[n // 2] if n % 2 else 0.5 * (vals[n // 2 - 1] + vals[n // 2])
+
+    def _note_unjudged(self, what: str) -> None:
+        self.unjudged[what] += 1
+
+    def _feed(self, t_s: float, m: Measurement | None) -> list[Event]:
+        """One measured frame into the rep/hold machine, its faults and the rest follower."""
+        events: list[Event] = []
         in_rep = self.machine.current is not None
         value = m.value if (m is not None and (self.ready or in_rep)) else None
         if self._rearm and not in_rep and value is not None:
@@ -210,21 +319,44 @@ class ExerciseChecker:
             sample = Sample(t_s, m, self.machine.phase)
             self._samples.append(sample)
             events += self._persisting_faults(t_s, self.frame_faults(sample))
-        elif self.machine.current is None and self.ready and value is not None:
+        elif self.machine.current is None and self.ready and value is not None and m is not None:
             self.on_rest_sample(t_s, m)
+            self._relearn_rest(t_s, m)
             self.machine.set_thresholds(self.rep_thresholds())
+        else:
+            self._still.reset()  # a resting level is only ever learnt from frames at rest
+        return events
 
-        st.phase = "setup" if (not self.ready and self.machine.current is None) else self.machine.phase
+    def _relearn_rest(self, t_s: float, m: Measurement) -> None:
+        """Between repetitions, every new still moment at rest re-learns the resting level (a
+        person who resettles, moves the feet or shifts on the mat is followed)."""
+        value = self.calibration_value(m)
+        if value is None or value != value:
+            return
+        est = self._still.add(t_s, value)
+        if est is not None and self.accept_rest(est):
+            self.rest = est
+            self.on_calibrated()
+
+    def _update_status(self, t_s: float) -> None:
+        st = self.status
+        if not self.ready and self.machine.current is None:
+            st.phase = "setup"
+        elif self.rest is None:
+            st.phase = "calibrating"
+            st.setup_message = CALIBRATING_MESSAGE
+        else:
+            st.phase = self.machine.phase
         st.hold_s = self.machine.hold_elapsed(t_s)
         if self.machine.current is not None and self._samples:
             st.side = self._samples[-1].m.side
         if st.cue is not None and t_s - self._cue_since > 2 * CUE_MIN_S:
             st.cue = st.cue_code = None
-        return events
 
     def finish(self) -> list[Event]:
         """End of the stream: close a rep in progress and add the recording's warnings."""
-        events = self._handle(self.machine.finish(self._last_t), self._last_t or 0.0)
+        events = self._calibrate_from_clip()
+        events += self._handle(self.machine.finish(self._last_t), self._last_t or 0.0)
         if self.lookalikes:
             other, n = self.lookalikes.most_common(1)[0]
             name = self.spec.name.lower()
@@ -360,7 +492,9 @@ class ExerciseChecker:
             return None  # the session reports "no person"
         if not seen or all(p != want for p, _ in seen[:1]):
             top = seen[0][0] if seen else "unknown"
-            guess = {"all_fours": "bird-dog", "supine": "one of the lying exercises (bridge, pelvic tilt, knee-to-chest)"}.get(top)
+            guess = {"all_fours": "bird-dog", "supine": "one of the lying exercises (bridge, pelvic tilt, knee-to-chest)",
+                     "prone": "an exercise done face down (such as a superman), which formcheck does not coach",
+                     "side_lying": "an exercise done lying on the side (such as a clamshell), which formcheck does not coach"}.get(top)
             msg = f"No {self.spec.name.lower()} found: you appear to be {POSTURE_WORDS[top]}"
             if guess and top != want:
                 msg += f"; this looks like {guess}, not {self.spec.name.lower()}."

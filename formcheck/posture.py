@@ -15,12 +15,16 @@ from .geometry import distance, inclination_deg, midpoint
 from .landmarks import PoseFrame
 
 SUPINE = "supine"          # lying on the back
+PRONE = "prone"            # lying on the front (face down)
+SIDE_LYING = "side_lying"  # lying on one side
 ALL_FOURS = "all_fours"    # hands and knees
 STANDING = "standing"
 UNKNOWN = "unknown"
 
 POSTURE_WORDS = {
     SUPINE: "lying on your back",
+    PRONE: "lying on your front",
+    SIDE_LYING: "lying on your side",
     ALL_FOURS: "on your hands and knees",
     STANDING: "standing",
     UNKNOWN: "in a position formcheck cannot recognise",
@@ -33,7 +37,17 @@ TORSO_VERTICAL_MIN_DEG = 55.0
 #: All fours: knees below the hips by at least this fraction of torso length (image y).
 KNEES_BELOW_HIPS_MIN = 0.45
 #: Side view: left and right shoulders (and hips) closer than this fraction of torso length.
-SIDE_VIEW_MAX_SPREAD = 0.45
+#: A shoulder width is about 0.8 torso lengths, and turning the camera by ``yaw`` away from the
+#: pure side view spreads the shoulders to ~0.8 sin(yaw) while the torso shortens to ~cos(yaw):
+#: a spread of 0.9 torso lengths is a camera about 48 degrees off the side view. Within that the
+#: checkers count (they calibrate to the projected rest); beyond it formcheck asks to turn the camera.
+SIDE_VIEW_MAX_SPREAD = 0.9
+#: Lying face down: the nose lower than the ears by at least this fraction of torso length
+#: (lying on the back, the face points up and the nose is ~0.15 torso lengths above the ears).
+FACE_DOWN_MIN = 0.05
+#: Lying on one side: left and right shoulders, and left and right hips, stacked one above the
+#: other by at least this fraction of torso length (lying on the back or front they overlap).
+SIDE_LYING_MIN_STACK = 0.4
 
 
 
@@ -52,13 +66,15 @@ def torso_length_px(frame: PoseFrame) -> float:
 
 
 def classify_posture(frame: PoseFrame | None) -> str:
-    """``"supine"``, ``"all_fours"``, ``"standing"`` or ``"unknown"`` for one frame.
+    """``"supine"``, ``"prone"``, ``"side_lying"``, ``"all_fours"``, ``"standing"`` or ``"unknown"`` for one frame.
 
     Rules (image y down, t = torso length in pixels):
     - unknown if no shoulder or no hip is seen, or the torso is shorter than 2% of the image
       (midpoints are taken over the shoulders and hips that are seen);
     - torso inclination >= 55 degrees and knees below hips -> standing;
-    - torso inclination <= 35 degrees: the lower seen knee below the hips by >= 0.45 t -> all fours, else supine.
+    - torso inclination <= 35 degrees: the lower seen knee below the hips by >= 0.45 t -> all fours;
+      else lying: shoulders and hips stacked vertically (>= 0.4 t) -> on the side; the nose below
+      the ears by >= 0.05 t (face down) -> prone; otherwise supine.
     """
     if frame is None:
         return UNKNOWN
@@ -82,8 +98,27 @@ def classify_posture(frame: PoseFrame | None) -> str:
     if incl <= TORSO_HORIZONTAL_MAX_DEG:
         if low_knee_y is not None and low_knee_y - hip[1] >= KNEES_BELOW_HIPS_MIN * t:
             return ALL_FOURS
-        return SUPINE
+        return _lying_posture(frame, t)
     return UNKNOWN
+
+
+def _lying_posture(frame: PoseFrame, t: float) -> str:
+    """Supine, prone or side-lying for a lying person with torso length ``t`` pixels."""
+    def stack(joint: str) -> float | None:
+        a, b = f"left_{joint}", f"right_{joint}"
+        if frame.vis(a) < 0.3 or frame.vis(b) < 0.3:
+            return None
+        return abs(float(frame.px(a)[1] - frame.px(b)[1])) / t
+
+    sh, hp = stack("shoulder"), stack("hip")
+    if sh is not None and hp is not None and min(sh, hp) >= SIDE_LYING_MIN_STACK:
+        return SIDE_LYING
+    ears = [frame.px(n)[1] for n in ("left_ear", "right_ear") if frame.vis(n) >= 0.3]
+    if ears and frame.vis("nose") >= 0.3:
+        nose_above_ears = (float(np.mean(ears)) - float(frame.px("nose")[1])) / t
+        if nose_above_ears <= -FACE_DOWN_MIN:
+            return PRONE
+    return SUPINE
 
 
 def facing_side(frame: PoseFrame) -> str:
