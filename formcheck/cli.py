@@ -479,6 +479,7 @@ def _setup_logging(debug: bool) -> None:
     console.setLevel(logging.DEBUG if debug else logging.WARNING)
     fmt = "%(levelname)s %(name)s: %(message)s"
     console.setFormatter(logging.Formatter(fmt) if debug else _NoTraceback(fmt))
+    console.addFilter(lambda record: debug or not getattr(record, "file_only", False))
     handlers: list[logging.Handler] = [console]
     try:
         path = log_file()
@@ -548,7 +549,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except Exception as e:  # a bug: the traceback goes to the log file, one line to the user
         if args.debug:
             raise
-        log.error("internal error in 'formcheck %s'", args.command, exc_info=True)
+        log.error("internal error in 'formcheck %s'", args.command, exc_info=True, extra={"file_only": True})
         return _fail(args, "internal_error", f"{e.__class__.__name__}: {e} (details in {log_file()}; "
                      "run with --debug to see them here)", EXIT_FAIL)
 
