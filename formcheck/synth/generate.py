@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .body import Body
-from .motions import EXERCISES, FAULTS, Motion, schedule
+from .motions import EXERCISES, FAULTS, Motion, Style, schedule
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,18 @@ class ClipSpec:
 
     ``faults`` maps 1-based rep index → fault codes.  ``camera_side`` is the body side facing
     the camera ("left"/"right").  ``yaw_deg`` turns the camera about the vertical axis away from
-    the pure side view (degrees, keep |yaw| ≤ ~20).  ``cam_height_m`` is the camera height above
+    the pure side view (degrees, up to ±45).  ``cam_height_m`` is the camera height above
     the floor (metres); ``distance_scale`` multiplies the auto-framed distance (1.0 = the body
     fills ~80% of the frame width).
+
+    The remaining fields (all optional; their defaults are the sample clips' fixed values) are
+    what the randomized corpus varies: ``style`` (rest pose, breathing, fidgets), per-rep
+    ``rep_params`` (movement and fault sizes), per-rep ``holds``/``rests``/``rises``/``lowers``
+    (seconds), ``lead_s``/``tail_s`` (still seconds before the first and after the last rep),
+    ``custom_look`` (a :class:`render.Look` used instead of ``look``), ``lighting``
+    (:class:`render.Lighting`), ``wall_distance_m`` (back wall behind the body, metres),
+    ``preset`` (x264 speed preset) and ``generator`` (extra entries for the label's
+    ``generator`` block, e.g. the seed and every drawn parameter).
     """
 
     exercise: str
@@ -56,6 +65,19 @@ class ClipSpec:
     height: int = 480
     rest_s: float = 1.5
     crf: int = 28
+    style: Style | None = None
+    rep_params: dict[int, dict[str, float]] = field(default_factory=dict)
+    holds: list[float] | None = None
+    rests: list[float] | None = None
+    rises: list[float] | None = None
+    lowers: list[float] | None = None
+    lead_s: float | None = None
+    tail_s: float = 1.5
+    custom_look: object | None = None       # render.Look (render imports GL lazily)
+    lighting: object | None = None          # render.Lighting
+    wall_distance_m: float = 1.2
+    preset: str = "slow"
+    generator: dict = field(default_factory=dict)
 
 
 def parse_fault(spec: str) -> tuple[str, list[int]]:
@@ -113,9 +135,11 @@ def build(spec: ClipSpec):
     if spec.exercise not in EXERCISES:
         raise ValueError(f"exercise must be one of {EXERCISES}")
     reps, duration = schedule(spec.exercise, spec.reps, spec.hold_s, spec.faults,
-                              sides=spec.sides, rest_s=spec.rest_s)
+                              sides=spec.sides, rest_s=spec.rest_s, tail_s=spec.tail_s,
+                              lead_s=spec.lead_s, holds=spec.holds, rests=spec.rests,
+                              rises=spec.rises, lowers=spec.lowers, params=spec.rep_params)
     body = Body.named(spec.body)
-    return Motion(body, spec.exercise, reps), reps, duration
+    return Motion(body, spec.exercise, reps, spec.style), reps, duration
 
 
 def render_frames(spec: ClipSpec, times=None):
@@ -127,8 +151,9 @@ def render_frames(spec: ClipSpec, times=None):
     all_times = np.arange(n) / spec.fps
     key_t = [0.0] + [r.top_s + 0.1 for r in reps] + [r.leave_top_s - 0.05 for r in reps]
     cam = place_camera(motion, spec, np.asarray(key_t))
-    r = Renderer(motion.body, LOOKS[spec.look], spec.width, spec.height)
-    r.set_wall(cam)
+    look = spec.custom_look if spec.custom_look is not None else LOOKS[spec.look]
+    r = Renderer(motion.body, look, spec.width, spec.height, lighting=spec.lighting)
+    r.set_wall(cam, spec.wall_distance_m)
     try:
         for t in (all_times if times is None else times):
             v, _ = motion.pose_at(float(t))
@@ -151,7 +176,7 @@ def write_clip(spec: ClipSpec, out: str | Path) -> dict:
     stream = container.add_stream("libx264", rate=Fraction(spec.fps).limit_denominator(1000))
     stream.width, stream.height = spec.width, spec.height
     stream.pix_fmt = "yuv420p"
-    stream.options = {"crf": str(spec.crf), "preset": "slow", "tune": "animation"}
+    stream.options = {"crf": str(spec.crf), "preset": spec.preset, "tune": "animation"}
     cam = None
     nframes = 0
     for t, img, kp, cam in render_frames(spec):
@@ -167,7 +192,7 @@ def write_clip(spec: ClipSpec, out: str | Path) -> dict:
                     "target_m": [round(float(x), 3) for x in cam.target],
                     "fovy_deg": cam.fovy, "yaw_deg": spec.yaw_deg}
     gt["generator"] = {"tool": "formcheck.synth", "faults": {str(k): v for k, v in spec.faults.items()},
-                       "body_height_m": round(motion.body.height, 3)}
+                       "body_height_m": round(motion.body.height, 3), **spec.generator}
     out.with_suffix(".json").write_text(json.dumps(gt, indent=1) + "\n")
     log.info("wrote %s (%d frames, %.1f s, %d bytes)", out, nframes, duration, out.stat().st_size)
     return gt

@@ -21,6 +21,14 @@ Every clip starts with ``lead_s`` seconds of still rest and ends with ``tail_s``
 moves from rest (``start_s``) to the top (``top_s``) in ``rise_s`` seconds, stays at the top
 for ``hold_s`` seconds and returns to rest in ``lower_s`` seconds (``end_s``), then rests for
 ``rest_s`` seconds.  :func:`schedule` computes these times; the ground truth is exactly them.
+Each rep may have its own rise, hold, lower and rest seconds (the randomized corpus varies them).
+
+Variation
+---------
+:class:`Style` holds what varies between people and takes nothing away from the defaults: the
+resting hip/knee flexion of the lying exercises, breathing (chest and belly move a few mm
+along their outward normal) and small fidgets at rest (head, hands).  ``Rep.params`` sizes a
+rep's movement or fault physically (degrees, metres); an empty dict is today's fixed motion.
 """
 from __future__ import annotations
 
@@ -129,6 +137,8 @@ class Rep:
     end_s: float
     side: str = "none"            # "left" | "right" | "both" | "none"
     faults: list[str] = field(default_factory=list)
+    #: sizes of this rep's movement and faults (see ``REP_PARAMS``); empty = the fixed defaults
+    params: dict[str, float] = field(default_factory=dict)
 
     @property
     def leave_top_s(self) -> float:
@@ -148,13 +158,19 @@ class Rep:
 def schedule(exercise: str, reps: int, hold_s: float | None = None,
              faults: dict[int, list[str]] | None = None, *, sides: list[str] | None = None,
              rest_s: float = 1.5, tail_s: float = 1.5,
-             lead_s: float | None = None) -> tuple[list[Rep], float]:
+             lead_s: float | None = None, holds: list[float] | None = None,
+             rests: list[float] | None = None, rises: list[float] | None = None,
+             lowers: list[float] | None = None,
+             params: dict[int, dict[str, float]] | None = None) -> tuple[list[Rep], float]:
     """Rep timings for a clip.  Returns ``(reps, duration_s)``.
 
     ``faults`` maps a 1-based rep index to fault codes.  ``hold_too_short`` shortens that rep's
     hold to :data:`SHORT_HOLD_S`.  ``sides`` gives each rep's side ("left"/"right"/"both");
-    by default bird-dog and knee-to-chest alternate starting with the camera-far... with
-    "left", the other exercises use "none".
+    by default bird-dog and knee-to-chest alternate starting with "left", the other exercises
+    use "none".  Per-rep lists (seconds, one entry per rep) override the single values:
+    ``holds`` (used as given, also for ``hold_too_short``), ``rests`` (after each rep),
+    ``rises`` and ``lowers`` (default :data:`RISE_S` both).  ``params`` maps a 1-based rep
+    index to that rep's :attr:`Rep.params`.
     """
     if exercise not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise!r}; choose from {EXERCISES}")
@@ -165,13 +181,21 @@ def schedule(exercise: str, reps: int, hold_s: float | None = None,
                 raise ValueError(f"fault {f!r} is not one of {FAULTS[exercise]} for {exercise}")
         if not 1 <= k <= reps:
             raise ValueError(f"fault rep {k} outside 1..{reps}")
+    for name, lst in (("holds", holds), ("rests", rests), ("rises", rises), ("lowers", lowers)):
+        if lst is not None and len(lst) < reps:
+            raise ValueError(f"{name}: {len(lst)} values for {reps} reps")
     hold = DEFAULT_HOLD_S[exercise] if hold_s is None else float(hold_s)
-    rise = RISE_S[exercise]
     t = LEAD_S[exercise] if lead_s is None else lead_s
+    params = params or {}
     out = []
     for k in range(1, reps + 1):
         fl = list(faults.get(k, []))
         h = SHORT_HOLD_S[exercise] if "hold_too_short" in fl else hold
+        if holds is not None:
+            h = float(holds[k - 1])
+        rise = RISE_S[exercise] if rises is None else float(rises[k - 1])
+        lower = rise if lowers is None else float(lowers[k - 1])
+        rest = rest_s if rests is None else float(rests[k - 1])
         if sides:
             side = sides[(k - 1) % len(sides)]
         elif exercise in ("bird_dog", "knee_to_chest"):
@@ -180,11 +204,63 @@ def schedule(exercise: str, reps: int, hold_s: float | None = None,
             side = "none"
         start = t
         top = start + rise
-        end = top + h + rise
-        out.append(Rep(k, start, top, h, end, side, fl))
-        t = end + rest_s
+        end = top + h + lower
+        out.append(Rep(k, start, top, h, end, side, fl, dict(params.get(k, {}))))
+        t = end + rest
     duration = out[-1].end_s + tail_s if out else t + tail_s
     return out, duration
+
+
+# ---------------------------------------------------------------------------- variation
+@dataclass
+class Fidget:
+    """A small movement at rest: ``segment`` ("head" or "hand.L"/"hand.R": the whole arm)
+    turns by ``deg`` degrees and back, over ``dur_s`` seconds from ``t_s``."""
+
+    t_s: float
+    dur_s: float
+    segment: str
+    deg: float
+
+    def amount(self, t: float) -> float:
+        """0..1..0 (sin²) over the fidget's window, 0 outside."""
+        u = (t - self.t_s) / self.dur_s
+        return math.sin(math.pi * u) ** 2 if 0.0 <= u <= 1.0 else 0.0
+
+
+@dataclass
+class Style:
+    """How one person does the exercise, beyond the rep schedule.  Defaults are the fixed
+    motion of the sample clips (no breathing, no fidgets).
+
+    ``hip_flex_deg`` / ``knee_flex_deg``: resting flexion of the lying exercises (degrees; the
+    feet nearer the buttocks bend both more).  Breathing: chest and belly surfaces move out by
+    up to ``breath_chest_m`` / ``breath_belly_m`` metres and back, ``breath_hz`` cycles a second.
+    """
+
+    hip_flex_deg: float = 40.0
+    knee_flex_deg: float = 100.0
+    breath_hz: float = 0.0
+    breath_chest_m: float = 0.0
+    breath_belly_m: float = 0.0
+    breath_phase: float = 0.0          # radians
+    fidgets: list[Fidget] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()
+             if k != "fidgets"}
+        d["fidgets"] = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in f.__dict__.items()}
+                        for f in self.fidgets]
+        return d
+
+
+#: The per-rep size parameters (``Rep.params``) each exercise reads; units in the name.
+REP_PARAMS = {
+    "bridge": ("top_bend_deg", "sag_bend_deg"),
+    "bird_dog": ("arm_elev_deg", "leg_elev_deg", "elbow_deg", "knee_deg", "tilt_deg"),
+    "pelvic_tilt": ("tilt_deg", "hip_lift_m"),
+    "knee_to_chest": ("hip_flex_deg", "other_hip_flex_deg", "head_lift_deg"),
+}
 
 
 # ---------------------------------------------------------------------------- motion
@@ -195,12 +271,14 @@ class Motion:
     :meth:`pose_at` additionally skins the mesh.  The floor is at z = 0.
     """
 
-    def __init__(self, body: Body, exercise: str, reps: list[Rep]):
+    def __init__(self, body: Body, exercise: str, reps: list[Rep], style: Style | None = None):
         if exercise not in EXERCISES:
             raise ValueError(exercise)
         self.body = body
         self.exercise = exercise
         self.reps = reps
+        self.style = style or Style()
+        self._lift_cache: dict[tuple, float] = {}
         b = body
         self.ix = {name: [b.bone(l) for l in labels] for name, labels in SEGMENTS.items()}
         H = b.rest_heads.astype(np.float64)
@@ -225,7 +303,28 @@ class Motion:
                                l2=float(np.hypot(sh[1], sh[2])), a2=yz_angle(sh))
         self.arm_len = float(np.linalg.norm(H[b.bone("lowerarm01.L")] - H[b.bone("upperarm01.L")]))
         self.farm_len = float(np.linalg.norm(H[b.bone("wrist.L")] - H[b.bone("lowerarm01.L")]))
+        self._breath = self._breathing_weights() if self.style.breath_hz > 0 else None
         self._setup()
+
+    def _breathing_weights(self):
+        """``(vertex index, chest/belly amplitude in m)`` of the front of the torso: 1 at the most
+        forward vertex of each torso segment, fading to 0 at its middle."""
+        b = self.body
+        dom = b.bone_idx[np.arange(len(b.rest_verts)), np.argmax(b.weights, 1)]
+        v = b.rest_verts
+        idx, amp = [], []
+        for segs, a in ((("thorax",), self.style.breath_chest_m),
+                        (("lumbar", "pelvis"), self.style.breath_belly_m)):
+            bones = sum((self.ix[n] for n in segs), [])
+            m = np.nonzero(np.isin(dom, bones) & (np.abs(v[:, 0]) < 0.16))[0]
+            if not len(m):
+                continue
+            cy = float(np.median(v[m, 1]))
+            front = float(v[m, 1].min())            # the body faces -y
+            w = np.clip((cy - v[m, 1]) / max(cy - front, 1e-6), 0.0, 1.0)
+            idx.append(m)
+            amp.append(a * w)
+        return np.concatenate(idx), np.concatenate(amp), dom
 
     # -- generic helpers ----------------------------------------------------------------
     def pitch_for(self, rest_angle: float, target_angle: float) -> float:
@@ -291,12 +390,30 @@ class Motion:
     def rotations_at(self, t: float):
         """Global bone rotations ``{bone: 3x3}`` and root head position (m) at time ``t`` (s)."""
         pitches, root = getattr(self, f"_pose_{self.exercise}")(t)
+        for f in self.style.fidgets:
+            a = f.amount(t)
+            if a <= 0.0:
+                continue
+            if f.segment == "head":
+                for seg in ("neck", "head"):
+                    pitches[seg] = pitches[seg] + 0.5 * f.deg * a
+            else:                               # "hand.L" / "hand.R": the whole arm
+                s = f.segment[-1]
+                for seg in (f"uarm.{s}", f"farm.{s}"):
+                    pitches[seg] = pitches[seg] + f.deg * a
         return self.build(pitches), root
 
     def pose_at(self, t: float):
         """Posed ``(verts (V,3), heads (B,3))`` in metres at time ``t`` (s), floor at z = 0."""
         rots, root = self.rotations_at(t)
-        verts, heads, _ = self.body.pose(rots, root)
+        verts, heads, R = self.body.pose(rots, root)
+        if self._breath is not None:
+            idx, amp, dom = self._breath
+            st = self.style
+            s = 0.5 * (1.0 - math.cos(2 * math.pi * st.breath_hz * t + st.breath_phase))
+            fwd = -R[dom[idx]][:, :, 1]          # each vertex's bone turns the body's front (-y)
+            verts = verts.copy()
+            verts[idx] += (amp * s)[:, None].astype(np.float32) * fwd.astype(np.float32)
         return verts, heads
 
     def keypoints_at(self, t: float) -> np.ndarray:
@@ -391,8 +508,36 @@ class Motion:
         return 0.5 * (lo + hi)
 
     # ====================================================================== bridge
+    def _setup_style_supine(self):
+        self._setup_supine(hip_flex=self.style.hip_flex_deg, knee_flex=self.style.knee_flex_deg)
+
+    def _lift(self, kind: str, value: float) -> float:
+        """Trunk lift (deg) for a signed hip bend (``kind`` "bend") or a hip rise in metres
+        ("rise"), cached."""
+        key = (kind, round(float(value), 6))
+        if key not in self._lift_cache:
+            self._lift_cache[key] = (self.lift_for_bend(value) if kind == "bend"
+                                     else self.lift_for_hip_rise(value))
+        return self._lift_cache[key]
+
+    def lift_for_hip_rise(self, rise_m: float) -> float:
+        """Trunk lift (deg) raising the hip joints by ``rise_m`` metres (bisection)."""
+        def hip_z(lift):
+            p = dict(self.rest_pitches)
+            _, heads = self._supine_with_lift(p, lift)
+            return float(self.head_of(heads, "upperleg01.L")[2])
+        z0 = hip_z(0.0)
+        lo, hi = 0.0, 60.0
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if hip_z(mid) - z0 < rise_m:
+                lo = mid
+            else:
+                hi = mid
+        return 0.5 * (lo + hi)
+
     def _setup_bridge(self):
-        self._setup_supine(hip_flex=40.0, knee_flex=100.0)
+        self._setup_style_supine()
         self.lift_top = self.lift_for_bend(-3.0)       # S-H-K ≈ 177°
         self.lift_low = self.lift_for_bend(-36.0)      # hips only partway (~144°, well short of the line on any body)
         self.lift_arch = self.lift_for_bend(20.0)      # 20° beyond straight (~160° the other way)
@@ -410,21 +555,25 @@ class Motion:
                 top = self.lift_low
             if "hips_overarched" in r.faults:
                 top = self.lift_arch
+            if "top_bend_deg" in r.params:
+                top = self._lift("bend", r.params["top_bend_deg"])
+            sag = (self._lift("bend", r.params["sag_bend_deg"]) if "sag_bend_deg" in r.params
+                   else self.lift_sag)
             lift = u * top
             if "hips_sagging" in r.faults and r.top_s <= t <= r.leave_top_s:
                 # hips drop from the top to the sag level over the middle of the hold
                 a = r.top_s + 0.25 * r.hold_s
                 v = smoothstep((t - a) / max(0.4 * r.hold_s, 1e-3))
-                lift = top + v * (self.lift_sag - top)
+                lift = top + v * (sag - top)
             elif "hips_sagging" in r.faults and t > r.leave_top_s:
-                lift = u * self.lift_sag
+                lift = u * sag
         root, heads = self._supine_with_lift(p, lift)
         self._solve_legs(p, heads)
         return p, root
 
     # ====================================================================== pelvic tilt
     def _setup_pelvic_tilt(self):
-        self._setup_supine(hip_flex=40.0, knee_flex=100.0)
+        self._setup_style_supine()
         self.lift_hips = self.lift_for_bend(-22.0)   # a clear bridge-like lift (~158°)
 
     def _pose_pelvic_tilt(self, t):
@@ -432,9 +581,10 @@ class Motion:
         r, u = self.rep_at(t)
         lift, tilt = 0.0, 0.0
         if r is not None:
-            tilt = -13.0 * u                  # posterior pelvic tilt, degrees
+            tilt = -r.params.get("tilt_deg", 13.0) * u     # posterior pelvic tilt, degrees
             if "hips_lifted" in r.faults:
-                lift = u * self.lift_hips
+                lift = u * (self._lift("rise", r.params["hip_lift_m"]) if "hip_lift_m" in r.params
+                            else self.lift_hips)
         # the lumbar counter-rotates by half the pelvic tilt so that the hip joints stay down
         root, heads = self._supine_with_lift(p, lift, pelvis_tilt=tilt, lumbar_tilt=-0.5 * tilt)
         self._solve_legs(p, heads)
@@ -442,7 +592,7 @@ class Motion:
 
     # ====================================================================== knee to chest
     def _setup_knee_to_chest(self):
-        self._setup_supine(hip_flex=40.0, knee_flex=100.0)
+        self._setup_style_supine()
         p = dict(self.rest_pitches)
         root, heads = self._supine_with_lift(p, 0.0)
         self._solve_legs(p, heads)
@@ -458,7 +608,7 @@ class Motion:
         sides = {"left": "L", "right": "R"}
         legs = "LR" if r.side == "both" else sides.get(r.side, "L")
         other = "" if r.side == "both" else ("R" if legs == "L" else "L")
-        hip_flex, knee_flex = 120.0, 125.0
+        hip_flex, knee_flex = r.params.get("hip_flex_deg", 120.0), 125.0
         for s in legs:
             th0, sh0 = p[f"thigh.{s}"], p[f"shank.{s}"]
             th1 = -90.0 - hip_flex
@@ -468,14 +618,16 @@ class Motion:
             p[f"foot.{s}"] = u * (-30.0)
         if "other_leg_lifted" in r.faults and other:
             th0, sh0 = p[f"thigh.{other}"], p[f"shank.{other}"]
-            th1 = -90.0 - 80.0
+            th1 = -90.0 - r.params.get("other_hip_flex_deg", 80.0)
             sh1 = th1 + 60.0
             p[f"thigh.{other}"] = th0 + u * (th1 - th0)
             p[f"shank.{other}"] = sh0 + u * (sh1 - sh0)
         if "head_lifted" in r.faults:
-            p["thorax"] = -90.0 + 28.0 * u
-            p["neck"] = -95.0 + 60.0 * u
-            p["head"] = -95.0 + 65.0 * u
+            lift = r.params.get("head_lift_deg", 28.0)     # upper back curls up off the floor
+            k = lift / 28.0 if "head_lift_deg" in r.params else 1.0
+            p["thorax"] = -90.0 + lift * u
+            p["neck"] = -95.0 + 60.0 * k * u
+            p["head"] = -95.0 + 65.0 * k * u
         # hands to the (first) drawn-up knee: 2-link IK of each arm in the sagittal plane
         heads = self.fk(p, root)
         s0 = legs[0]
@@ -556,6 +708,12 @@ class Motion:
             arm_target = -90.0 + 35.0                   # arm 35° below horizontal
             elbow = 55.0
             knee = 70.0
+        pr = r.params                                   # sizes in degrees (0 = horizontal)
+        if "arm_elev_deg" in pr:
+            arm_target = -90.0 - pr["arm_elev_deg"]
+        if "leg_elev_deg" in pr:
+            leg_target = 90.0 + pr["leg_elev_deg"]
+        elbow, knee = pr.get("elbow_deg", elbow), pr.get("knee_deg", knee)
         leg = self.leg[leg_s]
         th0, sh0 = p[f"thigh.{leg_s}"], p[f"shank.{leg_s}"]
         # thigh pitch 0 = vertical: raise by leg_target degrees
@@ -571,13 +729,14 @@ class Motion:
         if "torso_tilted" in r.faults:
             # the hips sink back and down: supporting thigh leans back, trunk tilts ~18°
             sup = "R" if leg_s == "L" else "L"
-            lean = 38.0 * u
+            tilt = pr.get("tilt_deg", 18.0)
+            lean = (38.0 / 18.0 * tilt if "tilt_deg" in pr else 38.0) * u   # sinking back
             p[f"thigh.{sup}"] = p[f"thigh.{sup}"] - lean
             p[f"foot.{sup}"] = p[f"foot.{sup}"]
             for seg in ("pelvis", "lumbar", "thorax"):
-                p[seg] = self.tau - 18.0 * u
-            p["neck"] = 80.0 - 18.0 * u
-            p["head"] = 70.0 - 18.0 * u
+                p[seg] = self.tau - tilt * u
+            p["neck"] = 80.0 - tilt * u
+            p["head"] = 70.0 - tilt * u
             # keep the supporting knee where it was
             h0 = self.base_heads
             h = self.fk(p, root)

@@ -59,6 +59,21 @@ LOOKS = {
 }
 
 
+@dataclass(frozen=True)
+class Lighting:
+    """One directional light plus ambient and a camera-side fill (shading factors, unitless).
+
+    The light direction is ``light_dir`` plus ``eye_mix`` times the unit vector to the camera
+    (world frame, z up).  The defaults are the lighting of the sample clips.
+    """
+
+    ambient: float = 0.30
+    diffuse: float = 0.55
+    fill: float = 0.25
+    light_dir: tuple = (0.3, -0.4, 1.0)
+    eye_mix: float = 0.5
+
+
 def vertex_colours(body: Body, look: Look) -> np.ndarray:
     """Per-vertex RGB (V, 3) float32: clothes by skinning bone, skin on head/neck/hands."""
     labels = body.bone_labels
@@ -103,6 +118,7 @@ void main() { gl_Position = mvp * vec4(in_pos, 1.0); v_norm = in_norm; v_col = i
 _FS = """
 #version 330
 uniform vec3 light_dir; uniform vec3 cam_pos; uniform int boards; uniform vec3 col2;
+uniform float k_amb; uniform float k_dif; uniform float k_fill;
 in vec3 v_norm; in vec3 v_col; in vec3 v_pos;
 out vec4 f_color;
 void main() {
@@ -113,7 +129,7 @@ void main() {
   float d = max(dot(n, normalize(light_dir)), 0.0);
   vec3 vdir = normalize(cam_pos - v_pos);
   float fill = max(dot(n, vdir), 0.0);
-  vec3 rgb = c * (0.30 + 0.55 * d + 0.25 * fill);
+  vec3 rgb = c * (k_amb + k_dif * d + k_fill * fill);
   f_color = vec4(pow(clamp(rgb, 0.0, 1.0), vec3(1.0/1.1)), 1.0);
 }
 """
@@ -179,10 +195,11 @@ class Renderer:
     """Renders ``body`` meshes (same topology every frame) to RGB uint8 arrays (H, W, 3)."""
 
     def __init__(self, body: Body, look: Look, width: int = 640, height: int = 480,
-                 samples: int = 4):
+                 samples: int = 4, lighting: Lighting | None = None):
         import moderngl  # lazy: optional dependency
 
         self.width, self.height, self.look = width, height, look
+        self.lighting = lighting or Lighting()
         try:
             self.ctx = moderngl.create_context(standalone=True, backend="egl")
         except Exception:  # pragma: no cover - fall back to whatever glcontext finds
@@ -248,8 +265,12 @@ class Renderer:
         self.prog["mvp"].write(mvp.T.tobytes())
         eye = np.asarray(camera.eye, np.float32)
         self.prog["cam_pos"].value = tuple(eye)
-        light = np.array([0.3, -0.4, 1.0]) + 0.5 * (eye / (np.linalg.norm(eye) + 1e-9))
+        li = self.lighting
+        light = np.array(li.light_dir, dtype=np.float64) + li.eye_mix * (eye / (np.linalg.norm(eye) + 1e-9))
         self.prog["light_dir"].value = tuple(light.astype(np.float32))
+        self.prog["k_amb"].value = li.ambient
+        self.prog["k_dif"].value = li.diffuse
+        self.prog["k_fill"].value = li.fill
         self.prog["col2"].value = tuple(self.look.floor2)
         self.prog["boards"].value = 0
         self.vao.render()
