@@ -24,14 +24,18 @@ def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
     from .pose import PoseEstimator
     from .video import VideoError, open_camera
 
+    from .live_processor import LIVE_TRACE_FRAMES
+
     session = Session(exercise)
+    session.checker.limit_trace(LIVE_TRACE_FRAMES)  # a long session must not grow in memory
     try:
         cam = open_camera(camera)
     except VideoError as e:
         print(f"formcheck: error: {e}", file=sys.stderr)
         return 2
     frames = 0
-    with cam, PoseEstimator(model, segmentation=session.spec.needs_segmentation, keep_mask=False) as estimator:
+    with cam, PoseEstimator(model, segmentation=session.spec.needs_segmentation, keep_mask=False,
+                            positions=(session.spec.posture,)) as estimator:
         try:
             for t_s, image in cam:
                 frames += 1

@@ -338,7 +338,8 @@ class LiveProcessor:
             self._start_locked(t)
             self._publish_locked()
         session = self._session
-        key = (self.model, bool(getattr(session.spec, "needs_segmentation", False)))
+        # (model, person mask, starting posture): the estimator is made for these, and made again when they change
+        key = (self.model, bool(getattr(session.spec, "needs_segmentation", False)), session.spec.posture)
         if self._model_failed == key:
             return None  # reported once already; arm() or another model tries again
         job = _FrameJob(t=t, session=session, model_key=key)
@@ -355,7 +356,7 @@ class LiveProcessor:
         est = job.estimator
         if est is None:
             try:
-                est = job.new_estimator = self._make_estimator(job.model_key[1])
+                est = job.new_estimator = self._make_estimator(job.model_key)
             except Exception as e:
                 job.failed = True
                 self._model_load_failed(job.model_key, e)
@@ -488,12 +489,15 @@ class LiveProcessor:
             side_message=side_msg, meta=dict(self._meta), last_frame_wall=self._last_wall,
         )
 
-    def _make_estimator(self, segmentation: bool = False) -> Any:
+    def _make_estimator(self, key: tuple) -> Any:
+        """A pose estimator for ``key`` = (model, person mask, exercise posture): with several people
+        in view it follows the one in the exercise's position."""
         if self._factory is not None:
             return self._factory()
         from .pose import PoseEstimator
 
-        return PoseEstimator(self.model, segmentation=segmentation, keep_mask=False)
+        model, segmentation, posture = key
+        return PoseEstimator(model, segmentation=segmentation, keep_mask=False, positions=(posture,))
 
     def _detach_estimator_locked(self) -> Any:
         """Take the estimator away to be closed by the caller, outside the lock; while the frame

@@ -18,6 +18,7 @@ import numpy as np
 
 from formcheck.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
 from formcheck.outline import frame_outline
+from formcheck.posture import ALL_FOURS, SUPINE, classify_posture
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,16 @@ BUNDLED_MODELS = ("lite", "full")
 _CENTRE_IDS = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
 #: Forget the tracked person after this long without a detection (seconds).
 _TRACK_TIMEOUT_S = 2.0
+#: The same person in the next frame: shoulder-hip centre within this many torso lengths of the
+#: last one. These exercises barely move the torso's centre (a bridge lifts the hips by less than a
+#: torso length), while two people side by side are at least a body width apart.
+_SAME_PERSON_TORSOS = 1.0
+#: ... and never less than this share of the image diagonal (a tiny or foreshortened torso).
+_SAME_PERSON_MIN_FRAC = 0.05
+#: Starting positions of the built-in exercises: whom to follow when several people are in view
+#: and the caller did not say which exercise (someone lying on their back or on all fours, rather
+#: than a partner standing or walking past).
+EXERCISE_POSITIONS: tuple[str, ...] = (SUPINE, ALL_FOURS)
 
 
 class ModelError(Exception):
@@ -66,6 +77,13 @@ def _centre(xyz: np.ndarray) -> np.ndarray:
     return xyz[_CENTRE_IDS, :2].mean(axis=0)
 
 
+def _torso_px(xyz: np.ndarray, w: int, h: int) -> float:
+    """Distance from mid-shoulders to mid-hips in pixels."""
+    sh = (xyz[INDEX["left_shoulder"], :2] + xyz[INDEX["right_shoulder"], :2]) / 2
+    hip = (xyz[INDEX["left_hip"], :2] + xyz[INDEX["right_hip"], :2]) / 2
+    return float(np.hypot((sh[0] - hip[0]) * w, (sh[1] - hip[1]) * h))
+
+
 def _bbox_area(xyz: np.ndarray) -> float:
     """Area of the landmarks' bounding box in normalised units (0..1)."""
     pts = np.clip(xyz[:, :2], -0.5, 1.5)
@@ -79,6 +97,10 @@ class PoseEstimator:
     Args:
         model: ``"lite"``, ``"full"`` or a path to a ``.task`` file (see :func:`resolve_model`).
         num_poses: how many people the model may return (2 lets us notice a second person).
+        positions: postures (:mod:`formcheck.posture` names) of the exercise, e.g. ``("supine",)``
+            for a bridge. With several people in view the estimator follows one: the person it was
+            following; at the start, the largest person in one of these positions (else the
+            largest). Default: the starting positions of the built-in exercises.
         segmentation: also ask the model for a person mask, and measure the torso outline on it
             (:func:`formcheck.outline.frame_outline`, in ``PoseFrame.outline``).
         keep_mask: with ``segmentation``, also keep the mask itself (float32 0..1, full frame) in
@@ -98,15 +120,19 @@ class PoseEstimator:
         max_side: int | None = 1280,
         min_detection_confidence: float = 0.5,
         min_tracking: float = 0.5,
+        positions: tuple[str, ...] = EXERCISE_POSITIONS,
     ) -> None:
         self.model_path = resolve_model(model)
+        self.positions = tuple(positions)
         self.num_poses = int(num_poses)
         self.segmentation = bool(segmentation)
         self.keep_mask = bool(keep_mask)
         self.max_side = max_side
         self._last_ms = -1
-        self._track: np.ndarray | None = None
-        self._track_t: float | None = None
+        self._track: np.ndarray | None = None  # shoulder-hip centre of the person followed (normalised x, y)
+        self._track_t: float | None = None     # when they were last seen (s)
+        self._track_torso_px = 0.0             # their torso length then (pixels)
+        self._track_in_position = False        # were they in one of ``positions`` then
         self._landmarker: Any = None
         import mediapipe as mp  # lazy: heavy import
         from mediapipe.tasks.python import BaseOptions, vision
@@ -180,10 +206,14 @@ class PoseEstimator:
                 self._track, self._track_t = None, None
             return None
         arrs = [np.array([[lm.x, lm.y, lm.z] for lm in p], dtype=np.float64) for p in people]
-        pick = self._choose(arrs, t_s)
+        viss = [np.array([(lm.visibility if lm.visibility is not None else 0.0) for lm in p], dtype=np.float64)
+                for p in people]
+        pick = self._choose(arrs, viss, w, h, t_s)
+        if pick is None:  # the person followed is not among those found in this frame
+            return None
         lms = people[pick]
         xyz = arrs[pick]
-        vis = np.array([(lm.visibility if lm.visibility is not None else 0.0) for lm in lms], dtype=np.float64)
+        vis = viss[pick]
         pres = np.array([(lm.presence if lm.presence is not None else 0.0) for lm in lms], dtype=np.float64)
         world = None
         if result.pose_world_landmarks and len(result.pose_world_landmarks) > pick:
@@ -202,17 +232,48 @@ class PoseEstimator:
             outline = frame_outline(mask, xyz, w, h, vis)
             if not self.keep_mask:
                 mask = None
-        self._track, self._track_t = _centre(xyz), t_s
+        self._remember(xyz, vis, w, h, t_s)
         return PoseFrame(
             t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
             world=world, num_people=len(people), segmentation=mask, outline=outline,
         )
 
-    def _choose(self, arrs: list[np.ndarray], t_s: float) -> int:
-        """Index of the person to follow: nearest to last frame's person, else the largest."""
-        if len(arrs) == 1:
+    def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:
+        """The person followed was seen at ``t_s`` with these landmarks."""
+        self._track, self._track_t, self._track_torso_px = _centre(xyz), t_s, _torso_px(xyz, w, h)
+        self._track_in_position = self._in_position(xyz, vis, w, h)
+
+    def _in_position(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int) -> bool:
+        """True when this person is in one of the exercise's positions (lying on the back, on all fours...)."""
+        frame = PoseFrame(t_s=0.0, width=w, height=h, xyz=xyz, visibility=vis, presence=np.ones(len(vis)))
+        return classify_posture(frame) in self.positions
+
+    def _choose(self, arrs: list[np.ndarray], viss: list[np.ndarray], w: int, h: int, t_s: float) -> int | None:
+        """Index of the person to follow in this frame, or None when the person followed is not in it.
+
+        The person followed is the one whose shoulder-hip centre is within about a torso length of
+        where they were. They are kept unless they are not in an exercise position and someone else
+        is (a partner was in view before the exerciser lay down). Otherwise, and at the start or
+        after :data:`_TRACK_TIMEOUT_S` unseen: the largest person in an exercise position, else the largest.
+        """
+        tracking = self._track is not None and self._track_t is not None and t_s - self._track_t <= _TRACK_TIMEOUT_S
+        in_pos: list[bool] | None = None
+        if tracking:
+            scale = np.array([w, h], dtype=np.float64)
+            d = [float(np.linalg.norm((_centre(a) - self._track) * scale)) for a in arrs]
+            near = int(np.argmin(d))
+            gate = max(_SAME_PERSON_TORSOS * self._track_torso_px, _SAME_PERSON_MIN_FRAC * float(np.hypot(w, h)))
+            if d[near] <= gate:
+                if len(arrs) == 1 or self._track_in_position:
+                    return near
+                in_pos = [self._in_position(a, v, w, h) for a, v in zip(arrs, viss)]
+                if in_pos[near] or not any(in_pos):
+                    return near
+            elif self._track_in_position:
+                return None  # they are out of sight for a moment; someone else is not them
+        elif len(arrs) == 1:
             return 0
-        if self._track is not None and self._track_t is not None and t_s - self._track_t <= _TRACK_TIMEOUT_S:
-            d = [float(np.linalg.norm(_centre(a) - self._track)) for a in arrs]
-            return int(np.argmin(d))
-        return int(np.argmax([_bbox_area(a) for a in arrs]))
+        if in_pos is None:
+            in_pos = [self._in_position(a, v, w, h) for a, v in zip(arrs, viss)]
+        candidates = [i for i, ok in enumerate(in_pos) if ok] or list(range(len(arrs)))
+        return max(candidates, key=lambda i: _bbox_area(arrs[i]))

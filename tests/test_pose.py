@@ -169,3 +169,64 @@ def test_two_people_tracked_consistently(bridge_frames) -> None:
     xs = np.array(xs)
     # every frame is on the same half of the doubled image as the first one
     assert np.all((xs < 0.5) == (xs[0] < 0.5))
+
+
+# -- whom to follow when several people are in view (no model: the choice on landmark arrays) --
+def _chooser() -> PoseEstimator:
+    from formcheck.pose import EXERCISE_POSITIONS
+
+    est = PoseEstimator.__new__(PoseEstimator)  # the choice needs no model
+    est.positions = EXERCISE_POSITIONS
+    est._track, est._track_t, est._track_torso_px, est._track_in_position = None, None, 0.0, False
+    return est
+
+
+def _people(w: int = 1280, h: int = 480):
+    """A person lying on their back (left half) and a bigger person standing (right half), as arrays."""
+    from formcheck.landmarks import frame_from_points
+    from formcheck.posture import classify_posture
+    from test_live_processor import bridge_pose
+
+    lying = bridge_pose(0.0, 0.0)  # drawn on a 640x480 image: the left half of this one
+    lying_xyz = lying.xyz.copy()
+    lying_xyz[:, 0] *= 640 / w
+    cx = 0.8 * w
+    pts = {"nose": (cx, 40), "left_ear": (cx + 5, 38), "right_ear": (cx - 5, 38),
+           "left_shoulder": (cx + 30, 100), "right_shoulder": (cx - 30, 100), "left_elbow": (cx + 40, 170),
+           "right_elbow": (cx - 40, 170), "left_wrist": (cx + 45, 230), "right_wrist": (cx - 45, 230),
+           "left_hip": (cx + 20, 240), "right_hip": (cx - 20, 240), "left_knee": (cx + 22, 340),
+           "right_knee": (cx - 22, 340), "left_ankle": (cx + 24, 440), "right_ankle": (cx - 24, 440),
+           "left_heel": (cx + 20, 450), "right_heel": (cx - 20, 450), "left_foot_index": (cx + 40, 455),
+           "right_foot_index": (cx - 40, 455)}
+    standing = frame_from_points(0.0, pts, w, h)
+    assert classify_posture(standing) == "standing"
+    return (lying_xyz, lying.visibility), (standing.xyz, standing.visibility), w, h
+
+
+def test_at_the_start_the_person_in_the_exercise_position_is_followed_not_the_largest() -> None:
+    from formcheck.pose import _bbox_area
+
+    (ly, lv), (sx, sv), w, h = _people()
+    assert _bbox_area(sx) > _bbox_area(ly)  # the standing partner is the larger one
+    est = _chooser()
+    assert est._choose([sx, ly], [sv, lv], w, h, 0.0) == 1
+    assert est._choose([ly, sx], [lv, sv], w, h, 0.0) == 0
+
+
+def test_the_exerciser_out_of_sight_for_a_moment_is_not_swapped_for_the_partner() -> None:
+    (ly, lv), (sx, sv), w, h = _people()
+    est = _chooser()
+    est._remember(ly, lv, w, h, 0.0)
+    assert est._choose([sx], [sv], w, h, 0.1) is None  # only the partner found: not them
+    assert est._choose([sx, ly], [sv, lv], w, h, 0.2) == 1
+    assert est._choose([sx], [sv], w, h, 5.0) == 0  # gone for longer than the timeout: start again
+
+
+def test_a_partner_followed_first_gives_way_to_the_exerciser() -> None:
+    (ly, lv), (sx, sv), w, h = _people()
+    est = _chooser()
+    assert est._choose([sx], [sv], w, h, 0.0) == 0  # only the partner in view yet: followed (set-up advice)
+    est._remember(sx, sv, w, h, 0.0)
+    assert est._choose([sx, ly], [sv, lv], w, h, 0.1) == 1  # the exerciser lies down beside them
+    est._remember(ly, lv, w, h, 0.1)
+    assert est._choose([sx, ly], [sv, lv], w, h, 0.2) == 1
