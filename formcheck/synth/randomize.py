@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 #: Prescribed hold at the top (seconds): the exercise guide's dose.
 DOSE_S = {"bridge": 3.0, "bird_dog": 3.0, "pelvic_tilt": 5.0, "knee_to_chest": 20.0}
 #: A clean hold, as a fraction of the dose (knee-to-chest: absolute 15–25 s, below).
-CLEAN_HOLD_FRAC = (0.85, 1.3)
+CLEAN_HOLD_FRAC = (0.8, 1.2)
 K2C_CLEAN_HOLD_S = (15.0, 25.0)
 #: A hold that is "too short": under half the dose (a rushed rep), never a mere flicker.
 SHORT_HOLD_FRAC = (0.2, 0.45)
@@ -37,10 +37,12 @@ K2C_SHORT_HOLD_S = (3.0, 8.0)
 #: log-uniform) and the per-rep jitter on it.
 TEMPO_RANGE = (0.5, 2.0)
 TEMPO_JITTER = 0.15
-REST_S = (0.8, 4.0)            # still rest between reps, seconds
-LEAD_RANGE_S = (1.8, 3.2)      # still rest before the first rep, seconds
-TAIL_RANGE_S = (1.0, 2.2)      # after the last rep, seconds
-REPS = {"bridge": (2, 3), "bird_dog": (2, 3), "pelvic_tilt": (2, 3), "knee_to_chest": (2, 2)}
+REST_S = (0.8, 4.0)            # still rest between reps, seconds (log-uniform)
+LEAD_RANGE_S = (1.6, 2.8)      # still rest before the first rep, seconds
+TAIL_RANGE_S = (0.8, 1.6)      # after the last rep, seconds
+#: Reps per clip (the low end 85 % of the time).  Knee-to-chest: one 15–25 s hold per clip,
+#: its side alternating from clip to clip -- two such holds would double the corpus's CPU time.
+REPS = {"bridge": (2, 3), "bird_dog": (2, 3), "pelvic_tilt": (2, 3), "knee_to_chest": (1, 1)}
 
 #: Resting pose of the lying exercises, degrees (feet near / far from the buttocks).
 REST_HIP_FLEX_DEG = (25.0, 65.0)
@@ -59,7 +61,7 @@ CAM_HEIGHT_M = (0.05, 1.2)     # floor level (phone on the floor) to a table
 DISTANCE_SCALE = (1.0, 1.7)    # 1 = the whole motion fills ~80 % of the width
 WALL_DISTANCE_M = (0.6, 3.0)   # back wall behind the body
 FPS = (15, 24, 25, 30, 60)
-FPS_WEIGHTS = (0.44, 0.15, 0.15, 0.16, 0.10)
+FPS_WEIGHTS = (0.7, 0.08, 0.08, 0.08, 0.06)
 #: Knee-to-chest clips are long (two 15–25 s holds): 15 fps only, for the CPU budget.
 K2C_FPS_WEIGHTS = (1.0, 0.0, 0.0, 0.0, 0.0)
 SIZES = ((640, 360), (854, 480), (640, 480), (960, 540), (1280, 720), (1920, 1080))
@@ -69,7 +71,7 @@ SIZE_WEIGHTS = (0.24, 0.26, 0.1, 0.18, 0.14, 0.08)
 #: :data:`K2C_MAX_CLIP_COST_S`) gets a smaller picture, then a lower frame rate.
 COST_PER_FRAME_S = 0.07
 COST_PER_MPIX_S = 0.10
-MAX_CLIP_COST_S = 36.0
+MAX_CLIP_COST_S = 45.0
 K2C_MAX_CLIP_COST_S = 60.0
 
 # ---------------------------------------------------------------- fault sizes (physical)
@@ -264,7 +266,7 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
     rng = np.random.default_rng(clip_seed)
     lying = exercise != "bird_dog"
     lo, hi = REPS[exercise]
-    n_reps = lo if hi == lo or rng.uniform() < 0.6 else int(rng.integers(lo + 1, hi + 1))
+    n_reps = lo if hi == lo or rng.uniform() < 0.85 else int(rng.integers(lo + 1, hi + 1))
     faults = _fault_plan(rng, exercise, n_reps, fault_index)
     body = str(rng.choice(body_names()))
     style = Style()
@@ -296,7 +298,7 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
         rises.append(RISE_S[exercise] * min(max(tempo_up * jit(), TEMPO_RANGE[0]), TEMPO_RANGE[1]))
         lowers.append(RISE_S[exercise] * min(max(tempo_down * jit(), TEMPO_RANGE[0]), TEMPO_RANGE[1]))
         holds.append(_holds(rng, exercise, "hold_too_short" in fl))
-        rests.append(_u(rng, REST_S))
+        rests.append(math.exp(_u(rng, tuple(math.log(x) for x in REST_S))))
         params[k] = _rep_params(rng, exercise, fl, style, rest_bend)
     lead = _u(rng, LEAD_RANGE_S)
     tail = _u(rng, TAIL_RANGE_S)
@@ -304,8 +306,7 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
         first = str(rng.choice(["left", "right"]))
         sides = [first, "right" if first == "left" else "left"]
     elif exercise == "knee_to_chest":
-        sides = list(rng.permutation(["left", "right"]))
-        sides = [str(s) for s in sides]
+        sides = [("left", "right")[(clip_seed // len(EXERCISES)) % 2]]
     else:
         sides = None
     # rest windows (for fidgets): before the first rep, between reps, after the last
