@@ -49,6 +49,10 @@ SKELETON: tuple[tuple[str, str], ...] = (
     ("nose", "left_ear"), ("nose", "right_ear"),
 )
 
+#: ``to_dict`` rounding of compact tracks: 1e-4 of the frame (0.2 px at 1920 px), visibility to
+#: 0.01, world landmarks to 1 mm, the outline to 0.1 px -- far below MediaPipe's own jitter.
+COMPACT_ROUNDING = {"ndigits": 4, "vis_ndigits": 2, "world_ndigits": 3, "outline_ndigits": 1}
+
 #: A landmark whose visibility is at least this is treated as seen (0..1).
 DEFAULT_MIN_VISIBILITY = 0.5
 
@@ -133,21 +137,33 @@ class PoseFrame:
         return replace(self, xyz=xyz)
 
     # -- (de)serialisation ----------------------------------------------------------------
-    def to_dict(self, ndigits: int = 5) -> dict:
-        """Plain-JSON form (no segmentation mask; the torso outline measured on it, if any)."""
+    def to_dict(self, ndigits: int = 5, *, vis_ndigits: int = 4, world_ndigits: int | None = None,
+                outline_ndigits: int | None = None) -> dict:
+        """Plain-JSON form (no segmentation mask; the torso outline measured on it, if any).
+
+        Rounding: ``ndigits`` decimals for the normalised coordinates ``xyz`` (5 = 0.02 px on a
+        1920 px frame), ``vis_ndigits`` for visibility and presence, ``world_ndigits`` for the
+        world landmarks in metres (default ``ndigits``), ``outline_ndigits`` for the outline in
+        pixels (default: unrounded).  Compact tracks (the committed stress corpus) use
+        :data:`COMPACT_ROUNDING`; reading back works at any precision.
+        """
+        wd = ndigits if world_ndigits is None else world_ndigits
         d = {
             "t_s": round(float(self.t_s), 6),
             "width": int(self.width),
             "height": int(self.height),
             "xyz": np.round(self.xyz, ndigits).tolist(),
-            "visibility": np.round(self.visibility, 4).tolist(),
-            "presence": np.round(self.presence, 4).tolist(),
+            "visibility": np.round(self.visibility, vis_ndigits).tolist(),
+            "presence": np.round(self.presence, vis_ndigits).tolist(),
             "num_people": int(self.num_people),
         }
         if self.world is not None:
-            d["world"] = np.round(self.world, ndigits).tolist()
+            d["world"] = np.round(self.world, wd).tolist()
         if self.outline is not None:  # plain JSON has no NaN: store null
-            d["outline"] = {k: ([None if not np.isfinite(x) else float(x) for x in v] if isinstance(v, list) else v)
+            def r(x):
+                return float(x) if outline_ndigits is None else round(float(x), outline_ndigits)
+            d["outline"] = {k: ([None if not np.isfinite(x) else r(x) for x in v] if isinstance(v, list)
+                                else (r(v) if isinstance(v, (int, float)) and np.isfinite(v) else v))
                             for k, v in self.outline.items()}
         return d
 
