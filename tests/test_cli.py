@@ -27,7 +27,9 @@ def _one_line_error(proc, *needles: str) -> None:
     assert err.startswith("formcheck: error:"), err
     for n in needles:
         assert n.lower() in err.lower(), err
-    assert proc.stdout == ""
+    if proc.stdout:  # with --json: exactly one JSON error object, the same message
+        out = json.loads(proc.stdout)
+        assert set(out) == {"error"} and out["error"]["code"] and out["error"]["message"] in err, proc.stdout
 
 
 def _frames(path: Path) -> tuple[list[np.ndarray], float]:
