@@ -178,6 +178,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                     only=args.only)
     finally:
         bar.close()
+    if args.write_baseline:  # metrics per exercise under the folder's name, e.g. "heldout"
+        from .evaluate import write_baseline
+
+        write_baseline(result, args.write_baseline, Path(args.directory).resolve().name)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -353,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--track-cache", metavar="DIR", help="keep each clip's landmarks here and reuse them next time "
                     "(re-runs the checkers in seconds, without the model)")
     sp.add_argument("--only", metavar="TEXT", help="only clips whose file name contains TEXT")
+    sp.add_argument("--write-baseline", metavar="FILE", help="also store the per-exercise metrics in FILE under the "
+                    "folder's name (e.g. tests/corpus/baseline.json; the corpus test compares against it)")
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_eval)

@@ -1,6 +1,7 @@
-"""``formcheck eval``: score the checkers on labelled clips (video + ground-truth JSON).
+"""``formcheck eval``: score the checkers on labelled clips (video or landmark track + ground-truth JSON).
 
-Each clip ``NAME.mp4`` (or .webm/.mov) has a label file ``NAME.json``::
+Each clip ``NAME.mp4`` (or .webm/.mov, or a ``NAME.fctrack`` landmark track, which re-runs the
+checkers in a fraction of a second without the model) has a label file ``NAME.json``::
 
     {"clip": "NAME.mp4", "exercise": "bridge" | null, "expected": {"reps": 5, "good_reps": 4},
      "reps": [{"index": 1, "start_s": .., "top_s": .., "end_s": .., "hold_s": .., "side": "left",
@@ -10,6 +11,10 @@ Each clip ``NAME.mp4`` (or .webm/.mov) has a label file ``NAME.json``::
 A clip with ``"exercise": null`` is a negative: it is analysed as every exercise given in
 ``"analyse_as"`` (default: bridge) and must give 0 reps.
 
+Labels may be partial (e.g. hand-counted real videos): a labelled rep without ``start_s``/``end_s``
+cannot be matched (the count is still scored), ``hold_s_approx`` is not a hold to score against,
+and a rep without ``good``/``faults`` has no verdict to compare.
+
 Detected reps are matched to labelled reps by time overlap (greedy, largest overlap first).
 Metrics:
 - exact count: clips whose rep count equals the label; rep MAE = mean |detected - labelled|;
@@ -18,7 +23,12 @@ Metrics:
 - hold error = mean |detected hold_s - labelled hold_s| over matched reps (seconds);
 - fault recall = labelled faults found in the matched rep / labelled faults;
 - false cues per minute = detected faults not in the matched rep's labels (or on unmatched reps),
-  per minute of video.
+  per minute of video; ``false_cues_per_min_clean`` counts only clips whose labelled reps are all
+  good (clean clips, including negatives).
+
+Metrics are given overall and per exercise (the label's exercise; negatives as ``negative``).
+A baseline file (:func:`write_baseline`) keeps them per exercise for a folder, so a test can
+fail when a change makes any of them worse (:func:`compare_to_baseline`).
 """
 
 from __future__ import annotations
@@ -35,6 +45,12 @@ from .pipeline import ProgressFn, analyze
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
+TRACK_SUFFIX = ".fctrack"
+CLIP_SUFFIXES = VIDEO_SUFFIXES + (TRACK_SUFFIX,)
+
+#: Metrics where a larger value is better; the others (errors, false cues) are better smaller.
+HIGHER_IS_BETTER = ("exact_count_share", "off_by_one_accuracy", "good_rep_accuracy", "fault_recall")
+LOWER_IS_BETTER = ("rep_mae", "hold_mae_s", "false_cues_per_min", "false_cues_per_min_clean")
 
 
 @dataclass
@@ -50,12 +66,15 @@ class ClipResult:
     hold_errors: list[float] = field(default_factory=list)
     faults_expected: int = 0
     faults_caught: int = 0
+    judged: int = 0            # matched reps whose label gives a verdict (good / faults)
     missed_faults: list[str] = field(default_factory=list)
     false_cues: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
     expected_warning: str | None = None
     error: str | None = None
+    group: str = ""            # the label's exercise, or "negative"
+    clean: bool = False        # every labelled rep is good (or a negative)
 
     @property
     def count_ok(self) -> bool:
@@ -73,6 +92,7 @@ class ClipResult:
             "faults_expected": self.faults_expected, "faults_caught": self.faults_caught,
             "missed_faults": self.missed_faults, "false_cues": self.false_cues, "warnings": self.warnings,
             "expected_warning": self.expected_warning, "warning_ok": self.warning_ok, "error": self.error,
+            "group": self.group, "duration_s": round(self.duration_s, 3),
         }
 
 
@@ -85,41 +105,67 @@ class EvalResult:
         return bool(self.clips) and all(c.count_ok and c.warning_ok for c in self.clips)
 
     def aggregates(self) -> dict:
-        n = len(self.clips) or 1
-        ok = [c for c in self.clips if c.error is None]
-        diffs = [abs(c.reps - c.expected_reps) for c in ok]
-        holds = [e for c in ok for e in c.hold_errors]
-        matched = sum(c.matched for c in ok)
-        fexp = sum(c.faults_expected for c in ok)
-        minutes = sum(c.duration_s for c in ok) / 60.0
-        return {
-            "clips": len(self.clips),
-            "exact_count": sum(c.count_ok for c in self.clips),
-            "exact_count_share": round(sum(c.count_ok for c in self.clips) / n, 3),
-            "rep_mae": round(sum(diffs) / len(diffs), 3) if diffs else None,
-            "off_by_one_accuracy": round(sum(d <= 1 for d in diffs) / len(diffs), 3) if diffs else None,
-            "good_rep_accuracy": round(sum(c.verdicts_agree for c in ok) / matched, 3) if matched else None,
-            "hold_mae_s": round(sum(holds) / len(holds), 3) if holds else None,
-            "hold_max_error_s": round(max(holds), 3) if holds else None,
-            "fault_recall": round(sum(c.faults_caught for c in ok) / fexp, 3) if fexp else None,
-            "false_cues_per_min": round(sum(len(c.false_cues) for c in ok) / minutes, 3) if minutes > 0 else None,
-            "warnings_ok": sum(c.warning_ok for c in self.clips),
-        }
+        """The metrics over every clip (see the module docstring)."""
+        return aggregate(self.clips)
+
+    def by_exercise(self) -> dict[str, dict]:
+        """The metrics per group (the label's exercise, or ``negative``), in a fixed order."""
+        groups: dict[str, list[ClipResult]] = {}
+        for c in self.clips:
+            groups.setdefault(c.group or c.exercise, []).append(c)
+        order = ("bridge", "bird_dog", "pelvic_tilt", "knee_to_chest", "negative")
+        keys = [k for k in order if k in groups] + sorted(k for k in groups if k not in order)
+        return {k: aggregate(groups[k]) for k in keys}
 
     def to_dict(self) -> dict:
-        return {"aggregates": self.aggregates(), "clips": [c.to_dict() for c in self.clips],
-                "all_counts_exact": self.all_counts_exact}
+        return {"aggregates": self.aggregates(), "by_exercise": self.by_exercise(),
+                "clips": [c.to_dict() for c in self.clips], "all_counts_exact": self.all_counts_exact}
+
+
+def aggregate(clips: list[ClipResult]) -> dict:
+    """Metrics over ``clips``: shares in 0..1, errors in reps and seconds, cues per minute."""
+    n = len(clips) or 1
+    ok = [c for c in clips if c.error is None]
+    diffs = [abs(c.reps - c.expected_reps) for c in ok]
+    holds = [e for c in ok for e in c.hold_errors]
+    judged = sum(c.judged for c in ok)
+    fexp = sum(c.faults_expected for c in ok)
+    minutes = sum(c.duration_s for c in ok) / 60.0
+    clean = [c for c in ok if c.clean]
+    clean_minutes = sum(c.duration_s for c in clean) / 60.0
+    return {
+        "clips": len(clips),
+        "exact_count": sum(c.count_ok for c in clips),
+        "exact_count_share": round(sum(c.count_ok for c in clips) / n, 3),
+        "rep_mae": round(sum(diffs) / len(diffs), 3) if diffs else None,
+        "off_by_one_accuracy": round(sum(d <= 1 for d in diffs) / len(diffs), 3) if diffs else None,
+        "good_rep_accuracy": round(sum(c.verdicts_agree for c in ok) / judged, 3) if judged else None,
+        "hold_mae_s": round(sum(holds) / len(holds), 3) if holds else None,
+        "hold_max_error_s": round(max(holds), 3) if holds else None,
+        "faults_expected": fexp,
+        "fault_recall": round(sum(c.faults_caught for c in ok) / fexp, 3) if fexp else None,
+        "false_cues_per_min": round(sum(len(c.false_cues) for c in ok) / minutes, 3) if minutes > 0 else None,
+        "false_cues_per_min_clean": (round(sum(len(c.false_cues) for c in clean) / clean_minutes, 3)
+                                     if clean_minutes > 0 else None),
+        "warnings_ok": sum(c.warning_ok for c in clips),
+    }
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
+def _timed(g: dict) -> bool:
+    return isinstance(g.get("start_s"), (int, float)) and isinstance(g.get("end_s"), (int, float))
+
+
 def match_reps(detected: list[dict], labelled: list[dict]) -> list[tuple[int, int]]:
-    """Pairs ``(i_detected, i_labelled)`` matched greedily by time overlap (seconds > 0)."""
+    """Pairs ``(i_detected, i_labelled)`` matched greedily by time overlap (seconds > 0).
+
+    A labelled rep without ``start_s``/``end_s`` is never matched."""
     cand = sorted(
         ((_overlap(d["start_s"], d["end_s"], g["start_s"], g["end_s"]), i, j)
-         for i, d in enumerate(detected) for j, g in enumerate(labelled)),
+         for i, d in enumerate(detected) for j, g in enumerate(labelled) if _timed(g)),
         reverse=True,
     )
     used_d: set[int] = set()
@@ -135,15 +181,22 @@ def match_reps(detected: list[dict], labelled: list[dict]) -> list[tuple[int, in
 
 
 def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
-    """``(video, label)`` pairs in ``directory``: every ``*.json`` with a video of the same stem."""
+    """``(clip, label)`` pairs in ``directory``: every ``*.json`` with a video or a ``.fctrack``
+    landmark track of the same stem.  When both exist, the file the label's ``clip`` names
+    wins, else the video."""
     d = Path(directory)
     out = []
     for label in sorted(d.glob("*.json")):
-        for suf in VIDEO_SUFFIXES:
-            v = label.with_suffix(suf)
-            if v.is_file():
-                out.append((v, label))
-                break
+        named = None
+        try:
+            named = json.loads(label.read_text(encoding="utf-8")).get("clip")
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            pass
+        found = [label.with_suffix(suf) for suf in CLIP_SUFFIXES if label.with_suffix(suf).is_file()]
+        if not found:
+            continue
+        pick = next((f for f in found if isinstance(named, str) and f.name == named), found[0])
+        out.append((pick, label))
     return out
 
 
@@ -176,10 +229,15 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     is_negative = label.get("exercise") is None or (exercise is not None and exercise != label.get("exercise"))
     exp_reps = 0 if is_negative else int(expected.get("reps", len(label.get("reps", []))))
     exp_good = None if is_negative else expected.get("good_reps")
+    truth = [] if is_negative else label.get("reps", [])
     res = ClipResult(clip=video.name, exercise=ex, expected_reps=exp_reps, reps=0, expected_good=exp_good, good_reps=0,
-                     expected_warning=label.get("expected_warning") if label.get("exercise") is None else None)
+                     expected_warning=label.get("expected_warning") if label.get("exercise") is None else None,
+                     group="negative" if is_negative else ex,
+                     clean=all(g.get("good", not g.get("faults")) for g in truth))
     try:
-        if track_cache:
+        if video.suffix == TRACK_SUFFIX:
+            source = video
+        elif track_cache:
             from .exercise import get_exercise
 
             source = cached_track(video, track_cache, model, segmentation=get_exercise(ex).needs_segmentation)
@@ -193,14 +251,15 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     res.reps, res.good_reps, res.duration_s = d["reps"], d["good_reps"], report.duration_s
     res.warnings = [w["code"] for w in d["warnings"]]
     detected = d["rep_events"]
-    truth = [] if is_negative else label.get("reps", [])
     pairs = match_reps(detected, truth)
     res.matched = len(pairs)
     matched_d = {i for i, _ in pairs}
     for i, j in pairs:
         det, gt = detected[i], truth[j]
-        res.verdicts_agree += bool(det["good"]) == bool(gt.get("good", not gt.get("faults")))
-        if gt.get("hold_s") is not None:
+        if "good" in gt or "faults" in gt:
+            res.judged += 1
+            res.verdicts_agree += bool(det["good"]) == bool(gt.get("good", not gt.get("faults")))
+        if isinstance(gt.get("hold_s"), (int, float)):
             res.hold_errors.append(abs(float(det["hold_s"]) - float(gt["hold_s"])))
         for code in gt.get("faults", []):
             res.faults_expected += 1
@@ -281,12 +340,94 @@ def format_eval(result: EvalResult) -> str:
         if c.false_cues:
             notes.append("extra " + ", ".join(c.false_cues))
         rows.append(f"{c.clip:<40} {c.exercise:<14} {c.reps:>4}/{c.expected_reps:<4} {good:>9} {hold:>9} {faults:>7}  {'; '.join(notes)}")
+    rows.append("")
+    rows.append(format_by_exercise(result))
     a = result.aggregates()
     rows.append("")
+    rows.append("overall:")
     rows.append(f"clips with exact rep count: {a['exact_count']}/{a['clips']}   rep MAE: {a['rep_mae']}   "
                 f"off-by-one accuracy: {a['off_by_one_accuracy']}")
     rows.append(f"good-rep accuracy: {a['good_rep_accuracy']}   mean hold error: {a['hold_mae_s']} s "
                 f"(max {a['hold_max_error_s']} s)")
-    rows.append(f"injected faults caught at their rep: {a['fault_recall']}   false cues per minute: {a['false_cues_per_min']}")
+    rows.append(f"injected faults caught at their rep: {a['fault_recall']}   false cues per minute: {a['false_cues_per_min']} "
+                f"(on clean clips: {a['false_cues_per_min_clean']})")
     rows.append("PASS: every clip's rep count is exact" if result.all_counts_exact else "FAIL: some clip's rep count is wrong")
     return "\n".join(rows)
+
+
+def _fmt(v, pct: bool = False) -> str:
+    if v is None:
+        return "-"
+    return f"{v * 100:.0f}%" if pct else f"{v:g}"
+
+
+def format_by_exercise(result: EvalResult) -> str:
+    """One row of metrics per exercise (and ``negative``) plus ``overall``."""
+    head = (f"{'exercise':<14} {'clips':>5} {'exact':>6} {'MAE':>6} {'off-1':>6} {'good-rep':>8} "
+            f"{'hold err':>8} {'faults':>9} {'cues/min':>8} {'clean':>6}")
+    rows = [head]
+    groups = dict(result.by_exercise())
+    groups["overall"] = result.aggregates()
+    for name, a in groups.items():
+        faults = "-" if not a["faults_expected"] else f"{_fmt(a['fault_recall'], True)} of {a['faults_expected']}"
+        hold = "-" if a["hold_mae_s"] is None else f"{a['hold_mae_s']:.2f}s"
+        rows.append(f"{name:<14} {a['clips']:>5} {_fmt(a['exact_count_share'], True):>6} {_fmt(a['rep_mae']):>6} "
+                    f"{_fmt(a['off_by_one_accuracy'], True):>6} {_fmt(a['good_rep_accuracy'], True):>8} {hold:>8} "
+                    f"{faults:>9} {_fmt(a['false_cues_per_min']):>8} {_fmt(a['false_cues_per_min_clean']):>6}")
+    rows.append("(exact: clips with the exact rep count; off-1: within one rep; good-rep: matched reps with the right "
+                "good/faulty verdict; faults: injected faults caught at their rep; cues/min: false cues per minute, "
+                "all clips and clean clips)")
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------- baseline (accuracy with a memory)
+def baseline_metrics(result: EvalResult) -> dict[str, dict]:
+    """The baseline-tracked metrics (:data:`HIGHER_IS_BETTER`, :data:`LOWER_IS_BETTER`) per
+    exercise and ``overall``."""
+    keys = ("clips",) + HIGHER_IS_BETTER + LOWER_IS_BETTER
+    groups = dict(result.by_exercise())
+    groups["overall"] = result.aggregates()
+    return {g: {k: a.get(k) for k in keys} for g, a in groups.items()}
+
+
+def write_baseline(result: EvalResult, path: str | Path, key: str) -> dict:
+    """Store ``result``'s metrics under ``key`` (e.g. the folder name ``dev``) in the JSON file
+    ``path``, keeping the other keys.  Returns the whole baseline."""
+    path = Path(path)
+    data = {}
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data[key] = baseline_metrics(result)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return data
+
+
+def compare_to_baseline(current: dict[str, dict], baseline: dict[str, dict],
+                        tolerance: dict[str, float] | None = None) -> list[str]:
+    """Every metric of ``current`` worse than ``baseline`` by more than its tolerance
+    (default :data:`BASELINE_TOLERANCE`), as readable lines; empty when nothing got worse.  A
+    metric that had a value and now has none counts as worse."""
+    tol = dict(BASELINE_TOLERANCE, **(tolerance or {}))
+    worse = []
+    for group, base in baseline.items():
+        cur = current.get(group)
+        if cur is None:
+            worse.append(f"{group}: missing (baseline has {base.get('clips')} clips)")
+            continue
+        for k in HIGHER_IS_BETTER + LOWER_IS_BETTER:
+            b, c = base.get(k), cur.get(k)
+            if b is None:
+                continue
+            if c is None:
+                worse.append(f"{group} {k}: {b} -> none")
+            elif (k in HIGHER_IS_BETTER and c < b - tol[k]) or (k in LOWER_IS_BETTER and c > b + tol[k]):
+                worse.append(f"{group} {k}: {b} -> {c} (tolerance {tol[k]})")
+    return worse
+
+
+#: How much worse than the baseline a metric may get before the corpus test fails: about one
+#: clip or rep in ~30 for the shares, a tenth of a rep / second for the errors.
+BASELINE_TOLERANCE = {
+    "exact_count_share": 0.02, "off_by_one_accuracy": 0.02, "good_rep_accuracy": 0.02, "fault_recall": 0.02,
+    "rep_mae": 0.05, "hold_mae_s": 0.05, "false_cues_per_min": 0.1, "false_cues_per_min_clean": 0.1,
+}

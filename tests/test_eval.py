@@ -64,3 +64,74 @@ def test_a_broken_label_is_a_failed_clip_not_a_crash(tmp_path):
 def test_eval_with_no_matching_clip_is_a_usage_error():
     proc = run_cli("eval", str(SAMPLES), "--only", "no-such-clip")
     assert proc.returncode == 2 and "no labelled clip name contains" in proc.stderr
+
+
+# ---------------------------------------------------------------- track folders, per exercise, partial labels
+def _bridge_track_folder(tmp_path, label_reps, exercise="bridge", name="clip"):
+    """A scripted bridge stream (3 reps at 3.0/8.5/14.0 s) saved as a track next to a label."""
+    from streams import bridge_top, make_stream, reps_every
+
+    from formcheck.tracks import Track, save_track
+
+    stream = make_stream("supine", reps_every(3, 3.0, bridge_top(), hold=3.0, rest=1.5), 20.0)
+    save_track(Track(source=f"{name}.mp4", fps=30.0, width=640, height=480, duration_s=20.0, frames=stream),
+               tmp_path / f"{name}.fctrack")
+    label = {"clip": f"{name}.fctrack", "exercise": exercise, "expected": {"reps": len(label_reps)}, "reps": label_reps}
+    (tmp_path / f"{name}.json").write_text(json.dumps(label))
+    return tmp_path
+
+
+def _truth(k, good=True, faults=()):
+    start = 3.0 + 5.5 * k
+    return {"index": k + 1, "start_s": start, "top_s": start + 1.0, "hold_s": 3.0, "end_s": start + 5.0, "side": "none",
+            "good": good, "faults": list(faults)}
+
+
+def test_eval_scores_a_track_folder_per_exercise(tmp_path):
+    from formcheck.evaluate import evaluate_directory, format_eval
+
+    _bridge_track_folder(tmp_path, [_truth(0), _truth(1), _truth(2, good=False, faults=["hips_overarched"])])
+    assert [p.suffix for p, _ in find_clips(tmp_path)] == [".fctrack"]
+    result = evaluate_directory(tmp_path)          # no model: the track is re-scored
+    (c,) = result.clips
+    assert c.error is None and c.reps == 3 and c.count_ok and c.group == "bridge"
+    agg = result.to_dict()["by_exercise"]["bridge"]
+    assert agg["exact_count_share"] == 1.0 and agg["faults_expected"] == 1 and agg["fault_recall"] == 0.0
+    assert agg["hold_mae_s"] is not None and agg["hold_mae_s"] < 0.5
+    assert agg["false_cues_per_min_clean"] is None       # the only clip has a faulty rep: not clean
+    text = format_eval(result)
+    assert "bridge" in text and "overall" in text
+
+
+def test_eval_handles_partial_real_labels(tmp_path):
+    """Real-video labels: approximate holds and reps without times still give a count."""
+    from formcheck.evaluate import evaluate_directory
+
+    reps = [{"index": 1, "start_s": 3.0, "end_s": 8.0, "hold_s_approx": 3}, {"index": 2, "hold_s_approx": 3},
+            {"index": 3}]
+    _bridge_track_folder(tmp_path, reps)
+    (c,) = evaluate_directory(tmp_path).clips
+    assert c.error is None and c.count_ok
+    assert c.matched == 1 and c.judged == 0 and c.hold_errors == []   # nothing known to score but the count
+
+
+def test_eval_track_folder_from_the_command_line(tmp_path):
+    _bridge_track_folder(tmp_path, [_truth(0), _truth(1), _truth(2)])
+    baseline = tmp_path / "base.json"
+    proc = run_cli("eval", str(tmp_path), "--json", "--write-baseline", str(baseline))
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["by_exercise"]["bridge"]["exact_count"] == 1 and out["aggregates"]["clips"] == 1
+    stored = json.loads(baseline.read_text())
+    assert stored[tmp_path.name]["bridge"]["exact_count_share"] == 1.0
+
+
+def test_compare_to_baseline_flags_only_real_regressions():
+    from formcheck.evaluate import compare_to_baseline
+
+    base = {"bridge": {"exact_count_share": 0.9, "rep_mae": 0.1, "hold_mae_s": None, "false_cues_per_min": 0.5}}
+    assert compare_to_baseline({"bridge": {"exact_count_share": 0.95, "rep_mae": 0.0, "hold_mae_s": 0.2,
+                                           "false_cues_per_min": 0.55}}, base) == []
+    worse = compare_to_baseline({"bridge": {"exact_count_share": 0.8, "rep_mae": 0.3, "false_cues_per_min": None}}, base)
+    assert len(worse) == 3 and any("exact_count_share" in w for w in worse)
+    assert compare_to_baseline({}, base) == ["bridge: missing (baseline has None clips)"]

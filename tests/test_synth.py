@@ -16,11 +16,19 @@ def body():
 
 
 def test_import_needs_no_renderer():
+    """Specs, motions and the corpus randomizer work without GL or torch (checked in a fresh
+    interpreter: this test process may have imported moderngl for another test)."""
+    import subprocess
     import sys
-    import formcheck.synth  # noqa: F401
-    import formcheck.synth.generate  # noqa: F401
-    assert "moderngl" not in sys.modules or True  # generate imports render lazily
-    assert "torch" not in sys.modules
+
+    code = ("import sys\n"
+            "import formcheck.synth, formcheck.synth.generate, formcheck.synth.corpus\n"
+            "from formcheck.synth.corpus import draw, plan\n"
+            "draw(plan(3, 2)[1])\n"
+            "bad = [m for m in ('moderngl', 'glcontext', 'torch', 'anny', 'av') if m in sys.modules]\n"
+            "assert not bad, bad\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_identity_pose_reproduces_rest(body):
@@ -231,3 +239,154 @@ def test_render_two_frames():
     y0 = cam.project(kp0[11:13], 160, 120)[:, 1].mean()
     y1 = cam.project(kp1[11:13], 160, 120)[:, 1].mean()
     assert y1 < y0 - 3
+
+
+# ---------------------------------------------------------------- randomized stress corpus
+from formcheck.synth import randomize as rz  # noqa: E402
+from formcheck.synth.corpus import draw, plan  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def dev_plan():
+    return [(c, draw(c)) for c in plan(1, 60)]
+
+
+def test_corpus_draw_is_reproducible_from_the_seed():
+    a, b = draw(plan(7, 8)[5]), draw(plan(7, 8)[5])
+    assert a.params == b.params and a.name == b.name
+    assert a.spec.generator["seed"] == 7005 == a.params["seed"]
+    # the clip's seed alone gives the same clip, whatever corpus it came from
+    again = rz.draw_clip(7005, a.spec.exercise, a.params["fault_index"])
+    assert again.params == a.params
+    assert draw(plan(8, 8)[5]).params != a.params
+
+
+def test_corpus_split_is_balanced_and_disjoint():
+    dev, held = plan(1, 60), plan(2, 60)
+    assert not {c.seed for c in dev} & {c.seed for c in held}
+    for clips in (dev, held):
+        by_ex = {ex: [c for c in clips if c.exercise == ex] for ex in FAULTS}
+        assert {ex: len(v) for ex, v in by_ex.items()} == {ex: 15 for ex in FAULTS}
+        for ex, v in by_ex.items():
+            assert sum(c.fault_index is None for c in v) == 5, ex     # a third clean
+            firsts = [FAULTS[ex][c.fault_index % len(FAULTS[ex])] for c in v if c.fault_index is not None]
+            assert set(firsts) == set(FAULTS[ex]), ex                  # every fault injected
+
+
+def _within(x, lo_hi, slack=1e-6):
+    return lo_hi[0] - slack <= x <= lo_hi[1] + slack
+
+
+def test_corpus_parameters_stay_in_their_ranges(dev_plan):
+    bodies = set(rz.body_names())
+    seen_bodies, seen_fps = set(), set()
+    for c, d in dev_plan:
+        p, s = d.params, d.spec
+        seen_bodies.add(p["body"])
+        seen_fps.add(p["fps"])
+        assert p["body"] in bodies and p["fps"] in rz.FPS and (p["width"], p["height"]) in rz.SIZES
+        assert abs(p["yaw_deg"]) <= rz.YAW_DEG and _within(p["cam_height_m"], rz.CAM_HEIGHT_M)
+        assert _within(p["distance_scale"], rz.DISTANCE_SCALE) and _within(p["wall_distance_m"], rz.WALL_DISTANCE_M)
+        st = p["style"]
+        assert _within(st["breath_hz"], rz.BREATH_HZ) and _within(st["breath_belly_m"], rz.BREATH_BELLY_M, 1e-4)
+        if c.exercise != "bird_dog":
+            assert _within(st["hip_flex_deg"], rz.REST_HIP_FLEX_DEG, 1e-3)
+            assert _within(st["knee_flex_deg"], rz.REST_KNEE_FLEX_DEG, 1e-3)
+        assert _within(p["lead_s"], rz.LEAD_RANGE_S, 1e-3) and _within(p["tail_s"], rz.TAIL_RANGE_S, 1e-3)
+        lo, hi = rz.REPS[c.exercise]
+        assert lo <= p["reps"] <= hi
+        for k in range(p["reps"]):
+            base = rz.RISE_S[c.exercise]
+            assert _within(p["rises_s"][k] / base, rz.TEMPO_RANGE, 1e-2)
+            assert _within(p["lowers_s"][k] / base, rz.TEMPO_RANGE, 1e-2)
+            assert _within(p["rests_s"][k], rz.REST_S, 1e-3)
+            faults = p["faults"].get(str(k + 1), [])
+            hold = p["holds_s"][k]
+            if c.exercise == "knee_to_chest":
+                assert _within(hold, rz.K2C_SHORT_HOLD_S if "hold_too_short" in faults else rz.K2C_CLEAN_HOLD_S, 1e-2)
+            else:
+                frac = rz.SHORT_HOLD_FRAC if "hold_too_short" in faults else rz.CLEAN_HOLD_FRAC
+                assert _within(hold / rz.DOSE_S[c.exercise], frac, 1e-2)
+            _check_fault_size(c.exercise, faults, p["rep_params"][str(k + 1)], p)
+        # the fidgets happen at rest only: never inside a rep
+        _, reps, _ = build(s)
+        for f in s.style.fidgets:
+            for r in reps:
+                assert f.t_s + f.dur_s <= r.start_s + 1e-6 or f.t_s >= r.end_s - 1e-6, (c.name, f)
+    assert seen_bodies == bodies and len(seen_fps) >= 2
+
+
+def _check_fault_size(ex, faults, rp, p):
+    if ex == "bridge":
+        top = rp["top_bend_deg"]
+        if "hips_overarched" in faults:
+            assert _within(top, rz.BRIDGE_ARCH_DEG, 1e-3)
+        elif "hips_too_low" in faults:
+            assert _within(top, rz.BRIDGE_LOW_DEG, 1e-3)
+            assert top >= p["rest_hip_bend_deg"] + rz.BRIDGE_MIN_LIFT_DEG - 0.01    # still a clear lift
+        elif "hips_sagging" in faults:
+            assert _within(rp["sag_bend_deg"], rz.BRIDGE_SAG_DEG, 1e-3)
+        else:
+            assert _within(top, rz.BRIDGE_CLEAN_TOP_DEG, 1e-3)
+    elif ex == "bird_dog":
+        if "limb_above_horizontal" in faults:
+            assert max(rp["arm_elev_deg"], rp["leg_elev_deg"]) >= rz.BIRD_ABOVE_DEG[0] - 1e-3
+        elif "limb_not_extended" in faults:
+            assert _within(rp["arm_elev_deg"], rz.BIRD_DROOP_DEG, 1e-3) and _within(rp["knee_deg"], rz.BIRD_KNEE_DEG, 1e-3)
+        else:
+            assert _within(rp["arm_elev_deg"], rz.BIRD_CLEAN_ELEV_DEG, 1e-3)
+            assert _within(rp["leg_elev_deg"], rz.BIRD_CLEAN_ELEV_DEG, 1e-3)
+        if "torso_tilted" in faults:
+            assert _within(rp["tilt_deg"], rz.BIRD_TILT_DEG, 1e-3)
+    elif ex == "pelvic_tilt":
+        assert _within(rp["tilt_deg"], rz.PELVIC_TILT_DEG, 1e-3)
+        assert ("hip_lift_m" in rp) == ("hips_lifted" in faults)
+        if "hips_lifted" in faults:
+            assert _within(rp["hip_lift_m"], rz.PELVIC_LIFT_M, 1e-3)
+    else:
+        assert _within(rp["hip_flex_deg"], rz.K2C_HIP_FLEX_DEG, 1e-3)
+        if "head_lifted" in faults:
+            assert _within(rp["head_lift_deg"], rz.K2C_HEAD_LIFT_DEG, 1e-3)
+        if "other_leg_lifted" in faults:
+            raise_deg = rp["other_hip_flex_deg"] - p["style"]["hip_flex_deg"]
+            assert _within(raise_deg, rz.K2C_OTHER_RAISE_DEG, 1e-2)
+
+
+def test_corpus_label_matches_the_drawn_schedule(dev_plan):
+    c, d = dev_plan[4]                                  # a faulty bridge clip
+    _, reps, dur = build(d.spec)
+    gt = ground_truth(d.spec, reps, dur, d.name + ".fctrack")
+    assert gt["expected"]["reps"] == d.params["reps"] == len(gt["reps"])
+    assert gt["expected"]["good_reps"] == d.params["reps"] - len(d.params["faults"])
+    for r, hold in zip(gt["reps"], d.params["holds_s"]):
+        assert r["hold_s"] == pytest.approx(hold, abs=1e-3)
+        assert r["start_s"] < r["top_s"] < r["end_s"]
+
+
+def test_breathing_moves_the_belly_a_few_mm(body):
+    from formcheck.synth.motions import Style
+
+    reps, _ = schedule("pelvic_tilt", 1)
+    still = Motion(body, "pelvic_tilt", reps)
+    breathing = Motion(body, "pelvic_tilt", reps, Style(breath_hz=0.25, breath_chest_m=0.004, breath_belly_m=0.006))
+    v0, _ = still.pose_at(0.0)
+    b0, _ = breathing.pose_at(0.0)               # phase 0: the rest level of the breath
+    b1, _ = breathing.pose_at(2.0)               # half a cycle later: the fullest breath
+    assert np.abs(b0 - v0).max() < 1e-6
+    d = np.linalg.norm(b1 - v0, axis=1)
+    assert 0.0045 < d.max() < 0.0065             # the belly, by its amplitude
+    assert (d > 1e-4).mean() < 0.2               # only the front of the torso moves
+
+
+def test_rest_pose_and_fault_sizes_change_the_motion(body):
+    from formcheck.synth.motions import Style
+
+    reps, _ = schedule("bridge", 1, params={1: {"top_bend_deg": 30.0}})
+    flat = Motion(body, "bridge", reps, Style(hip_flex_deg=25.0, knee_flex_deg=70.0))
+    bent = Motion(body, "bridge", reps, Style(hip_flex_deg=60.0, knee_flex_deg=115.0))
+    assert flat.hip_bend(0.0) > bent.hip_bend(0.0) + 5       # the flatter rest bends less
+    top = reps[0].top_s + 0.5
+    _, h = flat.pose_at(top)
+    lift = flat._lift("bend", 30.0)
+    assert abs(flat.hip_bend(lift) - 30.0) < 0.5
+    assert h[body.bone("upperleg01.L"), 2] > flat.pose_at(0.0)[1][body.bone("upperleg01.L"), 2] + 0.15
