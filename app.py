@@ -19,7 +19,7 @@ import streamlit as st
 from formcheck import app_support as sup
 from formcheck import safety
 from formcheck.exercise import ExerciseError, all_exercises, get_exercise
-from formcheck.history import History, HistoryError, default_db_path
+from formcheck.history import History, HistoryError, default_db_path, today
 from formcheck.live_processor import LiveProcessor, one_line
 
 log = logging.getLogger("formcheck.app")
@@ -27,7 +27,9 @@ log = logging.getLogger("formcheck.app")
 APP_DIR = Path(__file__).resolve().parent
 SAMPLE_DIR = APP_DIR / "sample_videos"
 PAGES = ("Exercise", "Analyse a video", "History", "Safety & about")
-UPLOAD_TYPES = [s.lstrip(".") for s in sup.VIDEO_SUFFIXES]
+UPLOAD_TYPES = [s.lstrip(".") for s in sup.UPLOAD_SUFFIXES]
+#: Streamlit's own control flow (st.rerun, st.stop): BaseExceptions that must pass through untouched.
+CONTROL_FLOW = sup.streamlit_control_flow()
 MAX_UPLOAD_MB = 200  # keep in step with .streamlit/config.toml server.maxUploadSize
 WEBRTC_KEY = "formcheck-live"
 SOURCE_WORDS = {"live": "Live camera", "upload": "Uploaded video", "sample": "Sample clip"}
@@ -47,16 +49,31 @@ CSS = """
 
 # ============================================================================ shared helpers
 def get_history() -> History | None:
-    """The history database (cached per path); shows a plain error and returns None if unusable."""
+    """The history database (cached per path). When it cannot be used (read-only, another program's
+    database, ...) the page says why and what to do, and None is returned: the person can still
+    exercise, nothing is saved. Opening is tried again on every run, so a fix takes effect at once."""
     path = str(default_db_path())
     cache = st.session_state.setdefault("_history", {})
     if path not in cache:
         try:
             cache[path] = History(path)
         except HistoryError as e:
-            st.error(f"Your history could not be opened, so nothing will be saved: {one_line(e)}")
+            st.error(f"Your history cannot be used: {one_line(e)}. You can still exercise; nothing is saved until then.")
             return None
     return cache[path]
+
+
+def history_note(hist: History | None) -> None:
+    """The visible reminder, next to the exercise, that nothing is being kept."""
+    if hist is None:
+        st.warning("Your history is not being saved: this set, your pain ratings and today's safety check are "
+                   "kept only until you close this page.", icon=None)
+
+
+def todays_memory_check() -> dict | None:
+    """Today's safety check kept in this browser session (when the history could not store it)."""
+    mem = st.session_state.get("_safety_check_mem")
+    return mem if mem is not None and mem.get("day") == today() else None
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -99,15 +116,18 @@ def goto(page: str) -> None:
 # ============================================================================ safety gate
 def safety_gate(hist: History | None) -> bool:
     """Today's safety check. Returns True when the person may exercise."""
-    if hist is None:
-        # no history: the check still has to be answered, kept for this browser session only
-        check = st.session_state.get("_safety_check_mem")
-    else:
+    # without a usable history the check still has to be answered; it is kept for this browser session.
+    # The session's copy also wins when the history failed to store it (or its acknowledgement), so
+    # the form never comes back after every rerun.
+    mem = todays_memory_check()
+    check = None
+    if hist is not None:
         try:
             check = hist.safety_check_for()
         except HistoryError as e:
             st.error(one_line(e))
-            check = None
+    if mem is not None and (check is None or mem.get("id") in (None, check.get("id"))):
+        check = mem
     if check is not None and (not check["blocked"] or check["acknowledged"]):
         note = "all answers were no" if not check["blocked"] else "you confirmed a professional has checked your symptoms"
         st.success(f"Today's safety check is done ({note}).")
@@ -130,12 +150,13 @@ def safety_gate(hist: History | None) -> bool:
         except safety.IncompleteAnswers:
             st.warning("Please answer every question with Yes or No before going on.")
             return False
-        record = {"id": None, "answers": result.answers, "blocked": result.blocked, "acknowledged": False}
+        record = {"id": None, "day": today(), "answers": result.answers, "blocked": result.blocked,
+                  "acknowledged": False}
         if hist is not None:
             try:
                 record["id"] = hist.record_safety_check(result.answers, result.blocked)
             except HistoryError as e:
-                st.error(one_line(e))
+                log.warning("safety check not stored: %s", e)  # kept in this session (see todays_memory_check)
         st.session_state["_safety_check_mem"] = record
         st.rerun()
     return False
@@ -155,11 +176,11 @@ def show_blocked(hist: History | None, check: dict) -> None:
             if hist is not None and check.get("id") is not None:
                 try:
                     hist.acknowledge_safety_check(int(check["id"]))
-                except HistoryError as e:
-                    st.error(one_line(e))
-                    return
+                except HistoryError as e:  # kept for this browser session instead
+                    log.warning("safety acknowledgement not stored: %s", e)
             mem = dict(check)
             mem["acknowledged"] = True
+            mem["day"] = today()
             st.session_state["_safety_check_mem"] = mem
             st.rerun()
 
@@ -368,6 +389,7 @@ def page_exercise() -> None:
     hist = get_history()
     if not safety_gate(hist):
         return
+    history_note(hist)
     names = exercise_names()
     if not names:
         return
@@ -423,8 +445,11 @@ def page_exercise() -> None:
 
 
 # ============================================================================ Analyse page
-def analyse_file(path: Path, exercise: str, source: str, display_name: str, model: str, hist: History | None) -> None:
-    """Run the engine on ``path``; results go to st.session_state["analysis"]. Never raises."""
+def analyse_file(path: Path, exercise: str, source: str, display_name: str, model: str, hist: History | None,
+                 kind: str = "video") -> None:
+    """Run the engine on ``path``, a ``kind`` = "video" or "track" (decided from the name, see
+    :func:`formcheck.app_support.upload_kind`; a video must also pass its container's probe).
+    Results go to st.session_state["analysis"]. Never raises."""
     from formcheck.pipeline import AnalysisError, analyze
     from formcheck.pose import ModelError
     from formcheck.tracks import TrackError
@@ -443,9 +468,11 @@ def analyse_file(path: Path, exercise: str, source: str, display_name: str, mode
         bar.progress(frac, text=f"Analysing the video… {int(frac * 100)} %" if total else f"Analysing… frame {done}")
 
     try:
-        out = workdir / "annotated.mp4"
-        analysis = analyze(path, exercise, model=model, annotate=out, progress=progress)
-        video = out.read_bytes() if out.is_file() else None
+        out = workdir / "annotated.mp4" if kind == "video" else None
+        if kind == "video":
+            sup.probe_video(path)  # the container says whether it is a video; content is never sniffed
+        analysis = analyze(path, exercise, model=model, annotate=out, progress=progress, kind=kind)
+        video = out.read_bytes() if out is not None and out.is_file() else None
     except (VideoError, ModelError, TrackError, AnalysisError, ExerciseError) as e:
         bar.empty()
         msg = one_line(e).replace(str(path), display_name).replace(path.name, display_name)
@@ -585,8 +612,8 @@ def page_analyse() -> None:
             if st.button("Analyse this sample", type="primary", key="run_sample", disabled=ex is None):
                 choice = (clip.path, ex, "sample", clip.path.name)
     with tab_upload:
-        up = st.file_uploader(f"Video file (mp4, mov, webm, avi, mkv; up to {MAX_UPLOAD_MB} MB)", type=UPLOAD_TYPES,
-                              key="upload_file")
+        up = st.file_uploader(f"Video file (mp4, mov, webm, avi, mkv; up to {MAX_UPLOAD_MB} MB) or a landmark "
+                              "track saved by 'formcheck track' (.fctrack)", type=UPLOAD_TYPES, key="upload_file")
         if up is not None and st.button("Suggest the exercise from the video", key="suggest"):
             suggest_for_upload(up, names)
         if st.session_state.get("_suggest_note"):
@@ -599,14 +626,18 @@ def page_analyse() -> None:
     if choice is not None:
         if choice[0] == "upload":
             _, up, ex_up = choice
-            tmp = Path(tempfile.mkdtemp(prefix="formcheck-upload-"))
             try:
-                suffix = Path(up.name).suffix.lower() or ".mp4"
-                path = tmp / f"upload{suffix}"
-                path.write_bytes(up.getvalue())
-                analyse_file(path, ex_up, "upload", up.name, model, hist)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+                kind = sup.upload_kind(up.name)
+            except ValueError as e:
+                st.session_state["analysis"] = {"error": one_line(e)}
+            else:
+                tmp = Path(tempfile.mkdtemp(prefix="formcheck-upload-"))
+                try:
+                    path = tmp / f"upload{Path(up.name).suffix.lower()}"
+                    path.write_bytes(up.getvalue())
+                    analyse_file(path, ex_up, "upload", up.name, model, hist, kind=kind)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
         else:
             path, ex, source, name = choice
             analyse_file(path, ex, source, name, model, hist)
@@ -620,18 +651,28 @@ def suggest_for_upload(up, names: dict[str, str]) -> None:
     from formcheck.pose import ModelError
     from formcheck.video import VideoError
 
+    try:
+        kind = sup.upload_kind(up.name)
+    except ValueError as e:
+        st.session_state["_suggest_note"] = one_line(e)
+        return
+    if kind != "video":
+        st.session_state["_suggest_note"] = "A suggestion needs the video itself; choose the exercise below."
+        return
     tmp = Path(tempfile.mkdtemp(prefix="formcheck-suggest-"))
     try:
-        path = tmp / ("clip" + (Path(up.name).suffix.lower() or ".mp4"))
+        path = tmp / ("clip" + Path(up.name).suffix.lower())
         path.write_bytes(up.getvalue())
         with st.spinner("Looking at your position…"):
             postures = sup.scan_postures(path)
         posture, ex = sup.suggest_from_postures(postures)
     except (VideoError, ModelError) as e:
-        st.session_state["_suggest_note"] = f"Could not look at this video: {one_line(e)}"
+        msg = one_line(e).replace(str(path), up.name).replace(path.name, up.name)
+        st.session_state["_suggest_note"] = f"Could not look at this video: {msg}"
         return
-    except Exception as e:
-        st.session_state["_suggest_note"] = f"Could not look at this video ({one_line(e)})."
+    except Exception as e:  # a bug: the traceback goes to the log, the page gets one line
+        log.exception("exercise suggestion failed")
+        st.session_state["_suggest_note"] = f"Could not look at this video (internal error: {type(e).__name__})."
         return
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -701,12 +742,21 @@ def page_history() -> None:
         "Ended": STOP_WORDS.get(s["stop_reason"] or "", s["stop_reason"] or ("In progress" if not s["finished"] else "")),
     } for s in sets]
     st.dataframe(rows, hide_index=True, width="stretch", key="history_table")
-    st.download_button("Download history (CSV)", hist.export_csv(), file_name="formcheck_history.csv",
-                       mime="text/csv", key="dl_history")
+    try:
+        csv_text = hist.export_csv()
+    except HistoryError as e:
+        st.error(one_line(e))
+    else:
+        st.download_button("Download history (CSV)", csv_text, file_name="formcheck_history.csv",
+                           mime="text/csv", key="dl_history")
     with st.expander("Delete my history"):
         sure = st.checkbox("Yes, delete every saved set and safety check from this computer", key="del_sure")
         if st.button("Delete everything", disabled=not sure, key="del_button"):
-            hist.delete_all()
+            try:
+                hist.delete_all()
+            except HistoryError as e:
+                st.error(one_line(e))
+                return
             st.success("Your history was deleted.")
             st.rerun()
 
@@ -723,7 +773,12 @@ def page_about() -> None:
              "doctor the same day. During any exercise, stop if your pain gets worse or a new pain appears: the "
              "'Stop — this hurts' button ends the set and records why.")
     hist = get_history()
-    check = hist.safety_check_for() if hist is not None else st.session_state.get("_safety_check_mem")
+    check = todays_memory_check()
+    if hist is not None:
+        try:
+            check = hist.safety_check_for() or check
+        except HistoryError as e:
+            st.error(one_line(e))
     if check is None:
         st.write("You have not done today's safety check yet; it is asked before your first live session of the day.")
     else:
@@ -765,9 +820,9 @@ def main() -> None:
     try:
         {"Exercise": page_exercise, "Analyse a video": page_analyse, "History": page_history,
          "Safety & about": page_about}[page]()
-    except Exception as e:  # last resort: a plain message, never a traceback
-        if type(e).__name__ in ("RerunException", "StopException", "RerunData"):
-            raise
+    except CONTROL_FLOW:  # st.rerun / st.stop are Streamlit's control flow, not errors
+        raise
+    except Exception as e:  # last resort: the traceback goes to the log, the page gets one line
         log.exception("page failed")
         st.error(f"Something went wrong on this page: {one_line(e)}. Reload the page to try again.")
 

@@ -12,6 +12,45 @@ from pathlib import Path
 from typing import Any, Callable
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
+TRACK_SUFFIXES = (".fctrack",)
+#: What the upload box accepts: videos, and landmark tracks saved by ``formcheck track``.
+UPLOAD_SUFFIXES = VIDEO_SUFFIXES + TRACK_SUFFIXES
+
+
+# ---------------------------------------------------------------------------- uploads
+def upload_kind(name: str) -> str:
+    """``"video"`` or ``"track"`` for an uploaded file, from the name the person gave it (its
+    suffix), never from its content. Raises ValueError (one line) for any other name."""
+    suffix = Path(str(name)).suffix.lower()
+    if suffix in TRACK_SUFFIXES:
+        return "track"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    shown = " ".join(str(name).split())[:80]
+    raise ValueError(f"{shown}: formcheck reads videos ({', '.join(VIDEO_SUFFIXES)}) and landmark tracks "
+                     f"({', '.join(TRACK_SUFFIXES)}); rename the file for its format")
+
+
+def probe_video(path: str | Path) -> None:
+    """Let the container say whether ``path`` is a video it can play: its header is probed (nothing
+    is decoded or decompressed). Raises :class:`formcheck.video.VideoError` (one line) if not."""
+    from .video import open_video
+
+    open_video(path).close()
+
+
+# ---------------------------------------------------------------------------- Streamlit
+def streamlit_control_flow() -> tuple[type[BaseException], ...]:
+    """Streamlit's control-flow exceptions (raised by st.rerun and st.stop). They derive from
+    BaseException, so ``except Exception`` never sees them; a page that catches BaseException
+    must re-raise these. Empty when this Streamlit keeps them elsewhere."""
+    for mod in ("streamlit.runtime.scriptrunner_utils.exceptions", "streamlit.runtime.scriptrunner.exceptions"):
+        try:
+            module = __import__(mod, fromlist=["ScriptControlException"])
+            return (module.ScriptControlException,)
+        except (ImportError, AttributeError):
+            continue
+    return ()
 
 
 # ---------------------------------------------------------------------------- WebRTC

@@ -302,3 +302,130 @@ def test_samples_are_listed_with_labels(tmp_path):
     assert [c.path.name for c in clips] == ["a_bridge.mp4", "walk.mp4"]
     assert clips[0].exercise == "bridge" and clips[0].expected_reps == 1 and clips[1].exercise is None
     assert list_samples(tmp_path / "missing") == []
+
+
+# ---------------------------------------------------------------------------- issue 9: unusable history
+def _read_only_db(monkeypatch):
+    from test_history import _read_only
+
+    _read_only(monkeypatch)
+
+
+def test_read_only_history_still_lets_you_exercise(db, webrtc, monkeypatch):
+    History(db).save_set("old", exercise="bridge", source="live", report=None)
+    _read_only_db(monkeypatch)
+    at = new_app(db)
+    err = [e.value for e in at.error]
+    assert len(err) == 1 and "read-only" in err[0] and "FORMCHECK_DB" in err[0] and "\n" not in err[0]
+    at = answer_safety(at)  # the check is kept for this session: it does not come back after the rerun
+    assert any("Today's safety check is done" in s.value for s in at.success)
+    assert not [r for r in at.radio if r.key and r.key.startswith("rf_")]
+    at.radio(key="pain_before").set_value(3).run()
+    assert not at.exception
+    assert any("history is not being saved" in w.value for w in at.warning)
+    assert webrtc.calls  # the camera is offered
+    _feed(at, 7.0)
+    at.run()
+    assert "Reps: 1" in texts(at)
+    at.button(key="stop_pain").click().run()
+    assert not at.exception and "this set was not saved" in texts(at)
+
+
+def test_history_that_fails_after_opening_never_loops_the_safety_check(db, webrtc, monkeypatch):
+    at = new_app(db)  # opened fine (and cached for the session) ...
+    _read_only_db(monkeypatch)  # ... then the file became read-only
+    at = answer_safety(at)
+    assert any("Today's safety check is done" in s.value for s in at.success)
+    at.run()
+    assert any("Today's safety check is done" in s.value for s in at.success)
+
+
+def test_acknowledgement_that_cannot_be_stored_still_counts_for_the_session(db, webrtc, monkeypatch):
+    at = answer_safety(new_app(db), yes=("fever",))
+    _read_only_db(monkeypatch)
+    at.checkbox(key="ack_checkbox").check().run()
+    at.button(key="ack_button").click().run()
+    assert not at.exception
+    assert any("Today's safety check is done" in s.value for s in at.success)
+
+
+def test_another_programs_database_is_left_alone_and_every_page_works(db, webrtc):
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE sets (id INTEGER PRIMARY KEY, title TEXT, price REAL)")
+        c.execute("INSERT INTO sets (title, price) VALUES ('keep me', 1.5)")
+    at = new_app(db)
+    for page in ("Analyse a video", "History", "Safety & about", "Exercise"):
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, (page, at.exception)
+        msgs = [e.value for e in at.error]
+        assert len(msgs) == 1 and "another program's database" in msgs[0] and "FORMCHECK_DB" in msgs[0], (page, msgs)
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT title FROM sets").fetchall() == [("keep me",)]
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------------------- issue 9: uploads
+def _upload(at: AppTest, name: str, data: bytes, exercise: str = "bridge") -> AppTest:
+    at.sidebar.radio(key="page").set_value("Analyse a video").run()
+    at.file_uploader(key="upload_file").set_value((name, data, "application/octet-stream")).run()
+    at.selectbox(key="upload_exercise").set_value(exercise).run()
+    at.button(key="run_upload").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _track_bytes(tmp_path, seconds: float = 14.0) -> bytes:
+    from test_live_processor import bridge_pose, lift_at, times
+
+    from formcheck.tracks import Track, save_track
+
+    tr = Track(source="scripted", fps=30.0, width=640, height=480, model="scripted", duration_s=seconds)
+    tr.frames = [(t, bridge_pose(t, lift_at(t))) for t in times(30, seconds)]
+    return save_track(tr, tmp_path / "t.fctrack").read_bytes()
+
+
+def test_a_track_named_as_a_video_is_not_read_as_a_track(db, webrtc, tmp_path):
+    at = _upload(new_app(db), "holiday.mp4", _track_bytes(tmp_path))
+    assert len(at.error) == 1
+    msg = at.error[0].value
+    assert msg.startswith("holiday.mp4") and "/tmp" not in msg and "\n" not in msg
+    assert not at.metric and History(db).list_sets() == []
+
+
+def test_an_uploaded_track_is_analysed_as_a_track(db, webrtc, tmp_path):
+    at = _upload(new_app(db), "my_bridges.fctrack", _track_bytes(tmp_path))
+    assert not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Repetitions"] == "2"
+    assert len(at.get("video")) == 0  # no annotated video without the video itself
+    assert History(db).list_sets()[0]["source_name"] == "my_bridges.fctrack"
+
+
+def test_a_gzip_bomb_named_as_a_video_is_refused_quickly(db, webrtc):
+    import gzip
+
+    bomb = gzip.compress(b"\0" * (200 * 1024 * 1024))  # 200 MB of zeros in ~200 kB
+    at = _upload(new_app(db), "big.mp4", bomb)
+    assert len(at.error) == 1 and at.error[0].value.startswith("big.mp4")
+
+
+def test_upload_kind_is_decided_by_the_name():
+    from formcheck.app_support import upload_kind
+
+    assert upload_kind("a.MP4") == "video" and upload_kind("b.webm") == "video"
+    assert upload_kind("c.fctrack") == "track"
+    with pytest.raises(ValueError) as e:
+        upload_kind("notes\n.txt")
+    assert "\n" not in str(e.value)
+
+
+def test_streamlit_control_flow_is_recognised():
+    """st.rerun and st.stop raise BaseExceptions: the app's re-raise clause must name them."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+
+    from formcheck.app_support import streamlit_control_flow
+
+    flow = streamlit_control_flow()
+    assert issubclass(StopException, flow) and issubclass(RerunException, flow)
+    assert not any(issubclass(c, Exception) for c in flow)  # why `except Exception` alone never saw them
