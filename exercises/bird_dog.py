@@ -11,6 +11,7 @@ not judged rather than guessed.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from formcheck.checker import ExerciseChecker, Measurement, Sample
@@ -79,6 +80,26 @@ class BirdDogChecker(ExerciseChecker):
         if best is None:
             return Measurement(None, unjudged=("the arms and legs",))
         (score, _, _), arm_side, leg_side, partial = best
+        single = self._single_limb(limbs, score)
+        if single is not None:  # the beginner's form the guide suggests: only an arm, or only a leg
+            score, kind, side = single
+            arm = limbs[("arm", side)] if kind == "arm" else None
+            leg = limbs[("leg", side)] if kind == "leg" else None
+            extras = {"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0}
+            if arm is not None:
+                extras["arm_elev"] = arm.elev
+                if arm.straight is not None:
+                    extras["elbow_deg"] = arm.straight
+            if leg is not None:
+                extras["leg_elev"] = leg.elev
+                if leg.straight is not None:
+                    extras["knee_deg"] = leg.straight
+            torso = self._torso_angle(frame)
+            if torso is not None:
+                extras["torso_deg"] = torso
+            # the side of a rep is the side of the reaching arm; a leg alone names the opposite arm's side
+            named = side if kind == "arm" else ("left" if side == "right" else "right")
+            return Measurement(value=score, angle_deg=score, side=named, extras=extras)
         arm, leg = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
         extras: dict[str, float] = {"same_side": float(arm_side == leg_side)}
         unjudged: list[str] = []
@@ -102,6 +123,26 @@ class BirdDogChecker(ExerciseChecker):
             extras["torso_deg"] = torso
         return Measurement(value=score, angle_deg=score, side=arm_side, extras=extras, unjudged=tuple(unjudged))
 
+    def _single_limb(self, limbs: dict, pair_score: float) -> tuple[float, str, str] | None:
+        """``(rise, "arm"|"leg", side)`` when one limb alone is raised (at least ``top_enter``)
+        while every other seen limb stays near hanging (below ``rest_exit``), and the best pair
+        does not already reach the top; else ``None``."""
+        t = self.spec.threshold
+        seen = {k: v for k, v in limbs.items() if v is not None}
+        raised = [(v.rise, k) for k, v in seen.items() if v.rise >= t("single_limb_min_rise_deg")]
+        if len(raised) != 1 or pair_score >= t("top_enter"):
+            return None
+        rise, (kind, side) = raised[0]
+        if any(v.rise >= t("rest_exit") for k, v in seen.items() if k != (kind, side)):
+            return None
+        return rise - t("single_limb_penalty_deg"), kind, side
+
+    def rep_variant(self, rep: RepRecord, samples: list[Sample]) -> str | None:
+        top = [s for s in samples if s.phase == "hold"] or samples
+        kinds = Counter(int(s.m.extras.get("single_limb", 0.0)) for s in top)
+        kind = kinds.most_common(1)[0][0] if kinds else 0
+        return {1: "arm only", 2: "leg only"}.get(kind)
+
     def _torso_angle(self, frame: PoseFrame) -> float | None:
         side = best_side(frame, ("shoulder", "hip"), previous=self._torso_side, min_visibility=0.5)
         if side is None:
@@ -124,11 +165,6 @@ class BirdDogChecker(ExerciseChecker):
         raised = value >= t("attempt")
         if raised and max(x.get("arm_elev", -90.0), x.get("leg_elev", -90.0)) > t("above_horizontal_deg"):
             faults.append("limb_above_horizontal")
-        if sample.phase == "hold":
-            bent = x.get("elbow_deg", 180.0) < t("elbow_min_deg") or x.get("knee_deg", 180.0) < t("knee_min_deg")
-            low = min(x.get("arm_elev", 0.0), x.get("leg_elev", 0.0)) < -t("below_horizontal_deg")
-            if bent or low:
-                faults.append("limb_not_extended")
         if raised and x.get("same_side") == 1.0:
             faults.append("same_side_limbs")
         if self._torso_base is not None and "torso_deg" in x and abs(x["torso_deg"] - self._torso_base) > t("torso_tilt_deg"):
@@ -136,8 +172,26 @@ class BirdDogChecker(ExerciseChecker):
         return faults
 
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
-        faults = [] if rep.reached_top else ["limb_not_extended"]
+        faults = [] if rep.reached_top and not self._not_extended(rep, samples) else ["limb_not_extended"]
         return faults + super().rep_faults(rep, samples)
+
+    def _not_extended(self, rep: RepRecord, samples: list[Sample]) -> bool:
+        """Over the main hold (the settled top, not the way in or out), the median elbow or knee
+        stayed clearly bent, or the median arm or leg stayed well below the horizontal. Medians,
+        because one frame of pose noise on a raised limb can be 15-20 degrees off."""
+        t = self.spec.threshold
+        hold = rep.main_hold
+        top = [s.m.extras for s in samples if hold is not None and hold.start_s <= s.t_s <= hold.end_s]
+        if not top:
+            return False
+
+        def med(key: str, default: float) -> float:
+            vals = sorted(x[key] for x in top if key in x)
+            return vals[len(vals) // 2] if vals else default
+
+        bent = med("elbow_deg", 180.0) < t("elbow_min_deg") or med("knee_deg", 180.0) < t("knee_min_deg")
+        low = min(med("arm_elev", 0.0), med("leg_elev", 0.0)) < -t("below_horizontal_deg")
+        return bent or low
 
     # ------------------------------------------------------------------ end of set
     def finish(self) -> list[Event]:

@@ -164,6 +164,10 @@ class ExerciseChecker:
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         """Called for every measured frame at rest (ready, no rep in progress): calibration hook."""
 
+    def rep_variant(self, rep: RepRecord, samples: list[Sample]) -> str | None:
+        """An easier form of the exercise this rep was done in (reported, still counted), or ``None``."""
+        return None
+
     def rep_side(self, rep: RepRecord, samples: list[Sample]) -> str:
         """Side of a finished rep: the most common side among its top (else all) samples."""
         top = [s.m.side for s in samples if s.phase == "hold"] or [s.m.side for s in samples]
@@ -468,7 +472,7 @@ class ExerciseChecker:
             ev = RepEvent(
                 index=index, start_s=rep.start_s, top_s=rep.top_s, end_s=rep.end_s if rep.end_s is not None else t_s,
                 hold_s=rep.hold_s, side=side, good=not self._rep_fault_codes, faults=list(self._rep_fault_codes),
-                peak=rep.peak,
+                peak=rep.peak, variant=self.rep_variant(rep, self._samples),
             )
             self.reps.append(ev)
             events.append(ev)

@@ -26,13 +26,17 @@ class RepEvent:
     good: bool
     faults: list[str] = field(default_factory=list)
     peak: float | None = None  # the key signal at the top (degrees or normalised units; see the exercise)
+    variant: str | None = None  # an easier form the guide allows, e.g. bird-dog "arm only" / "leg only"
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "index": self.index, "start_s": _r(self.start_s), "top_s": _r(self.top_s), "end_s": _r(self.end_s),
             "hold_s": _r(self.hold_s), "side": self.side, "good": bool(self.good), "faults": list(self.faults),
             "peak": _r(self.peak, 2),
         }
+        if self.variant:
+            d["variant"] = self.variant
+        return d
 
 
 @dataclass

@@ -128,6 +128,7 @@ class RepHoldMachine:
         self._in_top = False
         self._below_top_since: float | None = None
         self._hold_start: float | None = None
+        self._hold_values: list[float] = []     # the signal during the current hold
         self._last_t: float | None = None
         self._last_seen_t: float | None = None
 
@@ -208,6 +209,7 @@ class RepHoldMachine:
             self._below_top_since = None
             if not self._in_top:
                 self._in_top = True
+                self._hold_values = []
                 self._hold_start = self._settled_since(t_s, value, rep.zone_s)
                 out.top_entered = True
                 if rep.top_s is None:
@@ -217,9 +219,11 @@ class RepHoldMachine:
                 self._below_top_since = None
             else:
                 if self._below_top_since is None:
-                    self._below_top_since = t_s
+                    self._below_top_since = self._left_since(t_s, value >= th.top_exit)
                 if t_s - self._below_top_since >= self.hold_dropout_s:
                     out.hold_ended = self._close_hold(self._below_top_since)
+        if self._in_top and self._below_top_since is None:
+            self._hold_values.append(value)
         # back to rest ends the rep
         if value < th.rest_enter:
             self._end_rep(t_s, out)
@@ -298,6 +302,22 @@ class RepHoldMachine:
                 break
             start = t
         return start
+
+    def _left_since(self, t_s: float, moved: bool) -> float:
+        """When the hold was left. A drop below ``top_exit`` is seen at once; movement is noticed
+        late (the speed is measured over ``speed_window_s``), so date it back to the start of the
+        last run of recent samples more than ``still_speed * speed_window_s / 2`` away from the
+        held level (the median over the hold)."""
+        if not moved or self.still_speed is None or not self._hold_values:
+            return t_s
+        band = 0.5 * self.still_speed * self.speed_window_s
+        level = sorted(self._hold_values)[len(self._hold_values) // 2]  # the held level: median over the hold
+        since = t_s
+        for t, v in reversed(self._recent):  # the last run of samples away from the held level
+            if abs(v - level) <= band or (self._hold_start is not None and t <= self._hold_start):
+                break
+            since = t
+        return since
 
     def _close_hold(self, end_s: float) -> HoldSpan | None:
         span = None
