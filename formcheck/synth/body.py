@@ -154,18 +154,27 @@ class Body:
 
     def skin(self, R: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Linear-blend skinning: posed vertices (V, 3) float32 in metres."""
-        v = self.rest_verts.astype(np.float64)
-        out = np.zeros_like(v)
-        rh = self.rest_heads.astype(np.float64)
-        for k in range(self.bone_idx.shape[1]):
-            w = self.weights[:, k].astype(np.float64)
-            m = w > 0
-            if not m.any():
-                continue
-            b = self.bone_idx[m, k]
-            local = v[m] - rh[b]
-            out[m] += w[m, None] * (np.einsum("nij,nj->ni", R[b], local) + heads[b])
+        out = np.zeros((len(self.rest_verts), 3), dtype=np.float64)
+        for m, b, w, local in self._skin_terms():
+            out[m] += w * (np.einsum("nij,nj->ni", R[b], local) + heads[b])
         return out.astype(np.float32)
+
+    def _skin_terms(self) -> list:
+        """Per skinning slot: (vertex mask, bone per vertex, weight (n,1), rest offset from the
+        bone head (n,3)), computed once (the same float64 arithmetic as computing them per frame)."""
+        if self._skin_cache is None:
+            v = self.rest_verts.astype(np.float64)
+            rh = self.rest_heads.astype(np.float64)
+            terms = []
+            for k in range(self.bone_idx.shape[1]):
+                w = self.weights[:, k].astype(np.float64)
+                m = w > 0
+                if not m.any():
+                    continue
+                b = self.bone_idx[m, k]
+                terms.append((m, b, w[m, None], v[m] - rh[b]))
+            self._skin_cache = terms
+        return self._skin_cache
 
     def keypoints(self, verts: np.ndarray) -> np.ndarray:
         """The 23 COCO-WholeBody keypoints (23, 3) regressed from posed vertices."""
@@ -182,6 +191,7 @@ class Body:
 
     def __post_init__(self):
         self._order = self.children_first_order()
+        self._skin_cache = None
 
 
 def default_body() -> Body:

@@ -45,7 +45,7 @@ class ClipSpec:
     (seconds), ``lead_s``/``tail_s`` (still seconds before the first and after the last rep),
     ``custom_look`` (a :class:`render.Look` used instead of ``look``), ``lighting``
     (:class:`render.Lighting`), ``wall_distance_m`` (back wall behind the body, metres),
-    ``preset`` (x264 speed preset) and ``generator`` (extra entries for the label's
+    ``preset`` (x264 speed preset), ``msaa`` (anti-aliasing samples) and ``generator`` (extra entries for the label's
     ``generator`` block, e.g. the seed and every drawn parameter).
     """
 
@@ -77,6 +77,7 @@ class ClipSpec:
     lighting: object | None = None          # render.Lighting
     wall_distance_m: float = 1.2
     preset: str = "slow"
+    msaa: int = 4                            # multisample anti-aliasing samples (0 = none)
     generator: dict = field(default_factory=dict)
 
 
@@ -152,7 +153,7 @@ def render_frames(spec: ClipSpec, times=None):
     key_t = [0.0] + [r.top_s + 0.1 for r in reps] + [r.leave_top_s - 0.05 for r in reps]
     cam = place_camera(motion, spec, np.asarray(key_t))
     look = spec.custom_look if spec.custom_look is not None else LOOKS[spec.look]
-    r = Renderer(motion.body, look, spec.width, spec.height, lighting=spec.lighting)
+    r = Renderer(motion.body, look, spec.width, spec.height, samples=spec.msaa, lighting=spec.lighting)
     r.set_wall(cam, spec.wall_distance_m)
     try:
         for t in (all_times if times is None else times):
