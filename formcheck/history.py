@@ -327,7 +327,14 @@ class History:
 
     def get_set(self, key: str) -> dict | None:
         rows = self._read("SELECT * FROM sets WHERE key = ?", (key,))
-        return _row(rows[0]) if rows else None
+        return self._row(rows[0]) if rows else None
+
+    def _row(self, r: sqlite3.Row) -> dict:
+        try:
+            return _row(r)
+        except (ValueError, TypeError) as e:  # a hand-edited or damaged row
+            raise HistoryError(f"{self.path}: a saved set is damaged ({type(e).__name__}); export what you can or "
+                               f"{ELSEWHERE}") from None
 
     def list_sets(self, limit: int | None = None, exercise: str | None = None) -> list[dict]:
         """Sets newest first."""
@@ -339,7 +346,7 @@ class History:
         sql += " ORDER BY started_at DESC, id DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [_row(r) for r in self._read(sql, args)]
+        return [self._row(r) for r in self._read(sql, args)]
 
     def progress(self) -> list[dict]:
         """Per day and exercise: sets, reps, good reps and the good-rep share (0..1 or None)."""
@@ -404,7 +411,11 @@ class History:
         if not rows:
             return None
         d = dict(rows[0])
-        d["answers"] = json.loads(d["answers"])
+        try:
+            d["answers"] = json.loads(d["answers"])
+        except (ValueError, TypeError) as e:
+            raise HistoryError(f"{self.path}: today's safety check is damaged ({type(e).__name__}); "
+                               "please answer it again") from None
         d["blocked"] = bool(d["blocked"])
         d["acknowledged"] = bool(d["acknowledged"])
         return d

@@ -184,6 +184,7 @@ class LiveProcessor:
         self._finished = False
         self._stop_reason: str | None = None
         self._error: str | None = None
+        self._error_where: str | None = None  # "model", "estimate", "checker" or "save": cleared when that works again
         self._last_report: dict | None = None
         self._events: deque[dict] = deque(maxlen=RECENT_EVENTS)
         self._seq = 0
@@ -383,6 +384,8 @@ class LiveProcessor:
             self._report_locked("checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})",
                                 e, bug=True)
             return None, None
+        if self._error_where in ("estimate", "checker"):  # a passing problem: the page stops showing it
+            self._error = self._error_where = None
         self._frames += 1
         if pose is not None:
             self._frames_pose += 1
@@ -536,7 +539,7 @@ class LiveProcessor:
                        level: int = logging.WARNING) -> None:
         """Show ``message`` (one line) on the page; log it once per place and error type, a bug at
         ERROR with its traceback."""
-        self._error = one_line(message)
+        self._error, self._error_where = one_line(message), where
         self._publish_locked()
         kind = (where, type(e).__name__)
         if kind in self._logged:
@@ -577,6 +580,11 @@ class LiveProcessor:
             self._saved_seq = payload["seq"]
         try:
             self.saver(payload)
+            if self._error_where == "save":
+                with self._lock:
+                    if self._error_where == "save":
+                        self._error = self._error_where = None
+                        self._publish_locked()
         except SAVE_ERRORS as e:
             self._report("save", "Could not save to the history: " + one_line(e), e, bug=False)
         except Exception as e:  # a bug in the saver: logged with its traceback

@@ -284,3 +284,17 @@ def _fast_timeout(connect):
         return conn
 
     return wrapped
+
+
+def test_damaged_rows_are_one_line_errors(tmp_path):
+    p = tmp_path / "h.sqlite3"
+    h = History(p)
+    h.save_set("a", exercise="bridge", source="live", report=report())
+    h.record_safety_check({"fever": False}, blocked=False)
+    with sqlite3.connect(p) as c:
+        c.execute("UPDATE sets SET faults = '{not json'")
+        c.execute("UPDATE safety_checks SET answers = 'nope'")
+    for call in (h.list_sets, lambda: h.get_set("a"), h.export_csv, h.safety_check_for):
+        with pytest.raises(HistoryError, match="damaged") as e:
+            call()
+        assert "\n" not in str(e.value)

@@ -522,3 +522,27 @@ def test_live_sets_keep_a_bounded_trace():
     run(proc, times(30, 10))
     assert len(proc._session.checker.trace) == 90
     assert proc.snapshot().reps == 1
+
+
+def test_a_passing_problem_leaves_the_page_when_things_work_again():
+    fail = {"detect": True, "save": True}
+
+    class Flaky(FakeEstimator):
+        def detect(self, image, t_s):
+            if fail["detect"]:
+                raise RuntimeError("graph error")
+            return super().detect(image, t_s)
+
+    def saver(p):
+        if fail["save"]:
+            raise OSError("disk full")
+
+    proc = LiveProcessor("bridge", estimator_factory=lambda: Flaky(offset=1.0), draw=False, saver=saver)  # rest until 2.5 s
+    run(proc, times(30, 1))
+    assert proc.snapshot().error == "Pose estimation failed: graph error"
+    fail["detect"] = False
+    run(proc, times(30, 2, start=1))
+    assert proc.snapshot().error == "Could not save to the history: disk full"
+    fail["save"] = False
+    run(proc, times(30, 8, start=2))  # the next save (a rep) goes through
+    assert proc.snapshot().error is None and proc.snapshot().reps == 1
