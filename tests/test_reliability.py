@@ -27,6 +27,7 @@ import av
 import numpy as np
 import pytest
 
+import conftest_media as media
 from conftest import ROOT, clip_path, run_cli
 from formcheck import cli
 from formcheck import exercise as ex
@@ -112,16 +113,20 @@ def test_library_refuses_annotating_onto_the_input(video: Path) -> None:
         analyze(video, "bridge", annotate=video)
 
 
+@pytest.mark.mediapipe
 def test_failed_run_keeps_the_old_output_and_leaves_no_partial_file(tmp_path: Path) -> None:
-    """Outputs are renamed into place only when complete: a track with nobody in it fails, and
-    the CSV of an earlier run is still there, whole."""
-    empty = _track_file(tmp_path / "nobody.fctrack", [(i / 15, None) for i in range(30)])
-    old = tmp_path / "out.csv"
-    old.write_text("the previous run\n")
-    proc = run_cli("analyze", str(empty), "-e", "bridge", "--csv", str(old), timeout=60)
+    """Outputs are renamed into place only when complete: a clip with nobody in it fails after
+    the annotated video was started, and the video and CSV of an earlier run are still there,
+    whole (before: the old video was truncated, then deleted)."""
+    clip = media.make_synthetic_mp4(tmp_path, n_frames=20)
+    old_video, old_csv = tmp_path / "annotated.mp4", tmp_path / "out.csv"
+    shutil.copyfile(clip_path(BRIDGE), old_video)
+    old_csv.write_text("the previous run\n")
+    before = _md5(old_video)
+    proc = run_cli("analyze", str(clip), "-e", "bridge", "--annotate", str(old_video), "--csv", str(old_csv), timeout=120)
     _one_line_error(proc, "no person")
-    assert old.read_text() == "the previous run\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nobody.fctrack", "out.csv"]
+    assert _md5(old_video) == before and old_csv.read_text() == "the previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([clip.name, "annotated.mp4", "out.csv"])
 
 
 def test_atomic_output_never_shows_a_partial_file(tmp_path: Path) -> None:
@@ -258,7 +263,7 @@ def addon_dir(tmp_path: Path, monkeypatch):
     (d / "good.py").write_text(GOOD_PY)
     monkeypatch.setenv("FORMCHECK_EXERCISE_PATH", str(d))
     monkeypatch.delenv("FORMCHECK_EXERCISE_OVERRIDE", raising=False)
-    monkeypatch.setattr(ex, "_warned", set())
+    monkeypatch.setattr(ex, "_warned", set(), raising=False)
     return d
 
 
