@@ -231,9 +231,14 @@ def _forward_filtered(src, dst) -> None:
 
 def run_filtered(cmd: list[str], env: dict[str, str] | None = None) -> int:
     """Run ``cmd`` with its stdout as ours and its stderr forwarded to ours minus MediaPipe's
-    native INFO/WARNING lines; returns its exit code. Ctrl+C reaches the child (same process
-    group) and we wait for it to finish."""
+    native INFO/WARNING lines; returns its exit code. Ctrl+C (or SIGINT/SIGTERM sent to us
+    alone) is passed on to the child and we wait for it to finish; a second Ctrl+C kills it."""
+    import signal
+
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
+    old_term = None
+    if threading.current_thread() is threading.main_thread():
+        old_term = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     out = getattr(sys.stderr, "buffer", None)
     if out is None:  # pragma: no cover - a text-only stderr (a test runner)
         class _Text:
@@ -245,12 +250,21 @@ def run_filtered(cmd: list[str], env: dict[str, str] | None = None) -> int:
         out = _Text()
     pump = threading.Thread(target=_forward_filtered, args=(proc.stderr, out), name="formcheck-stderr", daemon=True)
     pump.start()
-    while True:
-        try:
-            code = proc.wait()
-            break
-        except KeyboardInterrupt:  # the child got it too; let it shut down
-            continue
+    interrupted = False
+    try:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                if interrupted:
+                    proc.kill()
+                elif proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)  # a terminal's Ctrl+C reached it already; a kill -INT did not
+                interrupted = True
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
     pump.join(timeout=5)
     return code
 
@@ -273,6 +287,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)", flush=True)
     # Streamlit's and the app's own log output (errors and tracebacks included) reach this
     # terminal; only MediaPipe's native INFO/WARNING chatter is filtered out.
+    if os.environ.get("FORMCHECK_NATIVE_LOGS") == "1":
+        return subprocess.call(cmd)
     return run_filtered(cmd, env=_quiet_env())
 
 
