@@ -36,7 +36,9 @@ class BridgeChecker(ExerciseChecker):
 
     def rep_thresholds(self) -> RepThresholds:
         """Shares of the way from the resting bend R to a straight line (bend 0), as activations
-        (minus the bend). The top is never asked to be straighter than ``top_bend_deg``."""
+        (minus the bend). The hold zone is never asked to be straighter than ``top_zone_bend_deg``
+        (whether the top was high enough is the ``hips_too_low`` fault's business, not the timer's).
+        Also sets the machine's stillness speed from the person's range."""
         t = self.spec.threshold
         rest = self.rest.level if self.rest is not None else t("baseline_bend_deg")
         rom = max(rest, t("min_range_deg"))
@@ -45,7 +47,10 @@ class BridgeChecker(ExerciseChecker):
         rest_exit = min(rest_enter, rest - t("start_share") * rom)
         attempt = min(rest_exit, rest - t("attempt_share") * rom)
         top_exit = min(attempt, t("top_exit_bend_deg"), rest - t("top_exit_share") * rom)
-        top_enter = min(top_exit, t("top_bend_deg"), rest - t("top_share") * rom)
+        top_enter = min(top_exit, t("top_zone_bend_deg"), rest - t("top_share") * rom)
+        # "still" at the top is a share of the person's own range per second (a small range moves slowly)
+        if self.rest is not None:
+            self.machine.still_speed = max(t("still_speed_min"), t("still_share_per_s") * rom)
         return RepThresholds(-rest_enter, -rest_exit, -attempt, -top_exit, -top_enter)
 
     def calibration_value(self, m: Measurement) -> float | None:

@@ -219,7 +219,7 @@ class RepHoldMachine:
                 self._below_top_since = None
             else:
                 if self._below_top_since is None:
-                    self._below_top_since = self._left_since(t_s, value >= th.top_exit)
+                    self._below_top_since = self._left_since(t_s)
                 if t_s - self._below_top_since >= self.hold_dropout_s:
                     out.hold_ended = self._close_hold(self._below_top_since)
         if self._in_top and self._below_top_since is None:
@@ -303,12 +303,12 @@ class RepHoldMachine:
             start = t
         return start
 
-    def _left_since(self, t_s: float, moved: bool) -> float:
-        """When the hold was left. A drop below ``top_exit`` is seen at once; movement is noticed
-        late (the speed is measured over ``speed_window_s``), so date it back to the start of the
-        last run of recent samples more than ``still_speed * speed_window_s / 2`` away from the
-        held level (the median over the hold)."""
-        if not moved or self.still_speed is None or not self._hold_values:
+    def _left_since(self, t_s: float) -> float:
+        """When the hold was left. Movement is noticed late (the speed is measured over
+        ``speed_window_s``, and a drop below ``top_exit`` comes well after the way down began), so
+        date it back to the start of the last run of recent samples more than
+        ``still_speed * speed_window_s / 2`` away from the held level (the median over the hold)."""
+        if self.still_speed is None or not self._hold_values:
             return t_s
         band = 0.5 * self.still_speed * self.speed_window_s
         level = sorted(self._hold_values)[len(self._hold_values) // 2]  # the held level: median over the hold
