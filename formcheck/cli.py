@@ -81,8 +81,19 @@ def _check_paths(outputs: list[str | None], inputs: list[str | None]) -> None:
 
 
 def _model_input(model: str) -> str | None:
-    """The model file given with ``--model PATH`` (an input too), or None for lite/full."""
-    return None if model in ("lite", "full") else model
+    """The model file given with ``--model PATH`` (an input too), or None for lite/full. A
+    FIFO, device or socket is refused here, before anything opens it."""
+    if model in ("lite", "full"):
+        return None
+    from .fileio import UnsafePathError, require_regular_file
+    from .pipeline import AnalysisError
+
+    if os.path.lexists(model):
+        try:
+            require_regular_file(model, "model")
+        except (FileNotFoundError, UnsafePathError) as e:
+            raise AnalysisError(str(e)) from None
+    return model
 
 
 # ---------------------------------------------------------------------------- commands
@@ -146,6 +157,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import format_bench, run_bench
     from .session import Session
 
+    _model_input(args.model)  # a FIFO model never hangs the bench
     current = {"session": Session(args.exercise)}
 
     def process(frame):
