@@ -153,6 +153,12 @@ def test_fifo_input_is_refused_at_once(tmp_path: Path, name: str) -> None:
     assert time.monotonic() - t < 30
 
 
+def test_fifo_model_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.task"
+    os.mkfifo(fifo)
+    _one_line_error(run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--model", str(fifo), timeout=60), "named pipe")
+
+
 def test_device_input_is_refused() -> None:
     _one_line_error(run_cli("analyze", "/dev/zero", "-e", "bridge", timeout=60), "device")
     with pytest.raises(VideoError, match="device"):
