@@ -128,18 +128,29 @@ def load_spec(path: str | Path) -> ExerciseSpec:
 
     path = Path(path)
     try:
-        require_regular_file(path, "exercise definition", max_bytes=MAX_SPEC_BYTES)
+        st = require_regular_file(path, "exercise definition", max_bytes=MAX_SPEC_BYTES)
+        key = (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+        if key in _spec_cache:  # the registry is read often (every lookup); the file has not changed
+            return _spec_cache[key]
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ExerciseError(f"{one_line(path)}: cannot read exercise definition (not UTF-8 text)") from None
     except (OSError, UnsafePathError, tomllib.TOMLDecodeError) as e:
         raise ExerciseError(one_line(f"{path}: cannot read exercise definition ({e})")) from None
     try:
-        return _spec_from_data(data, path)
+        spec = _spec_from_data(data, path)
     except ExerciseError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as e:
         raise ExerciseError(one_line(f"{path.name}: malformed exercise definition ({e.__class__.__name__}: {e})")) from None
+    if len(_spec_cache) > 256:
+        _spec_cache.clear()
+    _spec_cache[key] = spec
+    return spec
+
+
+#: Parsed definitions by (path, inode, mtime, size): a changed file is read again.
+_spec_cache: dict[tuple, ExerciseSpec] = {}
 
 
 def _bad(path: Path, what: str) -> ExerciseError:
