@@ -42,14 +42,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def to_y4m(clip: Path, out_dir: Path, fps: int = 30) -> Path:
-    """Convert ``clip`` to a .y4m file Chromium can use as a fake camera (looped by Chromium)."""
+def to_y4m(clip: Path, out_dir: Path, fps: int = 30, still_s: float = 2.0) -> Path:
+    """Convert ``clip`` to a .y4m file Chromium can use as a fake camera (looped by Chromium).
+
+    ``still_s`` seconds of the first frame, frozen, come first: the person lying still before they
+    start, as the live checker needs to learn their resting position (the bridge clip has only
+    0.35 s of rest before its rep)."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise RuntimeError("ffmpeg is needed to make the fake camera file (apt-get install ffmpeg)")
     out = out_dir / (clip.stem + ".y4m")
-    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(clip), "-r", str(fps), "-pix_fmt", "yuv420p", str(out)],
-                   check=True, timeout=120)
+    pad = ["-vf", f"tpad=start_duration={still_s:g}:start_mode=clone"] if still_s > 0 else []
+    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(clip), *pad, "-r", str(fps), "-pix_fmt", "yuv420p",
+                    str(out)], check=True, timeout=120)
     return out
 
 
