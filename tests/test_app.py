@@ -95,7 +95,9 @@ def test_unanswered_question_is_not_a_pass(db, webrtc):
 @pytest.mark.parametrize("flag", ["bladder_bowel", "weight_loss"])
 def test_any_yes_stops_the_session_until_acknowledged(db, webrtc, flag):
     at = answer_safety(new_app(db), yes=(flag,))
-    assert any("emergency" in e.value or "today" in e.value for e in at.error)
+    advice = {"bladder_bowel": safety.EMERGENCY_ADVICE, "weight_loss": safety.TODAY_ADVICE}[flag]
+    assert [e.value for e in at.error] == [safety.evaluate({f.code: f.code == flag for f in safety.RED_FLAGS}).message()]
+    assert advice in at.error[0].value
     assert "Please don't exercise today" in at.header[0].value
     assert webrtc.calls == [] and not [r for r in at.radio if r.key == "pain_before"]
     assert not any("continue anyway" in b.label.lower() for b in at.button)
