@@ -70,15 +70,20 @@ def render_clip(d: Drawn, out_dir: Path, keep_video: bool = False, model: str = 
     from ..pipeline import write_track
     from .generate import write_clip
 
-    video = out_dir / f"{d.name}.mp4"
+    import shutil
+    import tempfile
+
     track = out_dir / f"{d.name}.fctrack"
     label_path = out_dir / f"{d.name}.json"
-    gt = write_clip(d.spec, video)
-    try:
-        save_compact_track(write_track(video, track, model=model, segmentation=True), track)
-    finally:
-        if not keep_video:
-            video.unlink(missing_ok=True)
+    # work in a scratch folder: a clip half-way through never looks finished to `formcheck eval`
+    with tempfile.TemporaryDirectory(prefix=".rendering-", dir=out_dir) as tmp:
+        video = Path(tmp) / f"{d.name}.mp4"
+        gt = write_clip(d.spec, video)
+        tr = write_track(video, Path(tmp) / track.name, model=model, segmentation=True)
+        tr.source = video.name
+        save_compact_track(tr, track)
+        if keep_video:
+            shutil.move(str(video), out_dir / video.name)
     gt["clip"] = track.name
     gt["video"] = video.name if keep_video else None
     gt["licence"] = gt["licence"] + "; landmark track by MediaPipe Pose Landmarker (full)"
