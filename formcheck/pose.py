@@ -132,7 +132,8 @@ class PoseEstimator:
         self._track: np.ndarray | None = None  # shoulder-hip centre of the person followed (normalised x, y)
         self._track_t: float | None = None     # when they were last seen (s)
         self._track_torso_px = 0.0             # their torso length then (pixels)
-        self._track_in_position = False        # were they in one of ``positions`` then
+        self._track_in_position = False        # have they been in one of ``positions`` since we follow them
+        self._track_new = True                 # the next person remembered is a new choice
         self._landmarker: Any = None
         import mediapipe as mp  # lazy: heavy import
         from mediapipe.tasks.python import BaseOptions, vision
@@ -241,7 +242,9 @@ class PoseEstimator:
     def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:
         """The person followed was seen at ``t_s`` with these landmarks."""
         self._track, self._track_t, self._track_torso_px = _centre(xyz), t_s, _torso_px(xyz, w, h)
-        self._track_in_position = self._in_position(xyz, vis, w, h)
+        now = self._in_position(xyz, vis, w, h)
+        self._track_in_position = now if self._track_new else (self._track_in_position or now)
+        self._track_new = False
 
     def _in_position(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int) -> bool:
         """True when this person is in one of the exercise's positions (lying on the back, on all fours...)."""
@@ -252,9 +255,11 @@ class PoseEstimator:
         """Index of the person to follow in this frame, or None when the person followed is not in it.
 
         The person followed is the one whose shoulder-hip centre is within about a torso length of
-        where they were. They are kept unless they are not in an exercise position and someone else
-        is (a partner was in view before the exerciser lay down). Otherwise, and at the start or
-        after :data:`_TRACK_TIMEOUT_S` unseen: the largest person in an exercise position, else the largest.
+        where they were. Once they have been in an exercise position they are kept for good (a
+        posture misread for a moment never hands the count to someone else); before that, someone
+        in an exercise position takes over (a partner was in view before the exerciser lay down).
+        Otherwise, and at the start or after :data:`_TRACK_TIMEOUT_S` unseen: the largest person in
+        an exercise position, else the largest.
         """
         tracking = self._track is not None and self._track_t is not None and t_s - self._track_t <= _TRACK_TIMEOUT_S
         in_pos: list[bool] | None = None
@@ -272,8 +277,10 @@ class PoseEstimator:
             elif self._track_in_position:
                 return None  # they are out of sight for a moment; someone else is not them
         elif len(arrs) == 1:
+            self._track_new = True
             return 0
         if in_pos is None:
             in_pos = [self._in_position(a, v, w, h) for a, v in zip(arrs, viss)]
         candidates = [i for i, ok in enumerate(in_pos) if ok] or list(range(len(arrs)))
+        self._track_new = True
         return max(candidates, key=lambda i: _bbox_area(arrs[i]))

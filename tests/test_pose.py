@@ -178,6 +178,7 @@ def _chooser() -> PoseEstimator:
     est = PoseEstimator.__new__(PoseEstimator)  # the choice needs no model
     est.positions = EXERCISE_POSITIONS
     est._track, est._track_t, est._track_torso_px, est._track_in_position = None, None, 0.0, False
+    est._track_new = True
     return est
 
 
@@ -230,3 +231,16 @@ def test_a_partner_followed_first_gives_way_to_the_exerciser() -> None:
     assert est._choose([sx, ly], [sv, lv], w, h, 0.1) == 1  # the exerciser lies down beside them
     est._remember(ly, lv, w, h, 0.1)
     assert est._choose([sx, ly], [sv, lv], w, h, 0.2) == 1
+
+
+def test_the_exerciser_is_kept_when_their_posture_is_misread_for_a_moment() -> None:
+    (ly, lv), (sx, sv), w, h = _people()
+    est = _chooser()
+    est._remember(ly, lv, w, h, 0.0)  # the exerciser, lying down
+    odd = ly.copy()
+    odd[:, 1] = 0.5 + (odd[:, 1] - 0.5) * 0.2  # flattened: no recognisable posture for a frame
+    est._remember(odd, lv, w, h, 0.1)
+    assert est._track_in_position  # once in position, always the exerciser
+    lying_partner = ly.copy()
+    lying_partner[:, 0] += 0.5  # someone else lying on the right
+    assert est._choose([lying_partner, odd], [lv, lv], w, h, 0.2) == 1
