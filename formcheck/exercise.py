@@ -273,6 +273,7 @@ def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
     if key in _class_cache:
         return _class_cache[key]
     ref, _, cls_name = spec.checker_ref.partition(":")
+    mod_name = ""
     if not cls_name:
         raise ExerciseError(f"{spec.source.name}: checker must look like 'file.py:ClassName'")
     try:
@@ -292,7 +293,10 @@ def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
     except (Exception, SystemExit) as e:  # a broken plug-in must not take the app down
         from .fileio import one_line
 
-        log.debug("importing the checker of %s failed", spec.source, exc_info=True)
+        if mod_name:
+            sys.modules.pop(mod_name, None)  # no half-imported module left behind
+        # the traceback for the add-on's author: in the log (the CLI's log file), never on the terminal
+        log.error("importing the checker of %s failed", spec.source, exc_info=True, extra={"file_only": True})
         raise ExerciseError(one_line(f"{spec.source.name}: cannot import checker '{spec.checker_ref}': "
                                      f"{e.__class__.__name__}: {e}")) from e
     cls = getattr(module, cls_name, None)
