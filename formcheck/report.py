@@ -102,7 +102,7 @@ class Report:
         w = csv.writer(buf)
         w.writerow(["exercise", "source", "rep", "start_s", "top_s", "end_s", "hold_s", "side", "good", "faults"])
         for r in self.reps:
-            d = r.to_dict()
+            d = finite_json(r.to_dict())  # a non-finite number is an empty cell, never "nan"
             w.writerow([self.exercise, self.source, d["index"], d["start_s"], d["top_s"], d["end_s"], d["hold_s"],
                         d["side"], "yes" if d["good"] else "no", ";".join(d["faults"])])
         return buf.getvalue()
