@@ -19,7 +19,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import zlib
 from fractions import Fraction
 from pathlib import Path
 
