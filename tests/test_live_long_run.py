@@ -3,8 +3,9 @@
 54,000 frames at 30 fps of scripted landmarks (glute bridges, one every 6 s) go through
 :meth:`LiveProcessor.process` with a stub pose estimator (no model) and a real history database.
 What is asserted is growth, not speed: the process's resident memory grows by less than 50 MB,
-the per-frame time and the time to read a snapshot in the last minute stay within a small factor
-of the second minute's, and everything a snapshot carries is bounded.
+the per-frame time and the time to read a snapshot over the last minutes stay within a small
+factor of the first minutes' (each the quietest minute's median of five, so another process
+loading the machine for a while does not count as growth), and everything a snapshot carries is bounded.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ MINUTES = 30
 FRAMES = MINUTES * 60 * FPS  # 54,000
 PERIOD_S = 6.0  # one bridge every 6 s (lift_at's period)
 MAX_RSS_GROWTH_MB = 50.0
-#: last minute vs second minute, medians: linear growth over 30 minutes would be ~15x
+#: last minutes vs first minutes (quietest per-minute medians): linear growth over 30 minutes would be ~10x
 MAX_SLOWDOWN = 3.0
+#: minutes compared at each end
+ENDS = 5
 
 
 def rss_mb() -> float:
@@ -80,19 +83,20 @@ def test_thirty_minute_live_replay_keeps_memory_and_snapshot_time_flat(tmp_path,
     _minute(proc, image, 0)  # warm-up: imports, caches, the first save
     gc.collect()
     rss0 = rss_mb()
-    frame2, snap2 = _minute(proc, image, 1 * 60 * FPS)
-    for m in range(2, MINUTES - 1):
-        _minute(proc, image, m * 60 * FPS)
-    frame_last, snap_last = _minute(proc, image, (MINUTES - 1) * 60 * FPS)
+    frame_med, snap_med = [], []  # per-minute medians (s)
+    for m in range(1, MINUTES):
+        frame_s, snap_s = _minute(proc, image, m * 60 * FPS)
+        frame_med.append(float(np.median(frame_s)))
+        snap_med.append(float(np.median(snap_s)))
     gc.collect()
     growth = rss_mb() - rss0
     snap = proc.snapshot()
-    ratio_frame = float(np.median(frame_last) / np.median(frame2))
-    ratio_snap = float(np.median(snap_last) / np.median(snap2))
-    for k, v in {"rss_growth_mb": round(growth, 1), "frame_ms_minute2": round(1e3 * np.median(frame2), 3),
-                 "frame_ms_minute30": round(1e3 * np.median(frame_last), 3),
-                 "snapshot_us_minute2": round(1e6 * np.median(snap2), 2),
-                 "snapshot_us_minute30": round(1e6 * np.median(snap_last), 2)}.items():
+    first_f, last_f = min(frame_med[:ENDS]), min(frame_med[-ENDS:])
+    first_s, last_s = min(snap_med[:ENDS]), min(snap_med[-ENDS:])
+    ratio_frame, ratio_snap = last_f / first_f, last_s / first_s
+    for k, v in {"rss_growth_mb": round(growth, 1), "frame_ms_first": round(1e3 * first_f, 3),
+                 "frame_ms_last": round(1e3 * last_f, 3), "snapshot_us_first": round(1e6 * first_s, 2),
+                 "snapshot_us_last": round(1e6 * last_s, 2)}.items():
         record_property(k, v)
         print(f"{k}: {v}")
     assert snap.frames == FRAMES
