@@ -1,20 +1,22 @@
-"""Pelvic tilt checker: a small change of the body's outline from the person's own rest, held.
+"""Pelvic tilt checker: several weak cues, each against the person's own resting jitter.
 
-There is no pelvis or lumbar landmark, and the joint centres hardly move in a pelvic tilt.
-What a side camera does see is the outline: as the pelvis tips back, the lower belly
-flattens. With a person segmentation mask the pipeline stores, per frame, the torso outline
-(:func:`formcheck.outline.torso_outline`: the mask's extent either side of the
-shoulder-hip line); this checker takes the torso's thickness over the lower part of that
-line (next to the hips), calibrates it while the person lies still, and counts a tilt when
-the thickness drops by a few percent of the torso length (:func:`outline_flattening`).
+There is no pelvis or lumbar landmark, and a pelvic tilt moves the body by millimetres. What
+a side camera can see, and how much, differs from person to person and camera to camera:
 
-Without a mask (old tracks, or a pose model run without segmentation) it falls back to the
-landmarks: the hip landmark shifts a few pixels towards the shoulder and away from the knee
-as the pelvis tips (:func:`hip_shift`), and for some people the thigh turns a few degrees
-(the shoulder-hip-knee bend changes); that is near the model's jitter, so the checker says
-the count is less reliable. Either way, hips rising off the floor also drive the count (a
-tilt with the hips lifted is a fault), a big lift is a bridge and a big bend change a knee
-pulled up: those are not counted.
+- ``hip``: the hip landmark sits on the pelvis, and as it tips the landmark moves up or down
+  the picture relative to the shoulder by a few percent of the torso length (which way depends
+  on the body and the model, so only the size counts);
+- ``torso``: the shoulder-hip distance changes by a few percent (either way, likewise);
+- ``flatten`` (with a person segmentation mask): the lower belly next to the hips flattens
+  (only flattening counts: a belly getting thicker is a breath in, not a tilt).
+
+Each cue is measured from the resting position learnt while the person lies still, in units
+of its own resting jitter (a robust standard deviation, never below a floor); the activation is
+the mean of the two strongest cues, so a change seen by one cue alone (a breath lifting the
+belly, a hand moving the outline) must be twice as large to count. When the person lay still
+in position but no tilt ever rose above that jitter, the report says the tilt could not be seen
+from this camera rather than giving a silent 0. Hips rising off the floor are flagged, a big
+lift is a bridge and a big bend change a knee pulled up: those are not counted.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import math
 from collections import deque
 from statistics import median
 
+from formcheck.calibration import robust_rest
 from formcheck.checker import ExerciseChecker, Measurement, Sample
 from formcheck.events import Event, WarningEvent
 from formcheck.geometry import angle_deg, distance, line_deviation_deg
@@ -32,7 +35,8 @@ from formcheck.reps import RepRecord, RepThresholds
 from formcheck.sides import best_side
 
 #: Raw per-frame values that are median-filtered and compared with the resting baseline.
-_KEYS = ("bend_deg", "hip_rel", "torso_px", "hip_knee_px", "belly_px")
+_KEYS = ("bend_deg", "hip_rel", "torso_px", "hip_knee_px", "belly_px",
+         "knee_x_left", "knee_y_left", "knee_x_right", "knee_y_right")
 
 
 def belly_thickness(outline: dict | None, lo: float, hi: float) -> float | None:
@@ -69,6 +73,11 @@ def pelvic_tilt_signal(frame: PoseFrame, side: str, band: tuple[float, float] = 
     if not math.isfinite(hip_rel):
         return None
     out = {"bend_deg": bend, "hip_rel": hip_rel, "torso_px": torso, "hip_knee_px": distance(hip, knee)}
+    for s in ("left", "right"):  # where each clearly seen knee is, from the shoulder (which stays down), in torso lengths
+        if frame.is_visible(f"{s}_knee", 0.5):
+            k = (frame.px(f"{s}_knee") - sh) / torso
+            if math.isfinite(k[0]) and math.isfinite(k[1]):
+                out[f"knee_x_{s}"], out[f"knee_y_{s}"] = float(k[0]), float(k[1])
     outline = frame.outline
     if outline is None and frame.segmentation is not None:
         outline = frame_outline(frame.segmentation, frame.xyz, frame.width, frame.height, frame.visibility)
@@ -78,41 +87,36 @@ def pelvic_tilt_signal(frame: PoseFrame, side: str, band: tuple[float, float] = 
     return out
 
 
-def outline_flattening(sig: dict[str, float], base: dict[str, float]) -> float | None:
-    """How much thinner the torso is next to the hips than at rest, in % of the resting torso length."""
-    if "belly_px" not in sig or "belly_px" not in base:
-        return None
-    return 100.0 * (base["belly_px"] - sig["belly_px"]) / base["torso_px"]
+#: The cues, and their noise floors (the smallest resting jitter assumed, in their units: % of the
+#: resting torso length): a perfectly still rendered body must not make a 0.1 % change a tilt.
+CUE_FLOORS = {"hip": 0.4, "torso": 0.3, "flatten": 0.15}
 
 
-def hip_shift(sig: dict[str, float], base: dict[str, float]) -> float:
-    """How far the hip landmark moved up the body from rest (towards the shoulder, away from
-    the knee), in % of the resting torso length (landmark fallback)."""
-    return 100.0 * ((base["torso_px"] - sig["torso_px"]) + (sig["hip_knee_px"] - base["hip_knee_px"])) / base["torso_px"]
+def cue_values(sig: dict[str, float], base: dict[str, float]) -> dict[str, float]:
+    """The cues of one frame in % of the resting torso length (see the module docstring)."""
+    torso = base["torso_px"]
+    out = {"hip": 100.0 * sig["hip_rel"], "torso": 100.0 * sig["torso_px"] / torso}
+    if "belly_px" in sig and "belly_px" in base:
+        out["flatten"] = 100.0 * (base["belly_px"] - sig["belly_px"]) / torso
+    return out
 
 
 class PelvicTiltChecker(ExerciseChecker):
-    """Counts held pelvic tilts; faults: hips_lifted, hold_too_short."""
+    """Counts held pelvic tilts; faults: hips_lifted, hold_too_short; warns tilt_not_seen."""
 
     key_joints = ("shoulder", "hip", "knee")
 
     def __init__(self, spec):
-        self._base: dict[str, float] | None = None
+        self._base: dict[str, float] | None = None          # resting raw values (medians)
+        self._cue_rest: dict[str, tuple[float, float]] = {}  # cue -> (resting level, jitter), % torso
         self.source: str | None = None  # "outline" (segmentation mask) or "landmarks", chosen at calibration
-        self._calib: list[tuple[float, dict[str, float]]] = []       # samples while calibrating
-        self._rest: deque[tuple[float, dict[str, float]]] = deque()  # recent samples outside holds, for re-baselining
+        self._window: deque[tuple[float, dict[str, float]]] = deque()  # recent raw samples: the still window's
         self._recent: deque[tuple[float, dict[str, float]]] = deque()  # for the median filter
         super().__init__(spec)
 
     @property
     def calibrated(self) -> bool:
         return self._base is not None
-
-    # ------------------------------------------------------------------ thresholds
-    def rep_thresholds(self) -> RepThresholds:
-        t = self.spec.threshold
-        p = "landmark_" if getattr(self, "source", None) == "landmarks" else ""
-        return RepThresholds(t(p + "rest_enter"), t(p + "rest_exit"), t(p + "attempt"), t(p + "top_exit"), t(p + "top_enter"))
 
     # ------------------------------------------------------------------ measuring
     def _filtered(self, t: float, sig: dict[str, float]) -> dict[str, float]:
@@ -137,82 +141,69 @@ class PelvicTiltChecker(ExerciseChecker):
             return Measurement(None)
         t = frame.t_s
         sig = self._filtered(t, raw)
+        self._window.append((t, sig))
+        while self._window and self._window[0][0] < t - th("calibrate_s"):
+            self._window.popleft()
         shk = angle_deg(frame.px(f"{side}_shoulder"), frame.px(f"{side}_hip"), frame.px(f"{side}_knee"))
-        extras = dict(sig)
-        if not self.calibrated:
-            return Measurement(0.0, angle_deg=shk, extras=extras)  # resting while the baseline is learnt
-        value = self._activation(sig, extras)
-        if value is None:  # outline expected but missing in this frame
-            return Measurement(None, angle_deg=shk, extras=extras)
-        if self._maybe_rebaseline(t, sig, value):
-            extras["rebaselined"] = 1.0
-        return Measurement(value=value, angle_deg=shk, extras=extras)
+        return self.remeasure(Measurement(0.0, angle_deg=shk, extras=dict(sig)))
 
-    def _activation(self, sig: dict[str, float], extras: dict[str, float]) -> float | None:
-        """The largest of the tilt signal, the hip rise and the bend change (see the TOML), % of the resting torso length."""
+    def remeasure(self, m: Measurement) -> Measurement:
+        """The activation of a measured frame against the current resting position."""
+        if not self.calibrated:
+            return Measurement(0.0, angle_deg=m.angle_deg, extras=m.extras)  # resting while the baseline is learnt
+        extras = {k: v for k, v in m.extras.items() if k in _KEYS}
+        value = self._activation(extras)
+        return Measurement(value=value, angle_deg=m.angle_deg, extras=extras)
+
+    def calibration_value(self, m: Measurement) -> float | None:
+        """Stillness is judged on the hip's height relative to the shoulder (% torso)."""
+        return 100.0 * m.extras["hip_rel"] if "hip_rel" in m.extras else None
+
+    def on_calibrated(self) -> None:
+        """The resting position: medians and jitter of every cue over the still window."""
+        samples = [s for _, s in self._window]
+        if not samples:
+            return
+        base = {k: median([s[k] for s in samples if k in s]) for k in _KEYS if any(k in s for s in samples)}
+        if "torso_px" not in base or "hip_rel" not in base:
+            return
+        with_outline = sum("belly_px" in s for s in samples)
+        self.source = "outline" if with_outline >= 0.8 * len(samples) else "landmarks"
+        if self.source == "landmarks":
+            base.pop("belly_px", None)
+        self._base = base
+        cues = [cue_values(s, base) for s in samples if "torso_px" in s and "hip_rel" in s]
+        self._cue_rest = {}
+        for name, floor in CUE_FLOORS.items():
+            est = robust_rest([c[name] for c in cues if name in c])
+            if est is not None:
+                self._cue_rest[name] = (est.level, max(floor, est.noise))
+
+    def _activation(self, sig: dict[str, float]) -> float | None:
+        """Mean of the two strongest cues, each in units of its resting jitter (see the module docstring)."""
         base = self._base
         assert base is not None
-        th = self.spec.threshold
-        if self.source == "outline":
-            tilt = outline_flattening(sig, base)
-            if tilt is None:
-                return None
-            extras["flatten_pct"] = tilt
-        else:  # fallback: the hip landmark shifting up the body, or the thigh turning (bend change)
-            shift = hip_shift(sig, base)
-            extras["hip_shift_pct"] = shift
-            tilt = max(shift, abs(sig["bend_deg"] - base["bend_deg"]) / th("landmark_bend_deg_per_unit"))
-        lift = base["hip_rel"] - sig["hip_rel"]
-        change = sig["bend_deg"] - base["bend_deg"]
-        extras["hip_lift"] = lift
-        extras["change_deg"] = change
-        lift_term = max(0.0, 100.0 * lift - th("lift_ignore_pct"))
-        bend_term = max(0.0, abs(change) - th("bend_ignore_deg")) / th("bend_deg_per_unit")
-        return max(tilt, lift_term, bend_term)
-
-    def _maybe_rebaseline(self, t: float, sig: dict[str, float], value: float) -> bool:
-        """Re-measure the resting position after ``rebaseline_s`` of lying still outside a hold
-        (the person settled into a slightly different position). True when it did."""
-        th = self.spec.threshold
-        if self._rest and t - self._rest[-1][0] > 0.5:
-            self._rest.clear()
-        if not self.ready or self.machine.current is not None or value >= self.machine.th.attempt:
-            self._rest.clear()  # only a still, ready person between reps is a resting position
-            return False
-        self._rest.append((t, {**sig, "value": value}))
-        while self._rest and self._rest[0][0] < t - th("rebaseline_s"):
-            self._rest.popleft()
-        if t - self._rest[0][0] < th("rebaseline_s") * 0.95:
-            return False
-        vals = sorted(s["value"] for _, s in self._rest)
-        lo, hi = vals[len(vals) // 10], vals[(9 * len(vals)) // 10]
-        if hi - lo > th("landmark_still_range" if self.source == "landmarks" else "still_range"):
-            return False
-        self._set_baseline([s for _, s in self._rest])
-        self._rest.clear()
-        return True
-
-    def on_rest_sample(self, t_s: float, m: Measurement) -> None:
-        """First calibration: the median over the first ``calibrate_s`` of ready rest."""
-        if self.calibrated:
-            return
-        if self._calib and t_s - self._calib[-1][0] > 0.5:
-            self._calib = []  # not continuous: start again
-        self._calib.append((t_s, dict(m.extras)))
-        if t_s - self._calib[0][0] >= self.spec.threshold("calibrate_s"):
-            samples = [s for _, s in self._calib]
-            with_outline = sum("belly_px" in s for s in samples)
-            self.source = "outline" if with_outline >= 0.8 * len(samples) else "landmarks"
-            self._set_baseline(samples)
-            self._calib = []
-
-    def _set_baseline(self, samples: list[dict[str, float]]) -> None:
-        base = {}
-        for k in _KEYS:
-            vals = [s[k] for s in samples if k in s]
-            if vals:
-                base[k] = median(vals)
-        self._base = base
+        if "torso_px" not in sig or "hip_rel" not in sig:
+            return None
+        if self.source == "outline" and "belly_px" not in sig:
+            return None  # outline expected but missing in this frame
+        z = []
+        for name, value in cue_values(sig, base).items():
+            if name not in self._cue_rest:
+                continue
+            level, jitter = self._cue_rest[name]
+            change = value - level
+            z.append(max(0.0, change) / jitter if name == "flatten" else abs(change) / jitter)
+        z.sort(reverse=True)
+        sig["hip_lift"] = base["hip_rel"] - sig["hip_rel"]
+        sig["change_deg"] = sig["bend_deg"] - base["bend_deg"]
+        moves = [math.hypot(sig[f"knee_x_{s}"] - base[f"knee_x_{s}"], sig[f"knee_y_{s}"] - base[f"knee_y_{s}"])
+                 for s in ("left", "right") if f"knee_x_{s}" in sig and f"knee_x_{s}" in base]
+        if moves:
+            sig["knee_move"] = max(moves)
+        if not z:
+            return None
+        return (z[0] + (z[1] if len(z) > 1 else 0.0)) / 2.0
 
     # ------------------------------------------------------------------ judging
     def frame_faults(self, sample: Sample) -> list[str]:
@@ -224,17 +215,28 @@ class PelvicTiltChecker(ExerciseChecker):
         th = self.spec.threshold
         lift = max((s.m.extras.get("hip_lift", 0.0) for s in samples), default=0.0)
         change = [s.m.extras.get("change_deg", 0.0) for s in samples]
-        if lift >= th("bridge_lift_frac") or min(change, default=0.0) <= -th("bridge_bend_drop_deg"):
+        if lift >= th("bridge_lift_frac"):
             return "a glute bridge"
-        if max(change, default=0.0) >= th("knee_flex_deg"):
-            return "knee-to-chest"
+        knee = max((s.m.extras.get("knee_move", 0.0) for s in samples), default=0.0)
+        if max(change, default=0.0) >= th("knee_flex_deg") or knee >= th("knee_move_frac"):
+            return "knee-to-chest or another leg movement"
+        if min(change, default=0.0) <= -th("bridge_bend_drop_deg") and lift >= th("hips_lift_frac"):
+            return "a glute bridge"  # hips up into a straight line (a knee drawn past the chest also flips the bend: checked above)
         return None
+
+    def _no_rep_warning(self) -> WarningEvent | None:
+        w = super()._no_rep_warning()
+        if w is not None and w.code == "no_reps" and self.calibrated:
+            return WarningEvent("tilt_not_seen", "Could not see a pelvic tilt: whatever moved stayed within the jitter of your "
+                                "resting position as this camera sees it. The tilt is a small movement; count and time your "
+                                "holds yourself, and check the camera advice (side view, close-fitting clothes).")
+        return w
 
     def finish(self) -> list[Event]:
         events = super().finish()
         if self.source == "landmarks" and self.ever_ready:
             w = WarningEvent("could_not_judge", "Could not see the outline of your belly and lower back (no body mask), "
-                             "so tilts were judged from a shift of a few pixels of the hip landmark: the count is less reliable.")
+                             "so tilts were judged from the hip and torso landmarks alone: the count is less reliable.")
             self.warnings.append(w)
             events.append(w)
         return events

@@ -135,7 +135,8 @@ class ExerciseChecker:
 
     def machine_options(self) -> dict:
         th = self.spec.thresholds
-        return {k: float(th[k]) for k in ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s") if k in th}
+        keys = ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s", "end_share_of_peak")
+        return {k: float(th[k]) for k in keys if k in th}
 
     def measure(self, frame: PoseFrame) -> Measurement:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -259,8 +260,13 @@ class ExerciseChecker:
         events: list[Event] = []
         pending, self._pending = self._pending, deque()
         for tp, mp in pending:
-            events += self._feed(tp, mp)
+            events += self._feed(tp, None if mp is None else self.remeasure(mp))
         return events
+
+    def remeasure(self, m: Measurement) -> Measurement:
+        """A frame measured before the rest was known, as it reads now that it is (files replay
+        them). Default: unchanged; a checker whose activation is relative to the rest recomputes it."""
+        return m
 
     def rest_from_clip(self, measured: list[Measurement]) -> RestEstimate | None:
         """Files only, when the person never kept still: the resting level from the whole clip —
@@ -335,7 +341,8 @@ class ExerciseChecker:
         """Between repetitions, every new still moment at rest re-learns the resting level (a
         person who resettles, moves the feet or shifts on the mat is followed)."""
         value = self.calibration_value(m)
-        if value is None or value != value:
+        if value is None or value != value or m.value is None or m.value >= self.machine.th.rest_enter:
+            self._still.reset()  # only frames clearly at rest (below where a rep would end) teach the rest
             return
         est = self._still.add(t_s, value)
         if est is not None and self.accept_rest(est):

@@ -112,11 +112,15 @@ class RepHoldMachine:
         still_speed: if set, a hold also needs the signal to change by at most this many units
             per second (see the module docstring); ``None`` times the whole time at the top.
         speed_window_s: the time over which that rate of change is measured (seconds).
+        end_share_of_peak: for a signal that rests at 0, the rep also ends once the signal falls
+            below this share of the rep's own peak (a person who settles a little off the first
+            resting position still ends the rep); ``None``: only ``rest_enter`` ends it.
     """
 
     def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0,
-                 still_speed: float | None = None, speed_window_s: float = 0.2):
+                 still_speed: float | None = None, speed_window_s: float = 0.2, end_share_of_peak: float | None = None):
         thresholds.validate()
+        self.end_share_of_peak = end_share_of_peak
         self.th = thresholds
         self.min_rep_s = min_rep_s
         self.hold_dropout_s = hold_dropout_s
@@ -224,8 +228,9 @@ class RepHoldMachine:
                     out.hold_ended = self._close_hold(self._below_top_since)
         if self._in_top and self._below_top_since is None:
             self._hold_values.append(value)
-        # back to rest ends the rep
-        if value < th.rest_enter:
+        # back to rest ends the rep (or, with end_share_of_peak, most of the way back from its own peak)
+        end_level = th.rest_enter if self.end_share_of_peak is None else max(th.rest_enter, self.end_share_of_peak * rep.peak)
+        if value < end_level:
             self._end_rep(t_s, out)
         return out
 

@@ -197,7 +197,7 @@ def _scripts():
 
     def pelvic(fps):
         s = make_stream("supine", tilt, tilt[-1].end + 2.0, StreamOptions(fps=fps, noise_px=0.3))
-        return with_tilt(s, tilt, [Tilt(3.0, 0.0)] * len(tilt))
+        return with_tilt(s, tilt, [Tilt(3.0, 3.0)] * len(tilt))
 
     return {
         "bridge": (lambda fps: make_stream("supine", bridge, bridge[-1].end + 2.0, StreamOptions(fps=fps, noise_px=1.0)), 3),
