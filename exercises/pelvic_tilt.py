@@ -7,6 +7,8 @@ a side camera can see, and how much, differs from person to person and camera to
   the picture relative to the shoulder by a few percent of the torso length (which way depends
   on the body and the model, so only the size counts);
 - ``torso``: the shoulder-hip distance changes by a few percent (either way, likewise);
+- ``bend``: for some people the thighs turn a few degrees with the pelvis (the shoulder-hip-knee
+  bend changes, either way);
 - ``flatten`` (with a person segmentation mask): the lower belly next to the hips flattens
   (only flattening counts: a belly getting thicker is a breath in, not a tilt).
 
@@ -88,14 +90,15 @@ def pelvic_tilt_signal(frame: PoseFrame, side: str, band: tuple[float, float] = 
 
 
 #: The cues, and their noise floors (the smallest resting jitter assumed, in their units: % of the
-#: resting torso length): a perfectly still rendered body must not make a 0.1 % change a tilt.
-CUE_FLOORS = {"hip": 0.4, "torso": 0.3, "flatten": 0.15}
+#: resting torso length, degrees for the bend): a perfectly still rendered body must not make a
+#: 0.1 % change a tilt.
+CUE_FLOORS = {"hip": 0.4, "torso": 0.3, "flatten": 0.15, "bend": 1.0}
 
 
 def cue_values(sig: dict[str, float], base: dict[str, float]) -> dict[str, float]:
-    """The cues of one frame in % of the resting torso length (see the module docstring)."""
+    """The cues of one frame: % of the resting torso length, the bend in degrees (see the module docstring)."""
     torso = base["torso_px"]
-    out = {"hip": 100.0 * sig["hip_rel"], "torso": 100.0 * sig["torso_px"] / torso}
+    out = {"hip": 100.0 * sig["hip_rel"], "torso": 100.0 * sig["torso_px"] / torso, "bend": sig["bend_deg"]}
     if "belly_px" in sig and "belly_px" in base:
         out["flatten"] = 100.0 * (base["belly_px"] - sig["belly_px"]) / torso
     return out

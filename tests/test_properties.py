@@ -197,10 +197,13 @@ def test_noisy_real_streams_keep_invariants(exercise: str, noise: float, seed: i
 
 
 CLEAN = {
-    # the first rep starts after 2 s at rest: the checker calibrates on a still start (1 s was too short since e23a0c0)
-    "bridge": ("supine", [Rep(2.0, bridge_top(4.0)), Rep(8.0, bridge_top(4.0))], 13.0),
+    # live sessions count only after a still moment in position (0.5 s to be ready + calibrate_s still): the
+    # first rep starts after the garbage (up to 0.8 s) and that, so a lost rep can only mean a poisoned baseline
+    "bridge": ("supine", [Rep(3.0, bridge_top(4.0)), Rep(8.5, bridge_top(4.0))], 13.5),
     "bird_dog": ("all_fours", [Rep(1.0, bird_dog_top("left")), Rep(7.0, bird_dog_top("right"))], 12.0),
-    "pelvic_tilt": ("supine", [Rep(3.0, pelvic_tilt_top(6.0), 0.8, 5.0, 0.8), Rep(11.0, pelvic_tilt_top(6.0), 0.8, 5.0, 0.8)], 19.0),
+    # a tilt seen by two cues, as on real bodies: the thighs turn 6 degrees and the hips rise ~2.6 % of the torso
+    "pelvic_tilt": ("supine", [Rep(4.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8),
+                               Rep(12.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8)], 20.0),
     "knee_to_chest": ("supine", [Rep(2.0, knee_to_chest_top("left"), 1.5, 16.0, 1.5), Rep(23.0, knee_to_chest_top("right"), 1.5, 16.0, 1.5)], 44.0),
 }
 
