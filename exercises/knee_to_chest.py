@@ -256,15 +256,15 @@ class KneeToChestChecker(ExerciseChecker):
             self._bridge_since = None
 
     def looks_like(self, rep: RepRecord, samples: list[Sample]) -> str | None:
-        """Both knees drawn in together, or a knee drawn in and let go at once (a swing, not a
-        held stretch), is another exercise: a double knee-to-chest or a lying leg pull-in."""
-        sides = [s.m.side for s in samples if s.phase == "hold"] or [s.m.side for s in samples]
-        if sides and sides.count("both") > len(sides) / 2:
-            return "a leg pull-in with both knees (this stretch is one leg at a time)"
+        """A knee (or both) drawn in and let go at once — a swing, not a held stretch — is a lying
+        leg pull-in, another exercise. (Both knees held in is the double knee-to-chest, a variant.)"""
         in_zone = 0.0 if rep.zone_s is None or rep.end_s is None else rep.end_s - rep.zone_s
         if max(rep.hold_s, 0.0) < self.spec.threshold("min_stretch_s") and in_zone < 2 * self.spec.threshold("min_stretch_s"):
             return "a leg pull-in (the knee came in and went straight back out, without a held stretch)"
         return None
+
+    def rep_variant(self, rep: RepRecord, samples: list[Sample]) -> str | None:
+        return "both knees" if self.rep_side(rep, samples) == "both" else None
 
     # ------------------------------------------------------------------ faults
     def frame_faults(self, sample: Sample) -> list[str]:

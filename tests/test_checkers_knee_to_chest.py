@@ -27,10 +27,11 @@ HUG_NEAR, HUG_FAR = knee_to_chest_top("near", hands_hug=1.0), knee_to_chest_top(
 SCENARIOS = [
     Scenario("near_then_far_clean", [NEAR, FAR], [("near", []), ("far", [])]),
     Scenario("noisy_jittered", [FAR, NEAR], [("far", []), ("near", [])], opts={"noise_px": 1.5, "t_jitter_s": 0.01, "fps": 24.0}),
-    # both knees together is a leg pull-in, not this one-leg stretch: not counted, and said
-    Scenario("both_knees", [knee_to_chest_top("both")], [], warnings=("wrong_exercise",)),
-    # a knee swung in and straight back out is a dynamic leg pull-in, not a held stretch
+    # both knees held in: the double knee-to-chest variant, counted (reported as "both knees")
+    Scenario("both_knees", [knee_to_chest_top("both")], [("both", [])]),
+    # a knee (or both) swung in and straight back out is a dynamic leg pull-in, not a held stretch
     Scenario("swing_not_hold", [NEAR, NEAR], [], hold=0.3, warnings=("wrong_exercise",)),
+    Scenario("both_swing_not_hold", [knee_to_chest_top("both")] * 2, [], hold=0.3, warnings=("wrong_exercise",)),
     Scenario("released_early", [NEAR, FAR], [("near", ["hold_too_short"]), ("far", ["hold_too_short"])], hold=8.0),
     # the near foot (clearly visible) comes up while the far knee is hugged
     Scenario("other_leg_lifted", [knee_to_chest_top("far", flex_near_deg=30.0)], [("far", ["other_leg_lifted"])]),
