@@ -295,6 +295,9 @@ def live_status(snap) -> None:
     elif s.get("phase") == "setup":
         st.warning("Getting ready: " + (s.get("setup_message") or "get into the start position.")
                    + " Counting starts when you are in position.")
+    elif s.get("phase") == "calibrating":
+        st.info("Calibrating… " + (s.get("setup_message") or "keep still for a moment in the starting position.")
+                + " Counting starts right after.")
     elif s.get("cue"):
         st.markdown(f"<div class='fc-card fc-cue'>Tip: {html.escape(s['cue'])}</div>", unsafe_allow_html=True)
     else:
@@ -313,7 +316,7 @@ def speak_if_new(snap) -> None:
         msg = snap.side_message
     elif s.get("cue"):
         msg = s["cue"]
-    elif s.get("phase") == "setup" and s.get("setup_message") and snap.frames:
+    elif s.get("phase") in ("setup", "calibrating") and s.get("setup_message") and snap.frames:
         msg = s["setup_message"]
     if not msg or st.session_state.get("_last_spoken") == msg:
         return

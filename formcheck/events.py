@@ -91,6 +91,7 @@ class CheckerStatus:
     """What the overlay and the app show right now. Updated after every frame.
 
     ``phase`` is one of ``"setup"`` (not ready: wrong posture/view/framing; see ``setup_message``),
+    ``"calibrating"`` (in position, learning the person's resting position: keep still),
     ``"rest"``, ``"moving"``, ``"hold"``.
     """
 

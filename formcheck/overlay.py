@@ -34,7 +34,7 @@ VIS_LOW = 0.2
 _BONES = [(INDEX[a], INDEX[b]) for a, b in SKELETON]
 _JOINTS = sorted({i for bone in _BONES for i in bone})
 
-_PHASE_LABEL = {"setup": "SET UP", "rest": "REST", "moving": "MOVING", "hold": "HOLD"}
+_PHASE_LABEL = {"setup": "SET UP", "calibrating": "CALIBRATING - KEEP STILL", "rest": "REST", "moving": "MOVING", "hold": "HOLD"}
 
 
 def _scale(w: int, h: int) -> float:
@@ -188,7 +188,7 @@ def _draw_panel(img: np.ndarray, status: CheckerStatus, s: float) -> None:
     rows.append((f"Good {status.good_reps}", small, th_small, GREEN))
     phase = _PHASE_LABEL.get(status.phase, status.phase.upper())
     side = "" if status.side in ("none", "", None) else f"  Side: {status.side}"
-    rows.append((f"Phase: {phase}{side}", small, th_small, AMBER if status.phase == "setup" else WHITE))
+    rows.append((f"Phase: {phase}{side}", small, th_small, AMBER if status.phase in ("setup", "calibrating") else WHITE))
     show_hold = status.target_hold_s > 0 or status.hold_s > 0
     if show_hold:
         hold = f"HOLD {status.hold_s:.1f}"

@@ -253,7 +253,9 @@ def test_live_loop_with_a_camera_that_plays_the_bridge_clip(monkeypatch, capsys)
             return None
 
         def __iter__(self):
-            for i, f in enumerate(frames):
+            # the person lies still for 2 s first, as the live session asks (it learns the resting position)
+            still = [frames[0]] * int(2 * fps)
+            for i, f in enumerate(still + frames):
                 yield i / fps, f
             raise video.VideoError("camera 0 stopped giving frames")  # the camera disappears
 
@@ -265,7 +267,7 @@ def test_live_loop_with_a_camera_that_plays_the_bridge_clip(monkeypatch, capsys)
     monkeypatch.setattr(cv2, "destroyAllWindows", lambda: None)
     assert live.run_live("bridge", camera=0, model="full") == 0
     out, err = capsys.readouterr()
-    assert len(shown) == len(frames)
+    assert len(shown) == len(frames) + int(2 * fps)
     assert "1 reps, 1 with good form" in out
     assert "camera stopped" in err
 
