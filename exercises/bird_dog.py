@@ -211,7 +211,8 @@ class BirdDogChecker(ExerciseChecker):
         if n[few] < t("unbalanced_ratio") * n[many] and n[many] - n[few] >= t("unbalanced_min_diff"):
             return WarningEvent(
                 "unbalanced_sides",
-                f"Most reps were with the {many} arm ({n[many]}) and few with the {few} arm ({n[few]}): "
-                "alternate sides so both get the same work.",
+                f"Most reps were seen with the {many} arm ({n[many]}) and few with the {few} arm ({n[few]}): "
+                "alternate sides so both get the same work. If you did alternate, the camera mixed up your left "
+                "and right (it tells them apart by the pose model's labels, which a turned camera can swap).",
             )
         return None

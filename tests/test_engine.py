@@ -161,3 +161,38 @@ def test_report_json_contract() -> None:
     csv_lines = report.to_csv().strip().splitlines()
     assert len(csv_lines) == 3 and csv_lines[0].startswith("exercise,")
     assert "2 reps" in report.summary()
+
+
+def _lying(nose_dy: float, stack: float = 0.0):
+    """A lying body side-on (torso 130 px, horizontal): the nose ``nose_dy`` px above the ears
+    (negative: below, face down); left/right shoulders and hips ``stack`` px apart vertically."""
+    from formcheck.landmarks import frame_from_points
+
+    pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0, 300.0 - stack),
+           "left_hip": (280.0, 300.0), "right_hip": (280.0, 300.0 - stack),
+           "left_knee": (380.0, 260.0), "right_knee": (380.0, 260.0 - stack),
+           "left_ear": (100.0, 295.0), "right_ear": (100.0, 295.0), "nose": (85.0, 295.0 - nose_dy)}
+    return frame_from_points(0.0, pts)
+
+
+def test_lying_on_the_back_front_and_side_are_told_apart() -> None:
+    from formcheck.posture import PRONE, SIDE_LYING, SUPINE
+
+    assert classify_posture(_lying(nose_dy=20.0)) == SUPINE       # face up: nose ~0.15 torso above the ears
+    assert classify_posture(_lying(nose_dy=-15.0)) == PRONE       # face down (a superman)
+    assert classify_posture(_lying(nose_dy=20.0, stack=80.0)) == SIDE_LYING  # shoulders and hips stacked (a clamshell)
+
+
+def test_camera_up_to_about_45_degrees_off_the_side_view_still_counts_as_side_on() -> None:
+    from formcheck.landmarks import frame_from_points
+    from formcheck.posture import facing_side
+
+    def body(spread: float):
+        pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0 + spread, 300.0),
+               "left_hip": (280.0, 300.0), "right_hip": (280.0 + spread, 300.0),
+               "left_knee": (380.0, 260.0), "right_knee": (380.0 + spread, 260.0), "left_elbow": (160.0, 330.0),
+               "right_elbow": (160.0 + spread, 330.0)}
+        return frame_from_points(0.0, pts)
+
+    assert facing_side(body(0.8 * 130 * 0.9)) != "front"   # ~40 degrees off the side view: still side-on
+    assert facing_side(body(1.3 * 130)) == "front"         # looking at the chest or from the head/feet end: turn the camera
