@@ -85,43 +85,37 @@ class BirdDogChecker(ExerciseChecker):
             score, kind, side = single
             arm = limbs[("arm", side)] if kind == "arm" else None
             leg = limbs[("leg", side)] if kind == "leg" else None
-            extras = {"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0}
-            if arm is not None:
-                extras["arm_elev"] = arm.elev
-                if arm.straight is not None:
-                    extras["elbow_deg"] = arm.straight
-            if leg is not None:
-                extras["leg_elev"] = leg.elev
-                if leg.straight is not None:
-                    extras["knee_deg"] = leg.straight
-            torso = self._torso_angle(frame)
-            if torso is not None:
-                extras["torso_deg"] = torso
+            extras, unjudged = self._limb_extras(frame, arm, leg)
+            extras.update({"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0})
             # the side of a rep is the side of the reaching arm; a leg alone names the opposite arm's side
             named = side if kind == "arm" else ("left" if side == "right" else "right")
-            return Measurement(value=score, angle_deg=score, side=named, extras=extras)
+            return Measurement(value=score, angle_deg=score, side=named, extras=extras, unjudged=tuple(unjudged))
         arm, leg = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
-        extras: dict[str, float] = {"same_side": float(arm_side == leg_side)}
-        unjudged: list[str] = []
-        raised = t("raised_rise_deg")
-        if arm is not None:
-            extras["arm_elev"] = arm.elev
-            if arm.straight is not None:
-                extras["elbow_deg"] = arm.straight
-            elif arm.rise >= raised:
-                unjudged.append("whether the reaching arm was straight (hand not seen)")
-        if leg is not None:
-            extras["leg_elev"] = leg.elev
-            if leg.straight is not None:
-                extras["knee_deg"] = leg.straight
-            elif leg.rise >= raised:
-                unjudged.append("whether the stretched leg was straight (foot not seen)")
-        if partial and score >= raised:
+        extras, unjudged = self._limb_extras(frame, arm, leg)
+        extras["same_side"] = float(arm_side == leg_side)
+        if partial and score >= t("raised_rise_deg"):
             unjudged.append("the arm or leg on the far side from the camera")
+        return Measurement(value=score, angle_deg=score, side=arm_side, extras=extras, unjudged=tuple(unjudged))
+
+    def _limb_extras(self, frame: PoseFrame, arm: Limb | None, leg: Limb | None) -> tuple[dict[str, float], list[str]]:
+        """The raised arm's and leg's elevations and straightness (degrees), the torso angle, and
+        what could not be judged (a raised limb whose hand or foot is not seen)."""
+        raised = self.spec.threshold("raised_rise_deg")
+        extras: dict[str, float] = {}
+        unjudged: list[str] = []
+        for limb, elev, straight, what in ((arm, "arm_elev", "elbow_deg", "whether the reaching arm was straight (hand not seen)"),
+                                           (leg, "leg_elev", "knee_deg", "whether the stretched leg was straight (foot not seen)")):
+            if limb is None:
+                continue
+            extras[elev] = limb.elev
+            if limb.straight is not None:
+                extras[straight] = limb.straight
+            elif limb.rise >= raised:
+                unjudged.append(what)
         torso = self._torso_angle(frame)
         if torso is not None:
             extras["torso_deg"] = torso
-        return Measurement(value=score, angle_deg=score, side=arm_side, extras=extras, unjudged=tuple(unjudged))
+        return extras, unjudged
 
     def _single_limb(self, limbs: dict, pair_score: float) -> tuple[float, str, str] | None:
         """``(rise, "arm"|"leg", side)`` when one limb alone is raised (at least ``top_enter``)
