@@ -41,6 +41,7 @@ CUE_MIN_S = 2.5
 CALIBRATE_S = 1.0
 #: Files: the most seconds of frames kept while waiting for a still resting period.
 PENDING_MAX_S = 120.0
+TURN_CAMERA_MESSAGE = "Turn the camera (or yourself) so it sees you from the side, within about 45 degrees of side-on."
 CALIBRATING_MESSAGE = "Keep still for a moment in the starting position: learning your resting position."
 
 
@@ -111,6 +112,7 @@ class ExerciseChecker:
         self.postures: Counter[str] = Counter()
         self.lookalikes: Counter[str] = Counter()  # other exercises' movements seen (not counted)
         self._rearm = False  # a rep was lost to a tracking gap: wait for rest before the next one
+        self._front_frames = 0  # frames seen from the front / head / feet end (too far off the side view)
         self.ready = False
         self.ever_ready = False
         self._ready_since: float | None = None
@@ -402,7 +404,8 @@ class ExerciseChecker:
         elif issue is not None:
             msg = issue.message
         elif self.spec.camera.view == "side" and facing_side(frame) == "front":
-            msg = "Turn side-on to the camera so it sees you from the side."
+            msg = TURN_CAMERA_MESSAGE
+            self._front_frames += 1
         else:
             msg = None
         ok = msg is None
@@ -513,5 +516,8 @@ class ExerciseChecker:
             msg += f". This exercise is done {POSTURE_WORDS[want]}."
             return WarningEvent("no_exercise_posture", msg)
         if not self.ever_ready:
+            if self._front_frames > 0.5 * sum(self.postures.values()):
+                return WarningEvent("camera_angle", "Nothing was counted: the camera looked at you from the front, the head or the "
+                                    "feet end. Turn the camera (or yourself) so it sees you from the side, within about 45 degrees.")
             return WarningEvent("setup_not_met", "The camera never saw the whole exercise position: check the camera set-up advice.")
         return WarningEvent("no_reps", f"You were in position, but no {self.spec.name.lower()} repetition was seen.")

@@ -196,3 +196,23 @@ def test_camera_up_to_about_45_degrees_off_the_side_view_still_counts_as_side_on
 
     assert facing_side(body(0.8 * 130 * 0.9)) != "front"   # ~40 degrees off the side view: still side-on
     assert facing_side(body(1.3 * 130)) == "front"         # looking at the chest or from the head/feet end: turn the camera
+
+
+def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
+    """A bridge filmed from the front (shoulders spread wide in the picture) is not counted wrong:
+    the set-up message and the report ask to turn the camera."""
+    from streams import bridge_top, reps_every, run
+    from formcheck.landmarks import INDEX, PoseFrame
+
+    stream = make_stream("supine", reps_every(2, 2.0, bridge_top(4.0)), 12.0)
+    turned = []
+    for t, f in stream:  # spread the right side of the body 1.3 torso lengths away: a view from the front
+        xyz = f.xyz.copy()
+        for name, k in INDEX.items():
+            if name.startswith("right_"):
+                xyz[k, 0] += 1.3 * 130.0 / f.width
+        turned.append((t, PoseFrame(t_s=f.t_s, width=f.width, height=f.height, xyz=xyz, visibility=f.visibility,
+                                    presence=f.presence)))
+    report = run("bridge", turned)
+    assert report.reps == []
+    assert "camera_angle" in {w.code for w in report.warnings}
