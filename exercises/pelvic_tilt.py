@@ -176,11 +176,14 @@ class PelvicTiltChecker(ExerciseChecker):
             base.pop("belly_px", None)
         self._base = base
         cues = [cue_values(s, base) for s in samples if "torso_px" in s and "hip_rel" in s]
-        self._cue_rest = {}
+        before, self._cue_rest = self._cue_rest, {}
         for name, floor in CUE_FLOORS.items():
             est = robust_rest([c[name] for c in cues if name in c])
             if est is not None:
-                self._cue_rest[name] = (est.level, max(floor, est.noise))
+                # the jitter never shrinks at a later rest: one still window may catch only part of a
+                # breath, and every rest seen so far shows how much this body wobbles when still
+                old = before.get(name, (0.0, 0.0))[1]
+                self._cue_rest[name] = (est.level, max(floor, est.noise, old))
 
     def _activation(self, sig: dict[str, float]) -> float | None:
         """Mean of the two strongest cues, each in units of its resting jitter (see the module docstring)."""
