@@ -74,7 +74,9 @@ def classify_posture(frame: PoseFrame | None) -> str:
     - torso inclination >= 55 degrees and knees below hips -> standing;
     - torso inclination <= 35 degrees: the lower seen knee below the hips by >= 0.45 t -> all fours;
       else lying: shoulders and hips stacked vertically (>= 0.4 t) -> on the side; the nose below
-      the ears by >= 0.05 t (face down) -> prone; otherwise supine.
+      the ears by >= 0.05 t (face down) -> prone; otherwise supine;
+    - torso at 35-55 degrees with the hips above the shoulders and the knees above the hips:
+      lying with the hips lifted high (a bridge's top) -> as lying.
     """
     if frame is None:
         return UNKNOWN
@@ -98,6 +100,10 @@ def classify_posture(frame: PoseFrame | None) -> str:
     if incl <= TORSO_HORIZONTAL_MAX_DEG:
         if low_knee_y is not None and low_knee_y - hip[1] >= KNEES_BELOW_HIPS_MIN * t:
             return ALL_FOURS
+        return _lying_posture(frame, t)
+    if incl < TORSO_VERTICAL_MIN_DEG and hip[1] < sh[1] and knees is not None and knees[1] < hip[1]:
+        # hips above the shoulders and knees above the hips, torso at 35-55 degrees: lying on the
+        # back with the hips lifted high (the top of a bridge with the feet near the buttocks)
         return _lying_posture(frame, t)
     return UNKNOWN
 

@@ -216,3 +216,16 @@ def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
     report = run("bridge", turned)
     assert report.reps == []
     assert "camera_angle" in {w.code for w in report.warnings}
+
+
+def test_the_top_of_a_high_bridge_is_still_lying_on_the_back() -> None:
+    """Feet near the buttocks: at the top the torso slopes ~45 degrees, hips above the shoulders and
+    knees above the hips; that is a bridge, not an unknown position (a downward dog has its knees below)."""
+    from formcheck.landmarks import frame_from_points
+    from formcheck.posture import SUPINE, UNKNOWN
+
+    top = {"left_shoulder": (150.0, 300.0), "left_hip": (242.0, 208.0), "left_knee": (330.0, 150.0),
+           "left_ear": (100.0, 295.0), "nose": (90.0, 280.0)}
+    assert classify_posture(frame_from_points(0.0, top)) == SUPINE
+    dog = {**top, "left_knee": (300.0, 300.0)}
+    assert classify_posture(frame_from_points(0.0, dog)) == UNKNOWN
