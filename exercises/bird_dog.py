@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
+from formcheck.calibration import Follower
 from formcheck.checker import ExerciseChecker, Measurement, Sample
 from formcheck.events import Event, WarningEvent
 from formcheck.geometry import angle_deg, elevation_deg
@@ -55,6 +56,7 @@ class BirdDogChecker(ExerciseChecker):
 
     def __init__(self, spec):
         self._torso_base: float | None = None
+        self._torso_follower = Follower(spec.threshold("rest_follow_s"))  # the resting torso angle, on video time
         self._torso_side: str | None = None
         super().__init__(spec)
 
@@ -148,7 +150,7 @@ class BirdDogChecker(ExerciseChecker):
         torso = m.extras.get("torso_deg")
         if torso is None or not math.isfinite(torso):
             return
-        self._torso_base = torso if self._torso_base is None else self._torso_base + 0.05 * (torso - self._torso_base)
+        self._torso_base = self._torso_follower.update(t_s, torso)
 
     # ------------------------------------------------------------------ faults
     def frame_faults(self, sample: Sample) -> list[str]:

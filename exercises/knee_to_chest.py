@@ -22,10 +22,11 @@ import math
 
 import numpy as np
 
+from formcheck.calibration import Follower, RestEstimate
 from formcheck.checker import ExerciseChecker, Measurement, Sample
 from formcheck.geometry import angle_deg, distance, elevation_deg
 from formcheck.landmarks import INDEX, PoseFrame, other_side
-from formcheck.reps import RepRecord
+from formcheck.reps import RepRecord, RepThresholds
 
 SIDES = ("left", "right")
 #: a side must beat the current near side by this score (depth difference + visibility) to take over
@@ -62,9 +63,31 @@ class KneeToChestChecker(ExerciseChecker):
         self._flex_base: dict[str, float] = {s: t("rest_flex_deg") for s in SIDES}  # resting hip flexion per leg
         self._torso_base: float | None = None      # resting hip->shoulder elevation, degrees
         self._head_base: float | None = None       # resting head height above the hip, torso lengths
+        self._followers: dict[str, Follower] = {}  # the followers behind these resting values
         self._near: str | None = None
         self._bridge_since: float | None = None    # a bridge-like hip extension in progress since
         super().__init__(spec)
+
+    # ------------------------------------------------------------------ thresholds
+    def rep_thresholds(self) -> RepThresholds:
+        """Shares of the way from the person's resting hip flexion R (knees bent, feet down) to a
+        knee hugged to the chest (``full_flex_deg``): a person lying with the feet near or far, or
+        a camera off the pure side view (which changes the projected rest), is judged alike."""
+        t = self.spec.threshold
+        rest = self.rest.level if self.rest is not None else t("rest_flex_deg")
+        noise = self.rest.noise if self.rest is not None else 0.0
+        rom = max(t("full_flex_deg") - rest, t("min_range_deg"))
+        rest_enter = max(rest + t("end_share") * rom, rest + 4.0 * noise)
+        rest_exit = max(rest_enter, rest + t("start_share") * rom)
+        attempt = max(rest_exit, rest + t("attempt_share") * rom)
+        top_exit = max(attempt, rest + t("top_exit_share") * rom)
+        top_enter = max(top_exit, rest + t("top_share") * rom)
+        return RepThresholds(rest_enter, rest_exit, attempt, top_exit, top_enter)
+
+    def accept_rest(self, rest: RestEstimate) -> bool:
+        """A resting position has both hips flexed a little (knees bent, feet down), not a knee pulled in."""
+        t = self.spec.threshold
+        return t("rest_min_flex_deg") <= rest.level <= t("rest_max_flex_deg")
 
     # ------------------------------------------------------------------ measurement
     def _pt(self, frame: PoseFrame, side: str, joint: str, min_vis: float) -> np.ndarray | None:
@@ -155,7 +178,7 @@ class KneeToChestChecker(ExerciseChecker):
                 flex[s], source[s] = f, src
         near_knee = frame.px(f"{near}_knee") if source.get(near) == "knee" else None
         hands = self.hands_flexion(frame, sh, hip, torso, near_knee)
-        if hands is not None and source.get(far) != "knee" and flex.get(near, 0.0) < t("attempt") \
+        if hands is not None and source.get(far) != "knee" and flex.get(near, 0.0) < self.machine.th.attempt \
                 and hands > flex.get(far, -math.inf):
             # the far knee is hidden (its guessed position is unreliable, often left where the leg
             # rested), the near leg is down and the hands are up where a hugged knee is, away from
@@ -179,7 +202,7 @@ class KneeToChestChecker(ExerciseChecker):
                 rel = (frame.px(f"{s}_ankle")[1] - hip[1]) / torso
                 if math.isfinite(rel):
                     extras[f"ankle_rel_{s}"] = rel
-        if value >= t("attempt") and side in SIDES:
+        if value >= self.machine.th.attempt and side in SIDES:
             other = other_side(side)
             if f"ankle_rel_{other}" not in extras and not extras.get(f"knee_seen_{other}"):
                 unjudged.append("whether the other foot stayed on the floor")
@@ -197,7 +220,7 @@ class KneeToChestChecker(ExerciseChecker):
         if min(flex.values()) >= t("both_legs_deg"):
             return True
         ankles = [f"{s}_ankle" for s in SIDES]
-        if min(flex.values()) >= t("attempt") and all(frame.is_visible(a, t("min_visibility")) for a in ankles):
+        if min(flex.values()) >= self.machine.th.attempt and all(frame.is_visible(a, t("min_visibility")) for a in ankles):
             return distance(frame.px(ankles[0]), frame.px(ankles[1])) / torso <= t("feet_together_frac")
         return False
 
@@ -216,29 +239,30 @@ class KneeToChestChecker(ExerciseChecker):
                 h, k, a = (frame.px(n) for n in names)
                 thigh, shin = distance(h, k) / torso, distance(k, a) / torso
                 if 0.3 < thigh < 2.0 and 0.3 < shin < 2.0:  # plausible proportions only
-                    self._thigh_ratio += 0.05 * (thigh - self._thigh_ratio)
-                    self._shin_ratio += 0.05 * (shin - self._shin_ratio)
+                    self._thigh_ratio = self._follow("thigh", frame.t_s, thigh, self._thigh_ratio)
+                    self._shin_ratio = self._follow("shin", frame.t_s, shin, self._shin_ratio)
                 return
+
+    def _follow(self, name: str, t_s: float, new: float, old: float | None) -> float | None:
+        """A resting value followed with time constant ``rest_follow_s`` seconds (garbage never enters)."""
+        f = self._followers.get(name)
+        if f is None:
+            f = self._followers[name] = Follower(self.spec.threshold("rest_follow_s"), old)
+        return f.update(t_s, new)
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         x = m.extras
-
-        def ema(old: float | None, new: float) -> float | None:
-            if not math.isfinite(new):
-                return old  # garbage never enters a baseline
-            return new if old is None else old + 0.05 * (new - old)
-
         self._watch_bridge(t_s, m)
         if self._bridge_since is not None:
             return  # the hips are up: not a resting position
-        self._torso_base = ema(self._torso_base, x["torso_deg"])
+        self._torso_base = self._follow("torso", t_s, x["torso_deg"], self._torso_base)
         if "head_rel" in x:
-            self._head_base = ema(self._head_base, x["head_rel"])
+            self._head_base = self._follow("head", t_s, x["head_rel"], self._head_base)
         for s in SIDES:
             if f"ankle_rel_{s}" in x:
-                self._ankle_base[s] = ema(self._ankle_base.get(s), x[f"ankle_rel_{s}"])
+                self._ankle_base[s] = self._follow(f"ankle_{s}", t_s, x[f"ankle_rel_{s}"], self._ankle_base.get(s))
             if x.get(f"knee_seen_{s}"):
-                self._flex_base[s] = ema(self._flex_base[s], x[f"flex_{s}"])
+                self._flex_base[s] = self._follow(f"flex_{s}", t_s, x[f"flex_{s}"], self._flex_base[s])
 
     def _watch_bridge(self, t_s: float, m: Measurement) -> None:
         """Notice bridges: both hips extended ``bridge_drop_deg`` past their resting flexion (hips
@@ -272,7 +296,7 @@ class KneeToChestChecker(ExerciseChecker):
         x = sample.m.extras
         faults: list[str] = []
         side = sample.m.side
-        if side in SIDES and (sample.m.value or 0.0) >= t("attempt"):
+        if side in SIDES and (sample.m.value or 0.0) >= self.machine.th.attempt:
             other = other_side(side)
             other_flex = x.get(f"flex_{other}", 0.0)
             key = f"ankle_rel_{other}"
