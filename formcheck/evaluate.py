@@ -40,6 +40,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fileio import one_line, require_regular_file
 from .pipeline import ProgressFn, analyze
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,17 @@ def match_reps(detected: list[dict], labelled: list[dict]) -> list[tuple[int, in
     return sorted(pairs)
 
 
+#: A label is a few kilobytes of JSON; anything larger than this is not one (and is not read whole).
+MAX_LABEL_BYTES = 1_000_000
+
+
+def read_label(path: Path) -> dict:
+    """A label file's JSON: regular files only (a FIFO is never opened) and at most
+    ``MAX_LABEL_BYTES``. Raises OSError (UnsafePathError) or ValueError with a one-line message."""
+    require_regular_file(path, "label", max_bytes=MAX_LABEL_BYTES)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     """``(clip, label)`` pairs in ``directory``: every ``*.json`` with a video or a ``.fctrack``
     landmark track of the same stem.  When both exist, the file the label's ``clip`` names
@@ -189,7 +201,7 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     for label in sorted(d.glob("*.json")):
         named = None
         try:
-            named = json.loads(label.read_text(encoding="utf-8")).get("clip")
+            named = read_label(label).get("clip")
         except (OSError, UnicodeDecodeError, ValueError, AttributeError):
             pass
         found = [label.with_suffix(suf) for suf in CLIP_SUFFIXES if label.with_suffix(suf).is_file()]
@@ -293,9 +305,9 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         if only and only not in video.name:
             continue
         try:
-            label = json.loads(label_path.read_text(encoding="utf-8"))
+            label = read_label(label_path)
         except (OSError, UnicodeDecodeError, ValueError) as e:
-            label = {"_error": f"{label_path.name}: unreadable label ({e.__class__.__name__})"}
+            label = {"_error": f"{label_path.name}: unreadable label ({e.__class__.__name__}: {one_line(str(e))})"}
         if not isinstance(label, dict):
             label = {"_error": f"{label_path.name}: a label must be a JSON object"}
         if "_error" in label:

@@ -461,3 +461,18 @@ def test_json_failures_print_one_json_error_object(args, code: str) -> None:
     assert proc.returncode == 2
     out = _strict_json(proc.stdout)
     assert set(out) == {"error"} and out["error"]["code"] == code and out["error"]["message"]
+
+
+def test_eval_labels_are_bounded_and_regular_files(tmp_path: Path) -> None:
+    """A label that is a FIFO, or far larger than any label, is reported as that clip's error
+    (eval goes on); it is never opened (a FIFO would hang) nor read whole."""
+    from formcheck.evaluate import MAX_LABEL_BYTES, evaluate_directory
+
+    track = _track_file(tmp_path / "a.fctrack", _bridge_stream())
+    big = tmp_path / "a.json"
+    big.write_text('{"exercise": "bridge", "pad": "' + "x" * (MAX_LABEL_BYTES + 10) + '"}')
+    _track_file(tmp_path / "b.fctrack", _bridge_stream())
+    os.mkfifo(tmp_path / "b.json")
+    result = evaluate_directory(tmp_path)
+    errors = {c.clip: c.error for c in result.clips}
+    assert "too large" in errors[track.name] and "FIFO" in errors["b.fctrack"], errors
