@@ -7,10 +7,21 @@ An exercise's checker subclasses :class:`ExerciseChecker` and implements
 - :meth:`~ExerciseChecker.frame_faults` — fault codes visible in this frame (the base class
   emits a fault once per rep when it persists for the fault's ``min_duration_s``);
 - :meth:`~ExerciseChecker.rep_faults` — fault codes judged when a rep ends;
-- optionally :meth:`~ExerciseChecker.rep_thresholds` / :meth:`~ExerciseChecker.on_rest_sample`
-  (e.g. to calibrate to the person's own resting position), and
+- optionally :meth:`~ExerciseChecker.rep_thresholds` (thresholds relative to :attr:`rest`),
+  :meth:`~ExerciseChecker.on_rest_sample` (follow resting values between reps),
   :meth:`~ExerciseChecker.looks_like` (a finished movement that is really another exercise
-  is not counted; the checker then says which exercise it looked like).
+  is not counted; the checker then says which exercise it looked like) and
+  :meth:`~ExerciseChecker.rep_variant` (an easier form the guide allows, reported);
+- the calibration hooks: :meth:`~ExerciseChecker.calibration_value` (what is learnt at rest),
+  :meth:`~ExerciseChecker.accept_rest` (is a still moment a resting position?),
+  :meth:`~ExerciseChecker.on_calibrated`, :meth:`~ExerciseChecker.remeasure` and
+  :meth:`~ExerciseChecker.rest_from_clip`.
+
+Self-calibration is the base class's: once the person is in position, nothing is counted until
+a still moment of ``calibrate_s`` seconds (spread within ``calibrate_still``) teaches the resting
+level and its jitter (:attr:`rest`, phase ``"calibrating"``); every later still moment at rest
+re-learns it. With :attr:`offline` (a file), frames seen before that are replayed once it is
+known, and a clip with no still moment learns its rest from its most rested quarter.
 
 Everything else — the set-up gate (posture, view, framing), the rep/hold machine on video
 time, holds, sides, pacing of cues, per-side counts, the status for the overlay — lives here.
@@ -113,6 +124,7 @@ class ExerciseChecker:
         self.lookalikes: Counter[str] = Counter()  # other exercises' movements seen (not counted)
         self._rearm = False  # a rep was lost to a tracking gap: wait for rest before the next one
         self._front_frames = 0  # frames seen from the front / head / feet end (too far off the side view)
+        self._measure_errors_logged: set[type] = set()  # measure() error kinds already logged
         self.ready = False
         self.ever_ready = False
         self._ready_since: float | None = None
@@ -200,9 +212,8 @@ class ExerciseChecker:
             try:
                 m = self.measure(frame)
             except (ValueError, ZeroDivisionError, FloatingPointError) as e:  # degenerate geometry
-                seen = self.__dict__.setdefault("_measure_errors_logged", set())  # once per error kind
-                if type(e) not in seen:
-                    seen.add(type(e))
+                if type(e) not in self._measure_errors_logged:  # once per error kind
+                    self._measure_errors_logged.add(type(e))
                     log.error("%s.measure failed at %.2f s (%s: %s); such frames count as not judged, further %s errors "
                               "are not logged", type(self).__name__, t_s, type(e).__name__, e, type(e).__name__, exc_info=e)
                 m = None
@@ -211,7 +222,7 @@ class ExerciseChecker:
         if m is not None:
             st.key_angle_deg = m.angle_deg
             for u in m.unjudged:
-                self._note_unjudged(u)
+                self.unjudged[u] += 1
         else:
             st.key_angle_deg = None
         self.trace.append((t_s, None if m is None else m.angle_deg, None if m is None else m.value))
@@ -307,9 +318,6 @@ class ExerciseChecker:
         vals = sorted(v for _, v in buf)
         n = len(vals)
         return vals[n // 2] if n % 2 else 0.5 * (vals[n // 2 - 1] + vals[n // 2])
-
-    def _note_unjudged(self, what: str) -> None:
-        self.unjudged[what] += 1
 
     def _feed(self, t_s: float, m: Measurement | None) -> list[Event]:
         """One measured frame into the rep/hold machine, its faults and the rest follower."""
