@@ -33,7 +33,7 @@ from formcheck.events import Event, WarningEvent
 from formcheck.geometry import angle_deg, distance, line_deviation_deg
 from formcheck.landmarks import PoseFrame
 from formcheck.outline import OUTLINE_FRACS, frame_outline
-from formcheck.reps import RepRecord, RepThresholds
+from formcheck.reps import RepRecord
 from formcheck.sides import best_side
 
 #: Raw per-frame values that are median-filtered and compared with the resting baseline.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from streams import Rep, StreamOptions, bridge_top, knee_to_chest_top, make_stream, reps_every, run
+from streams import StreamOptions, bridge_top, knee_to_chest_top, make_stream, reps_every, run
 
 
 @dataclass
