@@ -19,6 +19,7 @@ from typing import Iterator
 
 from .fileio import UnsafePathError, atomic_output, require_regular_file
 from .landmarks import PoseFrame
+from .report import finite_json
 
 TRACK_FORMAT = "formcheck-track"
 TRACK_VERSION = 1
@@ -75,19 +76,11 @@ def save_track(track: Track, path: str | Path) -> Path:
             try:
                 line = json.dumps({"t_s": round(t, 6), "pose": pose}, allow_nan=False)
             except ValueError:  # NaN/inf coordinates: written as null, read back as "not seen"
-                line = json.dumps({"t_s": round(t, 6), "pose": _nan_to_none(pose)}, allow_nan=False)
+                line = json.dumps({"t_s": round(t, 6), "pose": finite_json(pose)}, allow_nan=False)
             f.write(line + "\n")
     return path
 
 
-def _nan_to_none(obj):
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_nan_to_none(v) for v in obj]
-    return obj
 
 
 def _read_line(f, path: Path, n: int) -> str:
