@@ -681,15 +681,7 @@ def suggest_for_upload(up, names: dict[str, str]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     if ex and ex in names:
         st.session_state["upload_exercise"] = ex
-        st.session_state["_suggest_note"] = f"You seem to be on all fours, so this looks like {names[ex]}. Change it below if not."
-    elif posture == "supine":
-        options = ", ".join(names[e] for e in sup.SUPINE_EXERCISES if e in names)
-        st.session_state["_suggest_note"] = f"You are lying on your back. Which exercise is it? ({options})"
-    elif posture == "unknown":
-        st.session_state["_suggest_note"] = "No person could be seen clearly enough to suggest an exercise."
-    else:
-        st.session_state["_suggest_note"] = ("You seem to be standing; none of the four exercises is done standing. "
-                                             "Choose the exercise yourself below.")
+    st.session_state["_suggest_note"] = sup.suggestion_note(posture, ex, names)
 
 
 # ============================================================================ History page

@@ -179,6 +179,22 @@ def suggest_from_postures(postures: Counter | dict[str, int]) -> tuple[str, str 
     return posture, POSTURE_TO_EXERCISE.get(posture)
 
 
+def suggestion_note(posture: str, exercise: str | None, names: dict[str, str]) -> str:
+    """What the page says after looking at a video's positions (``names``: exercise id -> name)."""
+    if exercise and exercise in names:
+        return f"You seem to be on all fours, so this looks like {names[exercise]}. Change it below if not."
+    if posture == "supine":
+        options = ", ".join(names[e] for e in SUPINE_EXERCISES if e in names)
+        return f"You are lying on your back. Which exercise is it? ({options})"
+    if posture == "unknown":
+        return "No person could be seen clearly enough to suggest an exercise."
+    if posture in ("prone", "side_lying"):
+        where = "on your front" if posture == "prone" else "on your side"
+        return (f"You seem to be lying {where}; none of the four exercises is done that way "
+                "(they are done on your back or on all fours). Choose the exercise yourself below.")
+    return "You seem to be standing; none of the four exercises is done standing. Choose the exercise yourself below."
+
+
 def scan_postures(path: str | Path, model: str = "lite", max_frames: int = 40, every_s: float = 0.25) -> Counter:
     """Postures seen in a video, sampling about one frame every ``every_s`` seconds (engine errors propagate)."""
     from .pose import PoseEstimator

@@ -285,6 +285,18 @@ def test_suggestion_from_postures():
     assert suggest_from_postures({"unknown": 9}) == ("unknown", None)
 
 
+def test_suggestion_note_names_every_position():
+    from formcheck.app_support import suggestion_note
+
+    names = {"bird_dog": "Bird-dog", "bridge": "Glute bridge", "pelvic_tilt": "Pelvic tilt", "knee_to_chest": "Knee-to-chest"}
+    assert "looks like Bird-dog" in suggestion_note("all_fours", "bird_dog", names)
+    assert "Which exercise" in suggestion_note("supine", None, names) and "Glute bridge" in suggestion_note("supine", None, names)
+    assert "on your front" in suggestion_note("prone", None, names)
+    assert "on your side" in suggestion_note("side_lying", None, names)
+    assert "standing" in suggestion_note("standing", None, names)
+    assert "No person" in suggestion_note("unknown", None, names)
+
+
 def test_speech_snippet_escapes_text():
     from formcheck.app_support import speech_html
 
