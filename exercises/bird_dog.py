@@ -14,13 +14,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from formcheck.calibration import Follower
-from formcheck.checker import ExerciseChecker, Measurement, Sample
-from formcheck.events import Event, WarningEvent
-from formcheck.geometry import angle_deg, elevation_deg
-from formcheck.landmarks import PoseFrame
-from formcheck.reps import RepRecord
-from formcheck.sides import best_side
+from formcheck.core.calibration import Follower
+from formcheck.core.checker import ExerciseChecker, Measurement, Sample
+from formcheck.core.events import Event, WarningEvent
+from formcheck.core.geometry import angle_deg, elevation_deg
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.reps import RepRecord
+from formcheck.core.sides import best_side
 
 SIDES = ("left", "right")
 LIMBS = {"arm": ("shoulder", "elbow", "wrist"), "leg": ("hip", "knee", "ankle")}

@@ -10,18 +10,23 @@ straightens the line) is not a bridge.
 
 from __future__ import annotations
 
-from formcheck.calibration import Follower, RestEstimate
-from formcheck.checker import ExerciseChecker, Measurement, Sample
-from formcheck.geometry import angle_deg, distance, inclination_deg, line_deviation_deg
-from formcheck.landmarks import PoseFrame
-from formcheck.reps import RepRecord, RepThresholds
-from formcheck.sides import best_side
+from formcheck.core.calibration import Follower, RestEstimate
+from formcheck.core.checker import ExerciseChecker, Measurement, Sample
+from formcheck.core.geometry import (
+    angle_deg,
+    distance,
+    inclination_deg,
+    line_deviation_deg,
+)
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.reps import RepRecord, RepThresholds
+from formcheck.core.sides import best_side
 
 
 class BridgeChecker(ExerciseChecker):
     """Counts bridges; faults: hips_too_low, hips_overarched, hold_too_short, hips_sagging.
 
-    Activation = minus the signed hip bend (degrees, see :func:`formcheck.geometry.line_deviation_deg`)
+    Activation = minus the signed hip bend (degrees, see :func:`formcheck.core.geometry.line_deviation_deg`)
     of the side nearer the camera. The resting bend is calibrated while the person lies still.
     """
 

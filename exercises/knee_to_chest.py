@@ -22,11 +22,11 @@ import math
 
 import numpy as np
 
-from formcheck.calibration import Follower, RestEstimate
-from formcheck.checker import ExerciseChecker, Measurement, Sample
-from formcheck.geometry import angle_deg, distance, elevation_deg
-from formcheck.landmarks import INDEX, PoseFrame, other_side
-from formcheck.reps import RepRecord, RepThresholds
+from formcheck.core.calibration import Follower, RestEstimate
+from formcheck.core.checker import ExerciseChecker, Measurement, Sample
+from formcheck.core.geometry import angle_deg, distance, elevation_deg
+from formcheck.core.landmarks import INDEX, PoseFrame, other_side
+from formcheck.core.reps import RepRecord, RepThresholds
 
 SIDES = ("left", "right")
 #: a side must beat the current near side by this score (depth difference + visibility) to take over

@@ -27,14 +27,14 @@ import math
 from collections import deque
 from statistics import median
 
-from formcheck.calibration import robust_rest
-from formcheck.checker import ExerciseChecker, Measurement, Sample
-from formcheck.events import Event, WarningEvent
-from formcheck.geometry import angle_deg, distance, line_deviation_deg
-from formcheck.landmarks import PoseFrame
-from formcheck.outline import OUTLINE_FRACS, frame_outline
-from formcheck.reps import RepRecord
-from formcheck.sides import best_side
+from formcheck.core.calibration import robust_rest
+from formcheck.core.checker import ExerciseChecker, Measurement, Sample
+from formcheck.core.events import Event, WarningEvent
+from formcheck.core.geometry import angle_deg, distance, line_deviation_deg
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.outline import OUTLINE_FRACS, frame_outline
+from formcheck.core.reps import RepRecord
+from formcheck.core.sides import best_side
 
 #: Raw per-frame values that are median-filtered and compared with the resting baseline.
 _KEYS = ("bend_deg", "hip_rel", "torso_px", "hip_knee_px", "belly_px",
@@ -58,7 +58,7 @@ def pelvic_tilt_signal(frame: PoseFrame, side: str, band: tuple[float, float] = 
     """The raw per-frame values the pelvic-tilt count is built on, for one body ``side``.
 
     - ``bend_deg``: signed bend at the hip away from the shoulder-knee line (degrees;
-      :func:`formcheck.geometry.line_deviation_deg`);
+      :func:`formcheck.core.geometry.line_deviation_deg`);
     - ``hip_rel``: how far the hip sits below the shoulder, in torso lengths (image y down);
       it drops when the hips lift off the floor;
     - ``torso_px``, ``hip_knee_px``: shoulder-hip and hip-knee distances (pixels);

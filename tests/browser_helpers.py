@@ -117,7 +117,7 @@ def choose_radio(page, group_text: str, option: str) -> None:
 
 
 def pass_safety_check(page) -> None:
-    from formcheck.safety import RED_FLAGS
+    from formcheck.core.safety import RED_FLAGS
 
     page.get_by_text("Check my answers").wait_for(timeout=60_000)
     for flag in RED_FLAGS:

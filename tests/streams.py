@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
+from formcheck.core.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
 
 W, H = 640, 480
 T = 130.0            # torso length, shoulder to hip (px)
@@ -153,7 +153,7 @@ ANKLE_SUPINE = _supine_rest_ankle()
 
 def bridge_lift_for_bend(bend_deg: float) -> float:
     """The ``torso_lift_deg`` that gives a shoulder-hip-knee bend of ``bend_deg`` (bisection)."""
-    from formcheck.geometry import line_deviation_deg
+    from formcheck.core.geometry import line_deviation_deg
 
     lo, hi = 0.0, 60.0
     for _ in range(50):
@@ -383,8 +383,8 @@ def pelvic_tilt_top(tilt_deg: float = 6.0, **extra: float) -> dict[str, float]:
 
 
 def run(exercise: str, stream, smoothing: bool = True):
-    """Run a stream through a :class:`formcheck.session.Session`; returns the finished report."""
-    from formcheck.session import Session
+    """Run a stream through a :class:`formcheck.core.session.Session`; returns the finished report."""
+    from formcheck.core.session import Session
 
     s = Session(exercise, smoothing=smoothing)
     for t, f in stream:

@@ -10,8 +10,8 @@ pytest.importorskip("streamlit")
 import streamlit_webrtc  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from formcheck import safety  # noqa: E402
-from formcheck.history import History  # noqa: E402
+from formcheck.app.history import History  # noqa: E402
+from formcheck.core import safety  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -265,7 +265,7 @@ def test_empty_history_and_about_page(db, webrtc):
 
 # ---------------------------------------------------------------------------- app_support helpers
 def test_rtc_configuration_variants():
-    from formcheck.app_support import rtc_configuration
+    from formcheck.app.support import rtc_configuration
 
     assert rtc_configuration({}) == {"iceServers": []}
     cfg = rtc_configuration({"FORMCHECK_TURN_URL": "turn:t:3478", "FORMCHECK_TURN_USERNAME": "u",
@@ -278,7 +278,7 @@ def test_rtc_configuration_variants():
 
 
 def test_suggestion_from_postures():
-    from formcheck.app_support import suggest_from_postures
+    from formcheck.app.support import suggest_from_postures
 
     assert suggest_from_postures({"all_fours": 30, "supine": 2}) == ("all_fours", "bird_dog")
     assert suggest_from_postures({"supine": 30, "unknown": 90}) == ("supine", None)  # ask the person
@@ -286,7 +286,7 @@ def test_suggestion_from_postures():
 
 
 def test_suggestion_note_names_every_position():
-    from formcheck.app_support import suggestion_note
+    from formcheck.app.support import suggestion_note
 
     names = {"bird_dog": "Bird-dog", "bridge": "Glute bridge", "pelvic_tilt": "Pelvic tilt", "knee_to_chest": "Knee-to-chest"}
     assert "looks like Bird-dog" in suggestion_note("all_fours", "bird_dog", names)
@@ -298,14 +298,14 @@ def test_suggestion_note_names_every_position():
 
 
 def test_speech_snippet_escapes_text():
-    from formcheck.app_support import speech_html
+    from formcheck.app.support import speech_html
 
     h = speech_html('Say "hi" </script><b>', 7)
     assert "speechSynthesis" in h and "</script><b>" not in h and h.count("</script>") == 1
 
 
 def test_samples_are_listed_with_labels(tmp_path):
-    from formcheck.app_support import list_samples
+    from formcheck.app.support import list_samples
 
     (tmp_path / "a_bridge.mp4").write_bytes(b"x")
     (tmp_path / "a_bridge.json").write_text('{"exercise": "bridge", "source": "real", "expected": {"reps": 1}}')
@@ -393,7 +393,7 @@ def _upload(at: AppTest, name: str, data: bytes, exercise: str = "bridge") -> Ap
 def _track_bytes(tmp_path, seconds: float = 14.0) -> bytes:
     from test_live_processor import bridge_pose, lift_at, times
 
-    from formcheck.tracks import Track, save_track
+    from formcheck.media.tracks import Track, save_track
 
     tr = Track(source="scripted", fps=30.0, width=640, height=480, model="scripted", duration_s=seconds)
     tr.frames = [(t, bridge_pose(t, lift_at(t))) for t in times(30, seconds)]
@@ -425,7 +425,7 @@ def test_a_gzip_bomb_named_as_a_video_is_refused_quickly(db, webrtc):
 
 
 def test_upload_kind_is_decided_by_the_name():
-    from formcheck.app_support import upload_kind
+    from formcheck.app.support import upload_kind
 
     assert upload_kind("a.MP4") == "video" and upload_kind("b.webm") == "video"
     assert upload_kind("c.fctrack") == "track"
@@ -436,9 +436,12 @@ def test_upload_kind_is_decided_by_the_name():
 
 def test_streamlit_control_flow_is_recognised():
     """st.rerun and st.stop raise BaseExceptions: the app's re-raise clause must name them."""
-    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
+    from streamlit.runtime.scriptrunner_utils.exceptions import (
+        RerunException,
+        StopException,
+    )
 
-    from formcheck.app_support import streamlit_control_flow
+    from formcheck.app.support import streamlit_control_flow
 
     flow = streamlit_control_flow()
     assert issubclass(StopException, flow) and issubclass(RerunException, flow)

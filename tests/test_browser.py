@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
-
 import browser_helpers as bh
+import pytest
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +41,7 @@ def _fail_with_log(tmp_path: Path, page, msg: str):
 def test_live_bridge_session_counts_a_rep(server):
     from playwright.sync_api import sync_playwright
 
-    from formcheck.history import History
+    from formcheck.app.history import History
 
     url, db, tmp = server
     fake_cam = bh.to_y4m(bh.sample_clip(), tmp)  # Chromium loops this file as the webcam
@@ -129,7 +128,7 @@ def test_upload_shows_rep_table_and_downloads(server):
             page.screenshot(path=str(tmp / "upload_result.png"), full_page=True)
         finally:
             browser.close()
-    from formcheck.history import History
+    from formcheck.app.history import History
 
     rows = History(db).list_sets()
     assert rows and rows[0]["source"] == "upload" and rows[0]["source_name"] == clip.name

@@ -11,10 +11,6 @@ import math
 
 import numpy as np
 import pytest
-
-from formcheck.calibration import Follower, StillWindow, follow_weight, robust_rest
-from formcheck.landmarks import INDEX, PoseFrame
-from formcheck.session import Session
 from streams import (
     REST,
     Rep,
@@ -26,6 +22,10 @@ from streams import (
     reps_every,
     run,
 )
+
+from formcheck.core.calibration import Follower, StillWindow, follow_weight, robust_rest
+from formcheck.core.landmarks import INDEX, PoseFrame
+from formcheck.core.session import Session
 
 
 # ---------------------------------------------------------------------------- the module itself
@@ -66,7 +66,7 @@ def test_still_window_needs_the_whole_window_and_stillness() -> None:
 # ---------------------------------------------------------------------------- bridge: rest and top
 def _lift_for(bend_deg: float, tilt: float) -> float:
     """``torso_lift_deg`` giving a shoulder-hip-knee bend of ``bend_deg`` for a resting thigh turned by ``tilt``."""
-    from formcheck.geometry import line_deviation_deg
+    from formcheck.core.geometry import line_deviation_deg
 
     lo, hi = 0.0, 70.0
     for _ in range(50):
@@ -78,7 +78,7 @@ def _lift_for(bend_deg: float, tilt: float) -> float:
 
 
 def _rest_bend(tilt: float) -> float:
-    from formcheck.geometry import line_deviation_deg
+    from formcheck.core.geometry import line_deviation_deg
 
     pts = _supine_side({**REST["supine"], "tilt_deg": tilt}, "left")
     return line_deviation_deg(pts["shoulder"], pts["hip"], pts["knee"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-
 from streams import Rep, StreamOptions, bird_dog_top, make_stream, reps_every, run
 
 L, R = bird_dog_top("left"), bird_dog_top("right")

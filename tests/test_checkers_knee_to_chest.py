@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-
-from streams import StreamOptions, bridge_top, knee_to_chest_top, make_stream, reps_every, run
+from streams import (
+    StreamOptions,
+    bridge_top,
+    knee_to_chest_top,
+    make_stream,
+    reps_every,
+    run,
+)
 
 
 @dataclass

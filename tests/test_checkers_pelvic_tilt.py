@@ -14,11 +14,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
+from streams import (
+    Rep,
+    StreamOptions,
+    bridge_top,
+    knee_to_chest_top,
+    make_stream,
+    reps_every,
+    run,
+)
 
-from streams import Rep, StreamOptions, bridge_top, knee_to_chest_top, make_stream, reps_every, run
-
-from formcheck.landmarks import PoseFrame
-from formcheck.outline import OUTLINE_FRACS, frame_outline, torso_outline
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.outline import OUTLINE_FRACS, frame_outline, torso_outline
 
 MASK_SCALE = 4  # the scripted mask is drawn at 1/4 of the frame size (soft edges keep sub-pixel detail)
 
@@ -39,7 +46,7 @@ def silhouette(frame: PoseFrame, flatten_pct: float, rng: np.random.Generator | 
     px, py = px / s, py / s  # pixel centres in frame pixels
     pts = frame.pixels()
     idx = {n: i for i, n in enumerate(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))}
-    from formcheck.landmarks import INDEX
+    from formcheck.core.landmarks import INDEX
 
     sh = (pts[INDEX["left_shoulder"]] + pts[INDEX["right_shoulder"]]) / 2  # the drawn body: true midline (noise-free enough)
     hip = (pts[INDEX["left_hip"]] + pts[INDEX["right_hip"]]) / 2
@@ -74,7 +81,7 @@ class Tilt:
 def with_tilt(stream, reps: list[Rep], tilts: list[Tilt | None], mask: bool = True, seed: int = 1):
     """``stream`` with each rep's tilt applied: hips shifted up the body, and a person mask."""
     rng = np.random.default_rng(seed)
-    from formcheck.landmarks import INDEX
+    from formcheck.core.landmarks import INDEX
 
     out = []
     for t, f in stream:

@@ -7,11 +7,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import conftest_media as media
 import cv2
 import numpy as np
 import pytest
-
-import conftest_media as media
 from conftest import clip_path, run_cli
 
 pytestmark = pytest.mark.mediapipe
@@ -240,8 +239,8 @@ def test_help_mentions_every_command():
 
 def test_live_loop_with_a_camera_that_plays_the_bridge_clip(monkeypatch, capsys):
     """``formcheck live`` end to end without a screen: the camera is the bridge clip, the window is faked."""
-    import formcheck.live as live
-    import formcheck.video as video
+    import formcheck.media.video as video
+    import formcheck.tools.live_window as live
 
     frames, fps = _frames(clip_path(BRIDGE))
 

@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from formcheck.exercise import all_exercises
+
+from formcheck.core.exercise import all_exercises
 
 
 def test_readme_exercise_section_is_up_to_date():

@@ -7,14 +7,36 @@ import math
 
 import numpy as np
 import pytest
-
-from formcheck.geometry import angle_deg, distance, elevation_deg, inclination_deg, line_deviation_deg, midpoint, signed_height_above_line
-from formcheck.landmarks import PoseFrame, frame_from_points
-from formcheck.posture import ALL_FOURS, STANDING, SUPINE, UNKNOWN, check_framing, classify_posture, facing_side
-from formcheck.sides import best_side
-from formcheck.smoothing import LandmarkSmoother, OneEuroFilter
-from formcheck.tracks import Track, TrackError, is_track_file, load_track, save_track
 from streams import Rep, bird_dog_top, bridge_top, make_stream, run
+
+from formcheck.core.geometry import (
+    angle_deg,
+    distance,
+    elevation_deg,
+    inclination_deg,
+    line_deviation_deg,
+    midpoint,
+    signed_height_above_line,
+)
+from formcheck.core.landmarks import PoseFrame, frame_from_points
+from formcheck.core.posture import (
+    ALL_FOURS,
+    STANDING,
+    SUPINE,
+    UNKNOWN,
+    check_framing,
+    classify_posture,
+    facing_side,
+)
+from formcheck.core.sides import best_side
+from formcheck.core.smoothing import LandmarkSmoother, OneEuroFilter
+from formcheck.media.tracks import (
+    Track,
+    TrackError,
+    is_track_file,
+    load_track,
+    save_track,
+)
 
 
 # ---------------------------------------------------------------- geometry
@@ -166,7 +188,7 @@ def test_report_json_contract() -> None:
 def _lying(nose_dy: float, stack: float = 0.0):
     """A lying body side-on (torso 130 px, horizontal): the nose ``nose_dy`` px above the ears
     (negative: below, face down); left/right shoulders and hips ``stack`` px apart vertically."""
-    from formcheck.landmarks import frame_from_points
+    from formcheck.core.landmarks import frame_from_points
 
     pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0, 300.0 - stack),
            "left_hip": (280.0, 300.0), "right_hip": (280.0, 300.0 - stack),
@@ -176,7 +198,7 @@ def _lying(nose_dy: float, stack: float = 0.0):
 
 
 def test_lying_on_the_back_front_and_side_are_told_apart() -> None:
-    from formcheck.posture import PRONE, SIDE_LYING, SUPINE
+    from formcheck.core.posture import PRONE, SIDE_LYING, SUPINE
 
     assert classify_posture(_lying(nose_dy=20.0)) == SUPINE       # face up: nose ~0.15 torso above the ears
     assert classify_posture(_lying(nose_dy=-15.0)) == PRONE       # face down (a superman)
@@ -184,8 +206,8 @@ def test_lying_on_the_back_front_and_side_are_told_apart() -> None:
 
 
 def test_camera_up_to_about_45_degrees_off_the_side_view_still_counts_as_side_on() -> None:
-    from formcheck.landmarks import frame_from_points
-    from formcheck.posture import facing_side
+    from formcheck.core.landmarks import frame_from_points
+    from formcheck.core.posture import facing_side
 
     def body(spread: float):
         pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0 + spread, 300.0),
@@ -202,7 +224,8 @@ def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
     """A bridge filmed from the front (shoulders spread wide in the picture) is not counted wrong:
     the set-up message and the report ask to turn the camera."""
     from streams import bridge_top, reps_every, run
-    from formcheck.landmarks import INDEX, PoseFrame
+
+    from formcheck.core.landmarks import INDEX, PoseFrame
 
     stream = make_stream("supine", reps_every(2, 2.0, bridge_top(4.0)), 12.0)
     turned = []
@@ -221,8 +244,8 @@ def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
 def test_the_top_of_a_high_bridge_is_still_lying_on_the_back() -> None:
     """Feet near the buttocks: at the top the torso slopes ~45 degrees, hips above the shoulders and
     knees above the hips; that is a bridge, not an unknown position (a downward dog has its knees below)."""
-    from formcheck.landmarks import frame_from_points
-    from formcheck.posture import SUPINE, UNKNOWN
+    from formcheck.core.landmarks import frame_from_points
+    from formcheck.core.posture import SUPINE, UNKNOWN
 
     top = {"left_shoulder": (150.0, 300.0), "left_hip": (242.0, 208.0), "left_knee": (330.0, 150.0),
            "left_ear": (100.0, 295.0), "nose": (90.0, 280.0)}

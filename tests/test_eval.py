@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SAMPLES, run_cli
-from formcheck.evaluate import find_clips, match_reps
+
+from formcheck.tools.evaluate import find_clips, match_reps
 
 
 def test_match_reps_by_overlap():
@@ -71,7 +71,7 @@ def _bridge_track_folder(tmp_path, label_reps, exercise="bridge", name="clip"):
     """A scripted bridge stream (3 reps at 3.0/8.5/14.0 s) saved as a track next to a label."""
     from streams import bridge_top, make_stream, reps_every
 
-    from formcheck.tracks import Track, save_track
+    from formcheck.media.tracks import Track, save_track
 
     stream = make_stream("supine", reps_every(3, 3.0, bridge_top(), hold=3.0, rest=1.5), 20.0)
     save_track(Track(source=f"{name}.mp4", fps=30.0, width=640, height=480, duration_s=20.0, frames=stream),
@@ -88,7 +88,7 @@ def _truth(k, good=True, faults=()):
 
 
 def test_eval_scores_a_track_folder_per_exercise(tmp_path):
-    from formcheck.evaluate import evaluate_directory, format_eval
+    from formcheck.tools.evaluate import evaluate_directory, format_eval
 
     _bridge_track_folder(tmp_path, [_truth(0), _truth(1), _truth(2, good=False, faults=["hips_overarched"])])
     assert [p.suffix for p, _ in find_clips(tmp_path)] == [".fctrack"]
@@ -105,7 +105,7 @@ def test_eval_scores_a_track_folder_per_exercise(tmp_path):
 
 def test_eval_handles_partial_real_labels(tmp_path):
     """Real-video labels: approximate holds and reps without times still give a count."""
-    from formcheck.evaluate import evaluate_directory
+    from formcheck.tools.evaluate import evaluate_directory
 
     reps = [{"index": 1, "start_s": 3.0, "end_s": 8.0, "hold_s_approx": 3}, {"index": 2, "hold_s_approx": 3},
             {"index": 3}]
@@ -127,7 +127,7 @@ def test_eval_track_folder_from_the_command_line(tmp_path):
 
 
 def test_compare_to_baseline_flags_only_real_regressions():
-    from formcheck.evaluate import compare_to_baseline
+    from formcheck.tools.evaluate import compare_to_baseline
 
     base = {"bridge": {"exact_count_share": 0.9, "rep_mae": 0.1, "hold_mae_s": None, "false_cues_per_min": 0.5}}
     assert compare_to_baseline({"bridge": {"exact_count_share": 0.95, "rep_mae": 0.0, "hold_mae_s": 0.2,
@@ -146,9 +146,13 @@ REWRITE = "formcheck eval tests/corpus/{split} --write-baseline tests/corpus/bas
 def test_checkers_do_not_get_worse_on_the_stress_corpus(split):
     """Every checker re-scored on the committed corpus tracks (seconds, no model) must not be
     worse than ``tests/corpus/baseline.json`` by more than its tolerance
-    (``formcheck.evaluate.BASELINE_TOLERANCE``).  After an intended change, rewrite the
+    (``formcheck.tools.evaluate.BASELINE_TOLERANCE``).  After an intended change, rewrite the
     baseline with the command in the failure message and commit it with the change."""
-    from formcheck.evaluate import baseline_metrics, compare_to_baseline, evaluate_directory
+    from formcheck.tools.evaluate import (
+        baseline_metrics,
+        compare_to_baseline,
+        evaluate_directory,
+    )
 
     folder = CORPUS / split
     if not any(folder.glob("*.fctrack")):

@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from formcheck.events import FaultEvent, HoldEvent, RepEvent
-from formcheck.history import SCHEMA_VERSION, History, HistoryError, default_db_path
-from formcheck.report import Report
+from formcheck.app.history import SCHEMA_VERSION, History, HistoryError, default_db_path
+from formcheck.core.events import FaultEvent, HoldEvent, RepEvent
+from formcheck.core.report import Report
 
 
 def report(reps=2, good=1, faults=("hips_too_low",)) -> Report:
@@ -148,7 +148,7 @@ def test_concurrent_writers(tmp_path):
 
 
 def test_delete_all_leaves_no_trace_of_the_rows_in_the_file(tmp_path):
-    from formcheck.history import History
+    from formcheck.app.history import History
 
     db = tmp_path / "h.sqlite3"
     h = History(db)
@@ -178,7 +178,7 @@ def test_a_newer_save_replaces_an_older_one(tmp_path):
 
 
 def test_version_1_database_is_upgraded_and_keeps_its_sets(tmp_path):
-    from formcheck.history import MIGRATIONS
+    from formcheck.app.history import MIGRATIONS
 
     p = tmp_path / "h.sqlite3"
     with sqlite3.connect(p) as c:
@@ -201,7 +201,7 @@ def _read_only(monkeypatch):
     def connect(path, *a, **kw):
         return real(f"file:{path}?mode=ro", *a, uri=True, **kw)
 
-    monkeypatch.setattr("formcheck.history.sqlite3.connect", connect)
+    monkeypatch.setattr("formcheck.app.history.sqlite3.connect", connect)
 
 
 def test_read_only_database_is_detected_at_open(tmp_path, monkeypatch):

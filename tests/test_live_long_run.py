@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from formcheck.app_support import history_saver
-from formcheck.history import History
-from formcheck.live_processor import LIVE_TRACE_FRAMES, RECENT_EVENTS, LiveProcessor
 from test_live_processor import bridge_pose, lift_at
+
+from formcheck.app.history import History
+from formcheck.app.live_processor import LIVE_TRACE_FRAMES, RECENT_EVENTS, LiveProcessor
+from formcheck.app.support import history_saver
 
 FPS = 30
 MINUTES = 30

@@ -8,9 +8,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from formcheck.history import History
-from formcheck.landmarks import frame_from_points
-from formcheck.live_processor import LiveProcessor, frame_time, side_advice
+from formcheck.app.history import History
+from formcheck.app.live_processor import LiveProcessor, frame_time, side_advice
+from formcheck.core.landmarks import frame_from_points
 
 
 def bridge_pose(t: float, lift: float):
@@ -288,8 +288,8 @@ def test_side_advice():
 # ---------------------------------------------------------------------------- issue 9: threads, errors, saves
 import logging  # noqa: E402
 
-from formcheck.app_support import history_saver  # noqa: E402
-from formcheck.pose import ModelError  # noqa: E402
+from formcheck.app.support import history_saver  # noqa: E402
+from formcheck.media.pose import ModelError  # noqa: E402
 
 WAIT_S = 20.0  # generous: only a deadlock would reach it
 
@@ -366,13 +366,13 @@ def test_a_model_that_fails_to_load_is_reported_once_and_not_retried(caplog):
         raise ModelError("pose_landmarker_full.task: MediaPipe could not load this .task model file (bad zip)")
 
     proc = LiveProcessor("bridge", estimator_factory=broken, draw=False)
-    with caplog.at_level(logging.WARNING, logger="formcheck.live_processor"):
+    with caplog.at_level(logging.WARNING, logger="formcheck.app.live_processor"):
         run(proc, times(30, 2))
     assert len(calls) == 1
     snap = proc.snapshot()
     assert snap.error.startswith("The pose model could not be loaded: pose_landmarker_full.task")
     assert "\n" not in snap.error and snap.frames == 0
-    records = [r for r in caplog.records if r.name == "formcheck.live_processor"]
+    records = [r for r in caplog.records if r.name == "formcheck.app.live_processor"]
     assert [r.levelno for r in records] == [logging.ERROR]
     proc.arm()  # "Start another set" tries again, once
     run(proc, times(30, 3, start=2))
@@ -386,7 +386,7 @@ def test_a_bug_while_loading_the_model_is_logged_with_its_traceback(caplog):
     proc = LiveProcessor("bridge", estimator_factory=buggy, draw=False)
     with caplog.at_level(logging.WARNING):
         run(proc, times(30, 1))
-    (rec,) = [r for r in caplog.records if r.name == "formcheck.live_processor"]
+    (rec,) = [r for r in caplog.records if r.name == "formcheck.app.live_processor"]
     assert rec.levelno == logging.ERROR and rec.exc_info and rec.exc_info[0] is TypeError
     err = proc.snapshot().error
     assert "TypeError" in err and "Traceback" not in err and "\n" not in err
@@ -400,13 +400,13 @@ def test_a_bug_in_detection_is_logged_at_error_once_and_not_hidden(caplog):
     proc = LiveProcessor("bridge", estimator_factory=Buggy, draw=False)
     with caplog.at_level(logging.WARNING):
         run(proc, times(30, 2))
-    recs = [r for r in caplog.records if r.name == "formcheck.live_processor"]
+    recs = [r for r in caplog.records if r.name == "formcheck.app.live_processor"]
     assert len(recs) == 1 and recs[0].levelno == logging.ERROR and recs[0].exc_info[0] is AttributeError
     assert proc.snapshot().error.startswith("Internal error in the pose estimation (AttributeError")
 
 
 def test_a_bug_in_a_checker_is_logged_with_traceback_and_the_set_can_still_stop(caplog, monkeypatch):
-    from formcheck.checker import ExerciseChecker
+    from formcheck.core.checker import ExerciseChecker
 
     def broken_update(self, t_s, frame):
         raise KeyError("left_hip")
@@ -416,14 +416,14 @@ def test_a_bug_in_a_checker_is_logged_with_traceback_and_the_set_can_still_stop(
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False, saver=saved.append)
     with caplog.at_level(logging.WARNING):
         run(proc, times(30, 1))
-    recs = [r for r in caplog.records if r.name == "formcheck.live_processor"]
+    recs = [r for r in caplog.records if r.name == "formcheck.app.live_processor"]
     assert len(recs) == 1 and recs[0].levelno == logging.ERROR and recs[0].exc_info[0] is KeyError
     assert "Internal error in the exercise checker (KeyError" in proc.snapshot().error
     assert proc.stop("finished") and saved[-1]["finished"]
 
 
 def test_measure_errors_are_logged_at_error_once_per_kind(caplog, monkeypatch):
-    from formcheck.exercise import get_exercise
+    from formcheck.core.exercise import get_exercise
 
     cls = type(get_exercise("bridge").make_checker())
 
@@ -432,9 +432,9 @@ def test_measure_errors_are_logged_at_error_once_per_kind(caplog, monkeypatch):
 
     monkeypatch.setattr(cls, "measure", degenerate)
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False)
-    with caplog.at_level(logging.DEBUG, logger="formcheck.checker"):
+    with caplog.at_level(logging.DEBUG, logger="formcheck.core.checker"):
         run(proc, times(30, 2))
-    recs = [r for r in caplog.records if r.name == "formcheck.checker" and "measure failed" in r.getMessage()]
+    recs = [r for r in caplog.records if r.name == "formcheck.core.checker" and "measure failed" in r.getMessage()]
     assert len(recs) == 1 and recs[0].levelno == logging.ERROR and recs[0].exc_info[0] is ZeroDivisionError
     assert proc.snapshot().frames == 60
 
@@ -504,16 +504,16 @@ def test_forced_late_periodic_save_never_lowers_a_finished_set(tmp_path):
 
 
 def test_a_failing_history_is_reported_once_in_the_log(caplog):
-    from formcheck.history import HistoryError
+    from formcheck.app.history import HistoryError
 
     def read_only(p):
         raise HistoryError("/x/h.sqlite3: the history file is read-only, so nothing can be saved")
 
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False, saver=read_only)
-    with caplog.at_level(logging.WARNING, logger="formcheck.live_processor"):
+    with caplog.at_level(logging.WARNING, logger="formcheck.app.live_processor"):
         run(proc, times(30, 14))
     assert proc.snapshot().error.startswith("Could not save to the history: /x/h.sqlite3: the history file is read-only")
-    assert len([r for r in caplog.records if r.name == "formcheck.live_processor"]) == 1
+    assert len([r for r in caplog.records if r.name == "formcheck.app.live_processor"]) == 1
     assert proc.snapshot().reps == 2  # counting goes on
 
 

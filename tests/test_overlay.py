@@ -7,9 +7,9 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from formcheck.events import CheckerStatus
-from formcheck.landmarks import INDEX, frame_from_points
-from formcheck.overlay import AMBER, GREEN, draw_overlay
+from formcheck.core.events import CheckerStatus
+from formcheck.core.landmarks import INDEX, frame_from_points
+from formcheck.media.overlay import AMBER, GREEN, draw_overlay
 
 KEY = ("left_shoulder", "left_hip", "left_knee")
 

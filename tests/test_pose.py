@@ -5,13 +5,13 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import conftest_media as cm
 import numpy as np
 import pytest
 
-import conftest_media as cm
-from formcheck.landmarks import INDEX, PoseFrame
-from formcheck.pose import MODELS_DIR, ModelError, PoseEstimator, resolve_model
-from formcheck.video import open_video
+from formcheck.core.landmarks import INDEX, PoseFrame
+from formcheck.media.pose import MODELS_DIR, ModelError, PoseEstimator, resolve_model
+from formcheck.media.video import open_video
 
 #: The bridge clip: sample_videos/ copy when present, else the shared folder.
 BRIDGE_CLIP = cm.bridge_clip() or Path("/work/shared/clips/bridge_side_physiocore.mp4")
@@ -173,7 +173,7 @@ def test_two_people_tracked_consistently(bridge_frames) -> None:
 
 # -- whom to follow when several people are in view (no model: the choice on landmark arrays) --
 def _chooser() -> PoseEstimator:
-    from formcheck.pose import EXERCISE_POSITIONS
+    from formcheck.media.pose import EXERCISE_POSITIONS
 
     est = PoseEstimator.__new__(PoseEstimator)  # the choice needs no model
     est.positions = EXERCISE_POSITIONS
@@ -184,9 +184,10 @@ def _chooser() -> PoseEstimator:
 
 def _people(w: int = 1280, h: int = 480):
     """A person lying on their back (left half) and a bigger person standing (right half), as arrays."""
-    from formcheck.landmarks import frame_from_points
-    from formcheck.posture import classify_posture
     from test_live_processor import bridge_pose
+
+    from formcheck.core.landmarks import frame_from_points
+    from formcheck.core.posture import classify_posture
 
     lying = bridge_pose(0.0, 0.0)  # drawn on a 640x480 image: the left half of this one
     lying_xyz = lying.xyz.copy()
@@ -205,7 +206,7 @@ def _people(w: int = 1280, h: int = 480):
 
 
 def test_at_the_start_the_person_in_the_exercise_position_is_followed_not_the_largest() -> None:
-    from formcheck.pose import _bbox_area
+    from formcheck.media.pose import _bbox_area
 
     (ly, lv), (sx, sv), w, h = _people()
     assert _bbox_area(sx) > _bbox_area(ly)  # the standing partner is the larger one

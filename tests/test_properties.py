@@ -21,11 +21,18 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from streams import (
+    Rep,
+    bird_dog_top,
+    bridge_top,
+    knee_to_chest_top,
+    make_stream,
+    pelvic_tilt_top,
+)
 
-from formcheck.exercise import get_exercise
-from formcheck.landmarks import NUM_LANDMARKS, PoseFrame
-from formcheck.session import Session
-from streams import Rep, bird_dog_top, bridge_top, knee_to_chest_top, make_stream, pelvic_tilt_top
+from formcheck.core.exercise import get_exercise
+from formcheck.core.landmarks import NUM_LANDMARKS, PoseFrame
+from formcheck.core.session import Session
 
 EXERCISES = ("bridge", "bird_dog", "pelvic_tilt", "knee_to_chest")
 #: Examples per checker for the main property (CI: 2,000).

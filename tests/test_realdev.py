@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.evaluate import find_clips
-from formcheck.pipeline import analyze, write_track
+from formcheck.media.pipeline import analyze, write_track
+from formcheck.tools.evaluate import find_clips
 
 pytestmark = pytest.mark.mediapipe
 

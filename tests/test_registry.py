@@ -7,11 +7,18 @@ import re
 import textwrap
 
 import pytest
-
-from formcheck import exercise as ex
-from formcheck.exercise import ExerciseError, all_exercises, get_exercise, load_spec, register_directory, unregister_directory
-from formcheck.reps import RepThresholds
 from streams import Rep, bridge_top, make_stream, run
+
+from formcheck.core import exercise as ex
+from formcheck.core.exercise import (
+    ExerciseError,
+    all_exercises,
+    get_exercise,
+    load_spec,
+    register_directory,
+    unregister_directory,
+)
+from formcheck.core.reps import RepThresholds
 
 BUILTINS = ("bridge", "bird_dog", "pelvic_tilt", "knee_to_chest")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -110,8 +117,8 @@ meaning = "The hold at the top was shorter than the minimum."
 """
 
 FIFTH_PY = '''
-from formcheck.checker import ExerciseChecker, Measurement
-from formcheck.geometry import line_deviation_deg
+from formcheck.core.checker import ExerciseChecker, Measurement
+from formcheck.core.geometry import line_deviation_deg
 
 
 class HingeChecker(ExerciseChecker):

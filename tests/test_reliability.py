@@ -1,6 +1,6 @@
 """Reliability: one test per cause found by the hostile-input review (issue 9, part A).
 
-Each test replays the exact command (``formcheck ...`` in a subprocess, or ``formcheck.cli.main``)
+Each test replays the exact command (``formcheck ...`` in a subprocess, or ``formcheck.tools.cli.main``)
 or its library equivalent, and failed before the fix. Only one test runs MediaPipe (on a tiny
 clip); the others are refused or answered before the model is loaded.
 """
@@ -23,19 +23,25 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import conftest_media as media
 import numpy as np
 import pytest
-
-import conftest_media as media
 from conftest import ROOT, clip_path, run_cli
-from formcheck import cli
-from formcheck import exercise as ex
-from formcheck.fileio import atomic_output, one_line
-from formcheck.pipeline import AnalysisError, analyze
-from formcheck.session import Session
-from formcheck.tracks import MAX_LINE_CHARS, Track, TrackError, load_track, save_track
-from formcheck.video import VideoError, open_video
 from streams import Rep, bridge_top, make_stream, run
+
+from formcheck.core import exercise as ex
+from formcheck.core.fileio import atomic_output, one_line
+from formcheck.core.session import Session
+from formcheck.media.pipeline import AnalysisError, analyze
+from formcheck.media.tracks import (
+    MAX_LINE_CHARS,
+    Track,
+    TrackError,
+    load_track,
+    save_track,
+)
+from formcheck.media.video import VideoError, open_video
+from formcheck.tools import cli
 
 BRIDGE = "bridge_side_physiocore.mp4"
 
@@ -178,7 +184,7 @@ def _gzip_bomb(path: Path, gigabytes: float = 2.0) -> Path:
 def test_gzip_bomb_track_is_refused_quickly_with_bounded_memory(tmp_path: Path, name: str) -> None:
     bomb = _gzip_bomb(tmp_path / name)
     assert bomb.stat().st_size < 4_000_000
-    code = ("import resource, sys; from formcheck.cli import main; rc = main(sys.argv[1:]); "
+    code = ("import resource, sys; from formcheck.tools.cli import main; rc = main(sys.argv[1:]); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.__stdout__); sys.exit(rc)")
     # no wall-clock assertion (shared machines are noisy): the timeout only catches a hang, the RSS bound is the check
 
@@ -242,7 +248,7 @@ hold_s = {hold}
 rest_enter = -38.0
 """
 GOOD_PY = """
-from formcheck.checker import ExerciseChecker, Measurement
+from formcheck.core.checker import ExerciseChecker, Measurement
 
 
 class GoodChecker(ExerciseChecker):
@@ -278,7 +284,7 @@ def addon_dir(tmp_path: Path, monkeypatch):
 @pytest.mark.parametrize("kind", sorted(BROKEN))
 def test_one_broken_addon_is_skipped_with_a_warning(addon_dir: Path, kind: str, caplog) -> None:
     BROKEN[kind](addon_dir)
-    with caplog.at_level(logging.WARNING, logger="formcheck.exercise"):
+    with caplog.at_level(logging.WARNING, logger="formcheck.core.exercise"):
         specs = ex.all_exercises()
     assert {"bridge", "bird_dog", "pelvic_tilt", "knee_to_chest", "good_addon"} <= set(specs)
     assert "bad_one" not in specs
@@ -466,7 +472,7 @@ def test_json_failures_print_one_json_error_object(args, code: str) -> None:
 def test_eval_labels_are_bounded_and_regular_files(tmp_path: Path) -> None:
     """A label that is a FIFO, or far larger than any label, is reported as that clip's error
     (eval goes on); it is never opened (a FIFO would hang) nor read whole."""
-    from formcheck.evaluate import MAX_LABEL_BYTES, evaluate_directory
+    from formcheck.tools.evaluate import MAX_LABEL_BYTES, evaluate_directory
 
     track = _track_file(tmp_path / "a.fctrack", _bridge_stream())
     big = tmp_path / "a.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.reps import RepHoldMachine, RepThresholds
+from formcheck.core.reps import RepHoldMachine, RepThresholds
 
 TH = RepThresholds(rest_enter=10, rest_exit=20, attempt=50, top_exit=70, top_enter=80)
 
@@ -122,7 +122,7 @@ def test_set_thresholds_and_reset() -> None:
 
 
 def test_a_jump_in_time_longer_than_max_gap_abandons_the_rep_instead_of_crediting_a_hold():
-    from formcheck.reps import RepHoldMachine, RepThresholds
+    from formcheck.core.reps import RepHoldMachine, RepThresholds
 
     m = RepHoldMachine(RepThresholds(1, 2, 5, 8, 9), max_gap_s=1.0)
     for t, v in [(0.0, 0), (0.1, 10), (0.2, 10), (0.3, 10)]:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from formcheck import safety
+from formcheck.core import safety
 
 CODES = safety.RED_FLAG_CODES
 

@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.landmarks import INDEX
-from formcheck.pose import PoseEstimator
-from formcheck.session import Session
-from formcheck.video import open_video
+from formcheck.core.landmarks import INDEX
+from formcheck.core.session import Session
+from formcheck.media.pose import PoseEstimator
+from formcheck.media.video import open_video
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_videos"
 BRIDGE = ROOT / "bridge_side_physiocore.mp4"
@@ -75,7 +75,7 @@ def test_composite_clip_counts_the_exercisers_rep_and_warns_once(composite):
 
 
 def test_live_processor_follows_the_exerciser(composite):
-    from formcheck.live_processor import LiveProcessor
+    from formcheck.app.live_processor import LiveProcessor
 
     proc = LiveProcessor("bridge", model="full", draw=False)
     try:

@@ -7,11 +7,18 @@ import time
 from pathlib import Path
 
 import av
+import conftest_media as cm
 import numpy as np
 import pytest
 
-import conftest_media as cm
-from formcheck.video import VideoError, VideoInfo, VideoWriter, open_camera, open_video, prefetch
+from formcheck.media.video import (
+    VideoError,
+    VideoInfo,
+    VideoWriter,
+    open_camera,
+    open_video,
+    prefetch,
+)
 
 
 def _assert_one_line_naming(err: pytest.ExceptionInfo, path: Path, *fragments: str) -> None:

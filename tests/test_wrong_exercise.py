@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SAMPLES
-from formcheck.pipeline import analyze, write_track
+
+from formcheck.media.pipeline import analyze, write_track
 
 pytestmark = pytest.mark.mediapipe
 

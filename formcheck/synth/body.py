@@ -236,8 +236,8 @@ def export_anny_body(path: str | Path, *, gender: float, age: float, weight: flo
     """
     import warnings
 
-    import torch
     import anny
+    import torch
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -133,7 +133,7 @@ def run_corpus(args) -> int:
         lg = logging.getLogger("formcheck.synth.corpus")
         lg.addHandler(h)
         lg.setLevel(logging.INFO)
-    from ..cli import ProgressBar
+    from formcheck.tools.cli import ProgressBar
 
     bar = ProgressBar("rendering corpus", unit="clips")
     try:

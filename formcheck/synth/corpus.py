@@ -67,11 +67,12 @@ def draw(c: PlannedClip) -> Drawn:
 
 def render_clip(d: Drawn, out_dir: Path, keep_video: bool = False, model: str = "full") -> dict:
     """Render one drawn clip, track it with the outline, write its label; returns the label."""
-    from ..pipeline import write_track
-    from .generate import write_clip
-
     import shutil
     import tempfile
+
+    from formcheck.media.pipeline import write_track
+
+    from .generate import write_clip
 
     track = out_dir / f"{d.name}.fctrack"
     label_path = out_dir / f"{d.name}.json"
@@ -92,11 +93,11 @@ def render_clip(d: Drawn, out_dir: Path, keep_video: bool = False, model: str = 
 
 
 def save_compact_track(track, path: str | Path) -> Path:
-    """Write a track like :func:`formcheck.tracks.save_track`, with the compact rounding of
-    :data:`formcheck.landmarks.COMPACT_ROUNDING` (what keeps the committed corpus small)."""
+    """Write a track like :func:`formcheck.media.tracks.save_track`, with the compact rounding of
+    :data:`formcheck.core.landmarks.COMPACT_ROUNDING` (what keeps the committed corpus small)."""
     import gzip
 
-    from ..landmarks import COMPACT_ROUNDING
+    from formcheck.core.landmarks import COMPACT_ROUNDING
 
     path = Path(path)
     with gzip.open(path, "wt", encoding="utf-8") as f:

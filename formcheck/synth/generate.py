@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .body import Body
-from .motions import EXERCISES, FAULTS, Motion, Style, schedule
+from .motions import EXERCISES, Motion, Style, schedule
 
 log = logging.getLogger(__name__)
 

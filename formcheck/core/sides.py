@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .landmarks import PoseFrame
+from formcheck.core.landmarks import PoseFrame
 
 #: A side must beat the current one by this much mean visibility to take over (hysteresis).
 SWITCH_MARGIN = 0.15

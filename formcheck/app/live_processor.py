@@ -33,9 +33,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .events import FaultEvent, HoldEvent, RepEvent, WarningEvent
-from .history import HistoryError
-from .session import Session
+from formcheck.app.history import HistoryError
+from formcheck.core.events import FaultEvent, HoldEvent, RepEvent, WarningEvent
+from formcheck.core.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +497,7 @@ class LiveProcessor:
         in view it follows the one in the exercise's position."""
         if self._factory is not None:
             return self._factory()
-        from .pose import PoseEstimator
+        from formcheck.media.pose import PoseEstimator
 
         model, segmentation, posture = key
         return PoseEstimator(model, segmentation=segmentation, keep_mask=False, positions=(posture,))
@@ -521,7 +521,7 @@ class LiveProcessor:
 
     def _model_load_failed(self, key: tuple, e: Exception) -> None:
         """Report a model that cannot be loaded once; it is not tried again for every frame."""
-        from .pose import ModelError
+        from formcheck.media.pose import ModelError
 
         expected = isinstance(e, (ModelError, *ESTIMATOR_ERRORS))
         msg = ("The pose model could not be loaded: " + one_line(e) if expected else
@@ -554,7 +554,7 @@ class LiveProcessor:
         """Draw the overlay in place; an odd frame (size, coordinates) goes out plain, logged once."""
         import cv2
 
-        from .overlay import draw_overlay
+        from formcheck.media.overlay import draw_overlay
 
         try:
             draw_overlay(image_bgr, pose, status, key_joints=key_joints)
@@ -602,7 +602,7 @@ def _status_dict(status: Any) -> dict:
 
 def _idle_status(exercise: str) -> dict:
     """The page's status before the first frame of a set."""
-    from .exercise import ExerciseError, get_exercise
+    from formcheck.core.exercise import ExerciseError, get_exercise
 
     try:
         spec = get_exercise(exercise)

@@ -1,6 +1,6 @@
 """MediaPipe pose landmarker wrapper: BGR frames in, :class:`PoseFrame` out.
 
-``import formcheck.pose`` is cheap: mediapipe (which pulls in matplotlib) is imported
+``import formcheck.media.pose`` is cheap: mediapipe (which pulls in matplotlib) is imported
 only when a :class:`PoseEstimator` is created. Models are local ``.task`` files; nothing
 is ever downloaded.
 """
@@ -16,13 +16,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
-from formcheck.outline import frame_outline
-from formcheck.posture import ALL_FOURS, SUPINE, classify_posture
+from formcheck.core.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
+from formcheck.core.outline import frame_outline
+from formcheck.core.posture import ALL_FOURS, SUPINE, classify_posture
 
 log = logging.getLogger(__name__)
 
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 BUNDLED_MODELS = ("lite", "full")
 
 _CENTRE_IDS = [INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
@@ -97,12 +97,12 @@ class PoseEstimator:
     Args:
         model: ``"lite"``, ``"full"`` or a path to a ``.task`` file (see :func:`resolve_model`).
         num_poses: how many people the model may return (2 lets us notice a second person).
-        positions: postures (:mod:`formcheck.posture` names) of the exercise, e.g. ``("supine",)``
+        positions: postures (:mod:`formcheck.core.posture` names) of the exercise, e.g. ``("supine",)``
             for a bridge. With several people in view the estimator follows one: the person it was
             following; at the start, the largest person in one of these positions (else the
             largest). Default: the starting positions of the built-in exercises.
         segmentation: also ask the model for a person mask, and measure the torso outline on it
-            (:func:`formcheck.outline.frame_outline`, in ``PoseFrame.outline``).
+            (:func:`formcheck.core.outline.frame_outline`, in ``PoseFrame.outline``).
         keep_mask: with ``segmentation``, also keep the mask itself (float32 0..1, full frame) in
             ``PoseFrame.segmentation``; ``False`` keeps only the small outline (for long videos).
         max_side: downscale frames whose longest side exceeds this (pixels) before inference.

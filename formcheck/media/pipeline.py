@@ -1,6 +1,6 @@
-"""Video or track in, report out: the I/O edge around the pure :class:`~formcheck.session.Session`.
+"""Video or track in, report out: the I/O edge around the pure :class:`~formcheck.core.session.Session`.
 
-Decoding runs on a background thread (:func:`formcheck.video.prefetch`) so it overlaps pose
+Decoding runs on a background thread (:func:`formcheck.media.video.prefetch`) so it overlaps pose
 inference. Nothing is written to disk unless an annotated video or a track is asked for.
 """
 
@@ -15,14 +15,27 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .exercise import ExerciseSpec, get_exercise
-from .fileio import UnsafePathError, atomic_output, refuse_overwrite, require_regular_file
-from .landmarks import PoseFrame
-from .overlay import draw_overlay
-from .report import Report
-from .session import Session
-from .tracks import TRACK_SUFFIX, Track, TrackError, header_number, is_track_file, iter_track, save_track
-from .video import VideoWriter
+from formcheck.core.exercise import ExerciseSpec, get_exercise
+from formcheck.core.fileio import (
+    UnsafePathError,
+    atomic_output,
+    refuse_overwrite,
+    require_regular_file,
+)
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.report import Report
+from formcheck.core.session import Session
+from formcheck.media.overlay import draw_overlay
+from formcheck.media.tracks import (
+    TRACK_SUFFIX,
+    Track,
+    TrackError,
+    header_number,
+    is_track_file,
+    iter_track,
+    save_track,
+)
+from formcheck.media.video import VideoWriter
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +59,7 @@ INPUT_KINDS = ("auto", "video", "track")
 def check_input(source: str | Path) -> Path:
     """Refuse, before opening it, an input that is not a regular file (a FIFO, device or socket
     would block or never end). Raises VideoError (the one-line user error of inputs)."""
-    from .video import VideoError
+    from formcheck.media.video import VideoError
 
     try:
         require_regular_file(source)
@@ -72,7 +85,7 @@ def _explain_misnamed(path: Path, kind: str, error: Exception) -> Exception:
         return AnalysisError(f"{path.name}: this is a formcheck landmark track, not a video: name it "
                              f"*{TRACK_SUFFIX} or pass --input track")
     if kind == "track" and not is_track_file(path):
-        from .video import VideoError, open_video
+        from formcheck.media.video import VideoError, open_video
 
         try:
             open_video(path).close()
@@ -128,8 +141,8 @@ def iter_pose_frames(
                 "model": str(head.get("model", "")), "frames": total,
                 "segmentation": bool(head.get("segmentation", False))}, from_track()
 
-    from .pose import PoseEstimator, resolve_model
-    from .video import VideoError, open_video, prefetch
+    from formcheck.media.pose import PoseEstimator, resolve_model
+    from formcheck.media.video import VideoError, open_video, prefetch
 
     model_path = resolve_model(model)  # fail fast on a bad model, before decoding anything
     try:

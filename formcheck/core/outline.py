@@ -11,7 +11,7 @@ two hips (image pixels). ``up`` is the extent on the side of the line that faces
 a person lying on their back seen from the side: the belly and chest), ``down`` the other
 side (towards the floor). Both are pixels, with sub-pixel edges from the soft mask; ``NaN``
 where the line itself is not on the mask. The result is small enough to store with every
-frame of a landmark track (:meth:`formcheck.landmarks.PoseFrame.to_dict`).
+frame of a landmark track (:meth:`formcheck.core.landmarks.PoseFrame.to_dict`).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def frame_outline(mask: np.ndarray, xyz: np.ndarray, width: int, height: int,
     """:func:`torso_outline` on the line from the hips to the shoulders of landmarks ``xyz``
     (normalised, (33, 3)): each end is the mean of the left and right joint, weighted by their
     ``visibility`` when given (the far side of a side view is a guess and jitters more)."""
-    from .landmarks import INDEX
+    from formcheck.core.landmarks import INDEX
 
     xy = np.asarray(xyz, dtype=np.float64)[:, :2] * np.array([width, height], dtype=np.float64)
     vis = np.ones(len(xy)) if visibility is None else np.clip(np.asarray(visibility, dtype=np.float64), 0.01, 1.0)

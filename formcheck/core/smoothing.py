@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .landmarks import PoseFrame
+from formcheck.core.landmarks import PoseFrame
 
 log = logging.getLogger(__name__)
 

@@ -33,12 +33,24 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
-from .calibration import RestEstimate, StillWindow, robust_rest
-from .events import CheckerStatus, Event, FaultEvent, HoldEvent, RepEvent, WarningEvent
-from .exercise import ExerciseSpec
-from .landmarks import PoseFrame
-from .posture import POSTURE_WORDS, check_framing, classify_posture, facing_side
-from .reps import MachineUpdate, RepHoldMachine, RepRecord, RepThresholds
+from formcheck.core.calibration import RestEstimate, StillWindow, robust_rest
+from formcheck.core.events import (
+    CheckerStatus,
+    Event,
+    FaultEvent,
+    HoldEvent,
+    RepEvent,
+    WarningEvent,
+)
+from formcheck.core.exercise import ExerciseSpec
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.posture import (
+    POSTURE_WORDS,
+    check_framing,
+    classify_posture,
+    facing_side,
+)
+from formcheck.core.reps import MachineUpdate, RepHoldMachine, RepRecord, RepThresholds
 
 log = logging.getLogger(__name__)
 

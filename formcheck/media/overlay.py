@@ -12,8 +12,8 @@ import math
 import cv2
 import numpy as np
 
-from formcheck.events import CheckerStatus
-from formcheck.landmarks import INDEX, SKELETON, PoseFrame
+from formcheck.core.events import CheckerStatus
+from formcheck.core.landmarks import INDEX, SKELETON, PoseFrame
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # BGR colours

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import distance, inclination_deg, midpoint
-from .landmarks import PoseFrame
+from formcheck.core.geometry import distance, inclination_deg, midpoint
+from formcheck.core.landmarks import PoseFrame
 
 SUPINE = "supine"          # lying on the back
 PRONE = "prone"            # lying on the front (face down)
@@ -141,7 +141,7 @@ def facing_side(frame: PoseFrame) -> str:
     )
     if spread > SIDE_VIEW_MAX_SPREAD * t:
         return "front"
-    from .landmarks import INDEX
+    from formcheck.core.landmarks import INDEX
 
     def score(side: str) -> float:
         idx = [INDEX[f"{side}_{j}"] for j in ("shoulder", "hip", "knee", "elbow")]

@@ -71,7 +71,7 @@ class VideoInfo:
 
 
 def _err(path: Path | str, what: str) -> VideoError:
-    from .fileio import one_line
+    from formcheck.core.fileio import one_line
 
     msg = f"{one_line(Path(path).name)}: {what}"
     return VideoError(" ".join(msg.split()))  # guarantee one line
@@ -80,7 +80,7 @@ def _err(path: Path | str, what: str) -> VideoError:
 def _check_file(path: Path) -> None:
     """Raise VideoError for things that are plainly not a video file. A FIFO, device or socket
     is refused before it is opened (opening one can block forever)."""
-    from .fileio import UnsafePathError, require_regular_file
+    from formcheck.core.fileio import UnsafePathError, require_regular_file
 
     if not path.exists() and not path.is_symlink():
         raise _err(path, "file not found")

@@ -15,12 +15,12 @@ import dataclasses
 import logging
 import math
 
-from .checker import ExerciseChecker
-from .events import Event, WarningEvent
-from .exercise import ExerciseSpec, get_exercise
-from .landmarks import PoseFrame
-from .report import Report
-from .smoothing import LandmarkSmoother, OneEuroParams
+from formcheck.core.checker import ExerciseChecker
+from formcheck.core.events import Event, WarningEvent
+from formcheck.core.exercise import ExerciseSpec, get_exercise
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.report import Report
+from formcheck.core.smoothing import LandmarkSmoother, OneEuroParams
 
 log = logging.getLogger(__name__)
 

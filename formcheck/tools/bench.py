@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.events import CheckerStatus
-from formcheck.landmarks import PoseFrame
-from formcheck.overlay import draw_overlay
-from formcheck.pose import PoseEstimator
-from formcheck.video import open_video, prefetch
+from formcheck.core.events import CheckerStatus
+from formcheck.core.landmarks import PoseFrame
+from formcheck.media.overlay import draw_overlay
+from formcheck.media.pose import PoseEstimator
+from formcheck.media.video import open_video, prefetch
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 input and appear only when complete. Pure module (standard library only).
 
 Example:
-    >>> from formcheck.fileio import atomic_output
+    >>> from formcheck.core.fileio import atomic_output
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> with atomic_output(d / "rows.csv") as tmp:

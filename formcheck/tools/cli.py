@@ -16,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from . import __version__
-from .fileio import one_line
+from formcheck import __version__
+from formcheck.core.fileio import one_line
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,11 @@ class ProgressBar:
 
 def _user_errors() -> dict[type[BaseException], str]:
     """User-facing errors (exit code 2) and their stable ``--json`` error codes."""
-    from .exercise import ExerciseError
-    from .pipeline import AnalysisError
-    from .pose import ModelError
-    from .tracks import TrackError
-    from .video import VideoError
+    from formcheck.core.exercise import ExerciseError
+    from formcheck.media.pipeline import AnalysisError
+    from formcheck.media.pose import ModelError
+    from formcheck.media.tracks import TrackError
+    from formcheck.media.video import VideoError
 
     return {VideoError: "bad_video", TrackError: "bad_track", ModelError: "bad_model", AnalysisError: "cannot_analyse",
             ExerciseError: "bad_exercise"}
@@ -71,8 +71,8 @@ def _user_errors() -> dict[type[BaseException], str]:
 
 def _check_paths(outputs: list[str | None], inputs: list[str | None]) -> None:
     """Before any work: no output may be an input (same file, hard link, symlink) or another output."""
-    from .fileio import UnsafePathError, refuse_overwrite
-    from .pipeline import AnalysisError
+    from formcheck.core.fileio import UnsafePathError, refuse_overwrite
+    from formcheck.media.pipeline import AnalysisError
 
     try:
         refuse_overwrite(outputs, inputs)
@@ -85,8 +85,8 @@ def _model_input(model: str) -> str | None:
     FIFO, device or socket is refused here, before anything opens it."""
     if model in ("lite", "full"):
         return None
-    from .fileio import UnsafePathError, require_regular_file
-    from .pipeline import AnalysisError
+    from formcheck.core.fileio import UnsafePathError, require_regular_file
+    from formcheck.media.pipeline import AnalysisError
 
     if os.path.lexists(model):
         try:
@@ -98,7 +98,7 @@ def _model_input(model: str) -> str | None:
 
 # ---------------------------------------------------------------------------- commands
 def cmd_exercises(args: argparse.Namespace) -> int:
-    from .exercise import all_exercises
+    from formcheck.core.exercise import all_exercises
 
     specs = all_exercises()
     if args.json:
@@ -112,10 +112,9 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .exercise import get_exercise
-    from .pipeline import analyze, check_output_path
-
-    from .fileio import atomic_output
+    from formcheck.core.exercise import get_exercise
+    from formcheck.core.fileio import atomic_output
+    from formcheck.media.pipeline import analyze, check_output_path
 
     spec = get_exercise(args.exercise)  # unknown exercise: fail before decoding anything
     _check_paths([args.annotate, args.csv], [args.source, _model_input(args.model)])
@@ -140,7 +139,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_track(args: argparse.Namespace) -> int:
-    from .pipeline import write_track
+    from formcheck.media.pipeline import write_track
 
     _check_paths([args.output], [args.video, _model_input(args.model)])
     bar = ProgressBar(f"tracking {one_line(Path(args.video).name)}", enabled=args.progress)
@@ -154,8 +153,8 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import format_bench, run_bench
-    from .session import Session
+    from formcheck.core.session import Session
+    from formcheck.tools.bench import format_bench, run_bench
 
     _model_input(args.model)  # a FIFO model never hangs the bench
     current = {"session": Session(args.exercise)}
@@ -182,7 +181,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_directory, format_eval
+    from formcheck.tools.evaluate import evaluate_directory, format_eval
 
     bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
@@ -191,7 +190,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if args.write_baseline:  # metrics per exercise under the folder's name, e.g. "heldout"
-        from .evaluate import write_baseline
+        from formcheck.tools.evaluate import write_baseline
 
         write_baseline(result, args.write_baseline, Path(args.directory).resolve().name)
     if args.json:
@@ -212,7 +211,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         print("formcheck: error: no display found: 'formcheck live' opens a window. "
               "On a machine without a screen use the web app instead: formcheck app", file=sys.stderr)
         return EXIT_USAGE
-    from .live import run_live
+    from formcheck.tools.live_window import run_live
 
     return run_live(args.exercise, camera=args.camera, model=args.model)
 
@@ -290,10 +289,7 @@ def _quiet_env() -> dict[str, str]:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    if not app.is_file():
-        print(f"formcheck: error: {app} not found: run this from a source checkout of formcheck", file=sys.stderr)
-        return EXIT_USAGE
+    app = Path(__file__).resolve().parent.parent / "app" / "run.py"  # shipped in the package
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address,
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false", "--server.headless", "true"]
     print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)", flush=True)

@@ -33,8 +33,8 @@ def upload_kind(name: str) -> str:
 
 def probe_video(path: str | Path) -> None:
     """Let the container say whether ``path`` is a video it can play: its header is probed (nothing
-    is decoded or decompressed). Raises :class:`formcheck.video.VideoError` (one line) if not."""
-    from .video import open_video
+    is decoded or decompressed). Raises :class:`formcheck.media.video.VideoError` (one line) if not."""
+    from formcheck.media.video import open_video
 
     open_video(path).close()
 
@@ -93,7 +93,7 @@ def rtc_configuration(env: dict | None = None) -> dict:
 
 # ---------------------------------------------------------------------------- live saves
 def history_saver(hist: Any) -> Callable[[dict], None] | None:
-    """The live processor's ``saver`` writing to ``hist`` (a :class:`formcheck.history.History`), or
+    """The live processor's ``saver`` writing to ``hist`` (a :class:`formcheck.app.history.History`), or
     None without a history. It runs in the video worker thread; each payload's ``seq`` goes to the
     history, which ignores a save older than the one it has (the final save always wins)."""
     if hist is None:
@@ -197,9 +197,9 @@ def suggestion_note(posture: str, exercise: str | None, names: dict[str, str]) -
 
 def scan_postures(path: str | Path, model: str = "lite", max_frames: int = 40, every_s: float = 0.25) -> Counter:
     """Postures seen in a video, sampling about one frame every ``every_s`` seconds (engine errors propagate)."""
-    from .pose import PoseEstimator
-    from .session import Session
-    from .video import open_video
+    from formcheck.core.session import Session
+    from formcheck.media.pose import PoseEstimator
+    from formcheck.media.video import open_video
 
     postures: Counter = Counter()
     session = Session("bridge")  # any exercise: only the posture classification is read

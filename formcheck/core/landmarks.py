@@ -75,7 +75,7 @@ class PoseFrame:
         world: (33, 3) world landmarks in metres (hip-centred), or ``None``.
         num_people: how many people the model found in this frame (this frame is one of them).
         segmentation: optional (H, W) float mask of the person, 0..1 (only if asked for).
-        outline: optional torso outline measured on that mask (:func:`formcheck.outline.torso_outline`:
+        outline: optional torso outline measured on that mask (:func:`formcheck.core.outline.torso_outline`:
             ``{"up": [...], "down": [...], "torso_px": ...}``, pixels); small, so it is kept in tracks.
     """
 

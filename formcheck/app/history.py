@@ -265,7 +265,7 @@ class History:
     ) -> bool:
         """Insert or update the set ``key`` (an upsert: call it as often as the set changes).
 
-        ``report`` is a :class:`formcheck.report.Report` (or its ``to_dict()``). Pain ratings and
+        ``report`` is a :class:`formcheck.core.report.Report` (or its ``to_dict()``). Pain ratings and
         the stop reason are only ever filled in, never cleared, by a later save; the first stop
         reason recorded wins (e.g. "pain" is not overwritten by a later "camera stopped").
 

@@ -8,7 +8,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from .events import FaultEvent, HoldEvent, RepEvent, WarningEvent
+from formcheck.core.events import FaultEvent, HoldEvent, RepEvent, WarningEvent
 
 REPORT_VERSION = 1
 

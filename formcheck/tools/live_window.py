@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .session import Session
+from formcheck.core.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +20,10 @@ def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
     """
     import cv2
 
-    from .overlay import draw_overlay
-    from .pose import PoseEstimator
-    from .video import VideoError, open_camera
-
-    from .live_processor import LIVE_TRACE_FRAMES
+    from formcheck.app.live_processor import LIVE_TRACE_FRAMES
+    from formcheck.media.overlay import draw_overlay
+    from formcheck.media.pose import PoseEstimator
+    from formcheck.media.video import VideoError, open_camera
 
     session = Session(exercise)
     session.checker.limit_trace(LIVE_TRACE_FRAMES)  # a long session must not grow in memory

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .fileio import UnsafePathError, atomic_output, require_regular_file
-from .landmarks import PoseFrame
-from .report import finite_json
+from formcheck.core.fileio import UnsafePathError, atomic_output, require_regular_file
+from formcheck.core.landmarks import PoseFrame
+from formcheck.core.report import finite_json
 
 TRACK_FORMAT = "formcheck-track"
 TRACK_VERSION = 1

@@ -40,8 +40,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fileio import one_line, require_regular_file
-from .pipeline import ProgressFn, analyze
+from formcheck.core.fileio import one_line, require_regular_file
+from formcheck.media.pipeline import ProgressFn, analyze
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmen
     name, model, whether the person mask's outline is in it (``segmentation``, for exercises
     that need it) and the video's size and modification time.
     """
-    from .pipeline import write_track
+    from formcheck.media.pipeline import write_track
 
     st = video.stat()
     seg = ".seg" if segmentation else ""
@@ -250,7 +250,7 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
         if video.suffix == TRACK_SUFFIX:
             source = video
         elif track_cache:
-            from .exercise import get_exercise
+            from formcheck.core.exercise import get_exercise
 
             source = cached_track(video, track_cache, model, segmentation=get_exercise(ex).needs_segmentation)
         else:
@@ -296,7 +296,7 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
     """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``)."""
     pairs = find_clips(directory)
     if not pairs:
-        from .video import VideoError
+        from formcheck.media.video import VideoError
 
         raise VideoError(f"{directory}: no labelled clips found (expected NAME.mp4 next to NAME.json)")
     results = []
@@ -320,7 +320,7 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         else:
             jobs.append((video, label, None))
     if not jobs and not results:
-        from .video import VideoError
+        from formcheck.media.video import VideoError
 
         raise VideoError(f"{directory}: no labelled clip name contains '{only}'")
     with contextlib.ExitStack() as stack:

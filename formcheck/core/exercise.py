@@ -26,11 +26,12 @@ import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .checker import ExerciseChecker
+    from formcheck.core.checker import ExerciseChecker
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ def _req(d: dict, key: str, src: Path) -> Any:
 
 def load_spec(path: str | Path) -> ExerciseSpec:
     """Read one exercise TOML file; any problem with it is an :class:`ExerciseError`."""
-    from .fileio import UnsafePathError, one_line, require_regular_file
+    from formcheck.core.fileio import UnsafePathError, one_line, require_regular_file
 
     path = Path(path)
     try:
@@ -154,7 +155,7 @@ _spec_cache: dict[tuple, ExerciseSpec] = {}
 
 
 def _bad(path: Path, what: str) -> ExerciseError:
-    from .fileio import one_line
+    from formcheck.core.fileio import one_line
 
     return ExerciseError(one_line(f"{path.name}: {what}"))
 
@@ -267,7 +268,7 @@ _class_cache: dict[tuple[str, str], type] = {}
 
 def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
     """Import the checker class named by ``spec.checker_ref``."""
-    from .checker import ExerciseChecker
+    from formcheck.core.checker import ExerciseChecker
 
     key = (str(spec.source), spec.checker_ref)
     if key in _class_cache:
@@ -291,7 +292,7 @@ def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
     except ExerciseError:
         raise
     except (Exception, SystemExit) as e:  # a broken plug-in must not take the app down
-        from .fileio import one_line
+        from formcheck.core.fileio import one_line
 
         if mod_name:
             sys.modules.pop(mod_name, None)  # no half-imported module left behind
@@ -307,10 +308,33 @@ def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
 
 
 def builtin_directory() -> Path:
-    """The folder holding the built-in exercise definitions."""
-    import exercises  # the top-level package next to formcheck/
+    """The folder holding the built-in exercise definitions: the package ``formcheck.exercises``
+    (the top-level ``exercises/`` folder of a source checkout, installed under formcheck)."""
+    return Path(str(resources.files("formcheck.exercises"))).resolve()
 
-    return Path(exercises.__file__).resolve().parent
+
+#: Entry-point group through which an installed package adds exercises: each entry point names a
+#: package (``myaddon.exercises``) whose folder holds ``*.toml`` definitions and their checkers.
+ENTRY_POINT_GROUP = "formcheck.exercises"
+
+
+def entry_point_directories() -> list[Path]:
+    """Folders of the exercise add-ons installed as packages (entry-point group
+    :data:`ENTRY_POINT_GROUP`). A broken entry point is skipped with a warning naming it."""
+    from importlib.metadata import entry_points
+
+    out: list[Path] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            target = ep.load()
+            where = Path(str(resources.files(target))).resolve()
+        except (Exception, SystemExit) as e:  # a broken add-on package must not take formcheck down
+            _warn_once(f"skipping the exercise add-on entry point '{ep.name} = {ep.value}': "
+                       f"{e.__class__.__name__}: {e}")
+            continue
+        if where not in out:
+            out.append(where)
+    return out
 
 
 _extra_dirs: list[Path] = []
@@ -342,6 +366,7 @@ def _directories() -> list[Path]:
     dirs = [builtin_directory()]
     env = os.environ.get("FORMCHECK_EXERCISE_PATH", "")
     dirs += [Path(d) for d in env.split(os.pathsep) if d]
+    dirs += entry_point_directories()
     dirs += _extra_dirs
     return dirs
 
@@ -421,6 +446,6 @@ def get_exercise(name: str) -> ExerciseSpec:
     for spec in specs.values():
         if key == spec.id or key in (normalise_name(a) for a in spec.aliases):
             return spec
-    from .fileio import one_line
+    from formcheck.core.fileio import one_line
 
     raise ExerciseError(f"unknown exercise '{one_line(name)}'. Choose one of: {', '.join(specs)}")
