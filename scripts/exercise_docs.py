@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.exercise import all_exercises  # noqa: E402
+from formcheck.core.exercise import all_exercises  # noqa: E402
 
 START, END = "<!-- exercises:start -->", "<!-- exercises:end -->"
 
