@@ -298,3 +298,57 @@ def test_damaged_rows_are_one_line_errors(tmp_path):
         with pytest.raises(HistoryError, match="damaged") as e:
             call()
         assert "\n" not in str(e.value)
+
+
+# ---------------------------------------------------------------------------- issue 12: progress, reports, settings
+def test_holds_range_of_motion_and_the_report_are_kept_per_set(tmp_path):
+    h = History(tmp_path / "h.sqlite3")
+    r = report(2, 2, ())
+    r.holds[1] = HoldEvent(6.0, 10.5, "none", 2)  # a 4.5 s hold
+    r.trace = [(i / 10, 150.0 + (20.0 if 1.0 <= i / 10 <= 4.0 or 6.0 <= i / 10 <= 10.5 else 0.0), None)
+               for i in range(0, 2000)]  # 200 s of key angle: thinned when stored
+    h.save_set("a", exercise="bridge", source="upload", report=r, day="2026-01-01", paced=True)
+    h.save_set("b", exercise="bridge", source="live", report=report(1, 1, ()), day="2026-01-02")
+    a = h.get_set("a")
+    assert a["best_hold_s"] == 4.5 and a["rom_deg"] == 170.0 and a["paced"] is True and "report_json" not in a
+    stored = h.get_report("a")
+    assert stored["reps"] == 2 and len(stored["trace"]["t_s"]) <= 900 and stored["rep_events"][1]["hold_s"] == 3.0
+    assert h.get_report("missing") is None
+    prog = {p["day"]: p for p in h.progress()}
+    assert prog["2026-01-01"]["best_hold_s"] == 4.5 and prog["2026-01-01"]["rom_deg"] == 170.0
+    assert prog["2026-01-02"]["rom_deg"] is None and prog["2026-01-02"]["mean_hold_s"] == 3.0
+    rows = list(csv.DictReader(io.StringIO(h.export_csv())))
+    assert rows[0]["best_hold_s"] == "4.5" and rows[0]["paced"] == "yes"
+
+
+def test_settings_are_saved_and_deleted_with_the_history(tmp_path):
+    h = History(tmp_path / "h.sqlite3")
+    assert h.get_pref("doses") is None
+    h.set_pref("doses", [{"exercise": "bridge", "reps": 12}])
+    h.set_pref("doses", [{"exercise": "bridge", "reps": 8}])
+    assert History(tmp_path / "h.sqlite3").get_pref("doses") == [{"exercise": "bridge", "reps": 8}]
+    with h._tx() as conn:
+        conn.execute("UPDATE prefs SET value = 'not json' WHERE key = 'doses'")
+    assert h.get_pref("doses") is None  # a damaged setting falls back to the default
+    h.set_pref("routine", {"phase": "set"})
+    h.set_pref("routine", None)
+    assert h.get_pref("routine") is None
+    h.set_pref("x", 1)
+    h.delete_all()
+    assert h.get_pref("x") is None
+
+
+def test_version_2_database_is_upgraded(tmp_path):
+    from formcheck.app.history import MIGRATIONS
+
+    p = tmp_path / "h.sqlite3"
+    with sqlite3.connect(p) as c:
+        for stmt in MIGRATIONS[0] + MIGRATIONS[1]:
+            c.execute(stmt)
+        c.execute("INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
+                  "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)")
+        c.execute("PRAGMA user_version = 2")
+    h = History(p)
+    assert h.schema_version() == SCHEMA_VERSION == 3
+    assert h.get_set("old")["best_hold_s"] is None and h.get_report("old") is None
+    h.set_pref("doses", [])

@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import math
 import os
 import sqlite3
 from contextlib import closing, contextmanager
@@ -28,9 +29,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from formcheck.core.progress import set_progress
+from formcheck.core.report import finite_json
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SOURCES = ("live", "upload", "sample")
 
 #: Ordered migrations: MIGRATIONS[n] brings a database from version n to n + 1.
@@ -75,12 +79,23 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 2: live saves carry a sequence number, so a late periodic save cannot undo a newer one
     ["ALTER TABLE sets ADD COLUMN save_seq INTEGER NOT NULL DEFAULT 0"],
+    # 3: what a set reached (longest hold, range of motion), its report (numbers only) for the HTML
+    # report, paced sets, and the person's settings (doses, today's routine) as small JSON values
+    [
+        "ALTER TABLE sets ADD COLUMN best_hold_s REAL",
+        "ALTER TABLE sets ADD COLUMN rom_deg REAL",
+        "ALTER TABLE sets ADD COLUMN paced INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sets ADD COLUMN report_json TEXT",
+        "CREATE TABLE prefs (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 CSV_COLUMNS = ["date", "started_at", "exercise", "source", "source_name", "reps", "good_reps", "holds",
                "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
-               "stop_reason", "finished"]
+               "stop_reason", "finished", "best_hold_s", "rom_deg", "paced"]
+#: Key-angle samples kept with a stored report (enough for a plot; a long live set is thinned).
+STORED_TRACE_POINTS = 900
 
 
 #: The columns formcheck's own tables have at version 1 (a database with other tables or columns is not ours).
@@ -89,7 +104,10 @@ OWN_TABLES = {
              "holds", "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
              "stop_reason", "finished"},
     "safety_checks": {"id", "day", "at", "answers", "blocked", "acknowledged", "ack_at"},
+    "prefs": {"key", "value", "updated_at"},
 }
+#: The schema version that created each table (a database of an older version does not have it yet).
+TABLE_SINCE = {"prefs": 3}
 #: What to tell the person when the file cannot be used.
 ELSEWHERE = "set FORMCHECK_DB to another file to keep your history there"
 
@@ -235,13 +253,14 @@ class History:
         """Raise HistoryError when the file holds tables (or columns) formcheck did not create."""
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                               "AND name NOT LIKE 'sqlite_%'")}
-        foreign = sorted(tables - set(OWN_TABLES)) if version else sorted(tables)
-        for name in sorted(set(OWN_TABLES) & tables) if version else ():
+        expected = {t for t in OWN_TABLES if TABLE_SINCE.get(t, 1) <= version}
+        foreign = sorted(tables - expected) if version else sorted(tables)
+        for name in sorted(expected & tables) if version else ():
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info({name})")}
             if not OWN_TABLES[name] <= cols:
                 foreign.append(name)
-        if version and not set(OWN_TABLES) <= tables:
-            foreign += sorted(set(OWN_TABLES) - tables)
+        if version and not expected <= tables:
+            foreign += sorted(expected - tables)
         if foreign:
             raise HistoryError(f"{self.path}: is another program's database (tables {', '.join(foreign[:5])}); "
                                f"formcheck leaves it alone: {ELSEWHERE}")
@@ -262,10 +281,13 @@ class History:
         started_at: str | None = None,
         day: str | None = None,
         seq: int | None = None,
+        paced: bool = False,
     ) -> bool:
         """Insert or update the set ``key`` (an upsert: call it as often as the set changes).
 
-        ``report`` is a :class:`formcheck.core.report.Report` (or its ``to_dict()``). Pain ratings and
+        ``report`` is a :class:`formcheck.core.report.Report` (or its ``to_dict(include_trace=True)``);
+        its numbers are kept (with the key angle thinned to :data:`STORED_TRACE_POINTS`) for the
+        HTML report, with the longest hold and the range of motion reached. Pain ratings and
         the stop reason are only ever filled in, never cleared, by a later save; the first stop
         reason recorded wins (e.g. "pain" is not overwritten by a later "camera stopped").
 
@@ -279,8 +301,9 @@ class History:
         for name, v in (("pain_before", pain_before), ("pain_after", pain_after)):
             if v is not None and not 0 <= int(v) <= 10:
                 raise ValueError(f"{name} must be 0..10, not {v}")
-        d = report.to_dict() if hasattr(report, "to_dict") else (report or {})
+        d = report.to_dict(include_trace=True) if hasattr(report, "to_dict") else dict(report or {})
         holds = d.get("holds", [])
+        reached = set_progress(d)
         row = {
             "key": key, "day": day or today(), "started_at": started_at or _now(), "updated_at": _now(),
             "exercise": exercise, "source": source, "source_name": source_name,
@@ -292,6 +315,8 @@ class History:
             "pain_before": None if pain_before is None else int(pain_before),
             "pain_after": None if pain_after is None else int(pain_after),
             "stop_reason": stop_reason, "finished": int(bool(finished)), "save_seq": int(seq or 0),
+            "best_hold_s": reached["best_hold_s"], "rom_deg": reached["rom_deg"], "paced": int(bool(paced)),
+            "report_json": json.dumps(_thin_trace(d), allow_nan=False),
         }
         cols = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
@@ -306,7 +331,9 @@ class History:
                     pain_before = COALESCE(excluded.pain_before, sets.pain_before),
                     pain_after = COALESCE(excluded.pain_after, sets.pain_after),
                     stop_reason = COALESCE(sets.stop_reason, excluded.stop_reason),
-                    finished = MAX(sets.finished, excluded.finished), save_seq = excluded.save_seq
+                    finished = MAX(sets.finished, excluded.finished), save_seq = excluded.save_seq,
+                    best_hold_s = excluded.best_hold_s, rom_deg = excluded.rom_deg, paced = excluded.paced,
+                    report_json = excluded.report_json
                 WHERE excluded.save_seq >= sets.save_seq AND excluded.finished >= sets.finished""",
                 row,
             )
@@ -348,11 +375,25 @@ class History:
             sql += f" LIMIT {int(limit)}"
         return [self._row(r) for r in self._read(sql, args)]
 
+    def get_report(self, key: str) -> dict | None:
+        """The stored report of set ``key`` (``Report.to_dict(include_trace=True)`` shape), or None."""
+        rows = self._read("SELECT report_json FROM sets WHERE key = ?", (key,))
+        if not rows or not rows[0][0]:
+            return None
+        try:
+            d = json.loads(rows[0][0])
+        except ValueError:
+            raise HistoryError(f"{self.path}: the report of this set is damaged") from None
+        return d if isinstance(d, dict) else None
+
     def progress(self) -> list[dict]:
-        """Per day and exercise: sets, reps, good reps and the good-rep share (0..1 or None)."""
+        """Per day and exercise: sets, reps, good reps, the good-rep share (0..1 or None), the
+        longest hold (``best_hold_s``), the mean hold (``mean_hold_s``) and the mean range of
+        motion reached (``rom_deg``, the key angle at the tops)."""
         rows = self._read(
             "SELECT day, exercise, COUNT(*) AS sets, SUM(reps) AS reps, SUM(good_reps) AS good_reps, "
-            "AVG(pain_before) AS pain_before, AVG(pain_after) AS pain_after "
+            "AVG(pain_before) AS pain_before, AVG(pain_after) AS pain_after, MAX(best_hold_s) AS best_hold_s, "
+            "CASE WHEN SUM(holds) > 0 THEN SUM(hold_s_total) / SUM(holds) END AS mean_hold_s, AVG(rom_deg) AS rom_deg "
             "FROM sets GROUP BY day, exercise ORDER BY day, exercise")
         out = []
         for r in rows:
@@ -373,14 +414,16 @@ class History:
                         "" if s["duration_s"] is None else round(s["duration_s"], 1),
                         "" if s["pain_before"] is None else s["pain_before"],
                         "" if s["pain_after"] is None else s["pain_after"], s["stop_reason"] or "",
-                        "yes" if s["finished"] else "no"])
+                        "yes" if s["finished"] else "no", "" if s["best_hold_s"] is None else s["best_hold_s"],
+                        "" if s["rom_deg"] is None else s["rom_deg"], "yes" if s["paced"] else "no"])
         return buf.getvalue()
 
     def delete_all(self) -> None:
-        """Forget every set and safety check (the file and its schema stay)."""
+        """Forget every set, safety check and setting (the file and its schema stay)."""
         with self._tx() as conn:
             conn.execute("DELETE FROM sets")
             conn.execute("DELETE FROM safety_checks")
+            conn.execute("DELETE FROM prefs")
         conn = self._connect()
         try:  # shrink the file and flush the write-ahead log so nothing of the old rows stays on disk
             conn.execute("VACUUM")
@@ -389,6 +432,28 @@ class History:
             log.warning("history: could not compact the database after deleting: %s", e)
         finally:
             conn.close()
+
+    # ------------------------------------------------------------------ settings
+    def get_pref(self, key: str) -> Any:
+        """The saved setting ``key`` (a JSON value), or None."""
+        rows = self._read("SELECT value FROM prefs WHERE key = ?", (key,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except ValueError:
+            log.warning("history: the saved setting %r is damaged; using the default", key)
+            return None
+
+    def set_pref(self, key: str, value: Any) -> None:
+        """Save the setting ``key`` (any JSON value; None deletes it)."""
+        with self._tx() as conn:
+            if value is None:
+                conn.execute("DELETE FROM prefs WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT INTO prefs (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                             "SET value = excluded.value, updated_at = excluded.updated_at",
+                             (key, json.dumps(value, allow_nan=False), _now()))
 
     # ------------------------------------------------------------------ safety checks
     def record_safety_check(self, answers: dict[str, bool], blocked: bool, day: str | None = None) -> int:
@@ -426,8 +491,20 @@ class History:
         return c is not None and (not c["blocked"] or c["acknowledged"])
 
 
+def _thin_trace(d: dict) -> dict:
+    """``d`` with its key-angle trace thinned to at most :data:`STORED_TRACE_POINTS` samples."""
+    d = finite_json(d)
+    tr = d.get("trace")
+    if isinstance(tr, dict) and len(tr.get("t_s") or []) > STORED_TRACE_POINTS:
+        step = math.ceil(len(tr["t_s"]) / STORED_TRACE_POINTS)
+        d["trace"] = {**tr, "t_s": tr["t_s"][::step], "angle_deg": (tr.get("angle_deg") or [])[::step]}
+    return d
+
+
 def _row(r: sqlite3.Row) -> dict:
     d = dict(r)
+    d.pop("report_json", None)
+    d["paced"] = bool(d.get("paced"))
     d["faults"] = json.loads(d.get("faults") or "[]")
     d["reps_by_side"] = json.loads(d.get("reps_by_side") or "{}")
     d["finished"] = bool(d.get("finished"))

@@ -7,6 +7,7 @@ import html
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -104,7 +105,7 @@ def history_saver(hist: Any) -> Callable[[dict], None] | None:
         hist.save_set(p["key"], exercise=p["exercise"], source="live", report=p["report"],
                       pain_before=meta.get("pain_before"), stop_reason=p.get("stop_reason"),
                       finished=p.get("finished", False), started_at=p.get("started_at"), source_name="webcam",
-                      seq=p.get("seq"))
+                      seq=p.get("seq"), paced=bool(meta.get("paced")))
 
     return saver
 
@@ -137,15 +138,18 @@ class SampleClip:
     real: bool = False
 
 
-def list_samples(folder: Path, known_exercises: dict[str, str] | None = None) -> list[SampleClip]:
-    """Video files in ``folder`` with their labels; real recordings first, then by name."""
-    if not folder.is_dir():
-        return []
+def list_samples(folders: Path | Iterable[Path], known_exercises: dict[str, str] | None = None) -> list[SampleClip]:
+    """Video files in ``folders`` (one folder or several) with their labels; real recordings
+    first, then by name. A file reached twice (a symbolic link in a checkout's ``sample_videos/``
+    to a clip shipped in the package) is listed once."""
     known = known_exercises or {}
     out = []
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() not in VIDEO_SUFFIXES or not p.is_file():
+    seen: set[Path] = set()
+    paths = [p for d in ([folders] if isinstance(folders, Path) else folders) if d.is_dir() for p in sorted(d.iterdir())]
+    for p in paths:
+        if p.suffix.lower() not in VIDEO_SUFFIXES or not p.is_file() or p.resolve() in seen:
             continue
+        seen.add(p.resolve())
         label: dict = {}
         lp = p.with_suffix(".json")
         if lp.is_file():
