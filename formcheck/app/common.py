@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import html
 import logging
-from pathlib import Path
 
 import streamlit as st
 
-from formcheck.app import support as sup
+from formcheck.app import MAX_UPLOAD_MB, support as sup  # noqa: F401 (MAX_UPLOAD_MB: for the pages)
 from formcheck.app.history import History, HistoryError, default_db_path, today
 from formcheck.app.live_processor import one_line
 from formcheck.core import safety
 from formcheck.core.exercise import ExerciseError, all_exercises
+from formcheck.environment import checkout_samples_dir, packaged_samples_dir
 
 log = logging.getLogger("formcheck.app")
 
-#: The repository root when running from a source checkout (sample clips live there).
-APP_DIR = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = APP_DIR / "sample_videos"
+#: Where the one-click sample clips are found: in a source checkout ``sample_videos/`` (all 15),
+#: and always the two shipped in the package (``formcheck/samples``; the same file is listed once).
+SAMPLE_DIRS = tuple(d for d in (checkout_samples_dir(), packaged_samples_dir()) if d is not None)
 PAGES = ("Exercise", "Analyse a video", "History", "Safety & about")
 UPLOAD_TYPES = [s.lstrip(".") for s in sup.UPLOAD_SUFFIXES]
 #: Streamlit's own control flow (st.rerun, st.stop): BaseExceptions that must pass through untouched.
 CONTROL_FLOW = sup.streamlit_control_flow()
-MAX_UPLOAD_MB = 200  # keep in step with .streamlit/config.toml server.maxUploadSize
 WEBRTC_KEY = "formcheck-live"
 SOURCE_WORDS = {"live": "Live camera", "upload": "Uploaded video", "sample": "Sample clip"}
 STOP_WORDS = {"pain": "Stopped: it hurt", "finished": "Finished", "camera stopped": "Camera stopped",

@@ -13,7 +13,7 @@ import streamlit as st
 from formcheck.app import support as sup
 from formcheck.app.common import (
     MAX_UPLOAD_MB,
-    SAMPLE_DIR,
+    SAMPLE_DIRS,
     UPLOAD_TYPES,
     disclaimer,
     exercise_names,
@@ -168,12 +168,12 @@ def page_analyse() -> None:
     st.write("Film yourself from the side with your whole body in view, or try one of the sample clips. "
              "The video is processed on this computer in a temporary folder and deleted straight after; "
              "only the numbers are kept in your history.")
-    samples = sup.list_samples(SAMPLE_DIR, names)
+    samples = sup.list_samples(SAMPLE_DIRS, names)
     tab_sample, tab_upload = st.tabs(["Try a sample clip", "Upload your own video"])
     choice = None
     with tab_sample:
         if not samples:
-            st.info("No sample clips were found in the sample_videos folder.")
+            st.info("No sample clips were found (they ship in formcheck/samples).")
         else:
             titles = {str(c.path): c for c in samples}
 

@@ -1,7 +1,12 @@
 """The ``formcheck`` command line. Errors are one line on stderr with exit code 2; never a traceback
 (``--debug`` shows one for bug reports). With ``--json`` a failure also prints one JSON object
 ``{"error": {"code": ..., "message": ...}}`` on stdout, with the same exit code. An internal
-error's traceback goes to the log file (see :func:`log_file`), never to the terminal."""
+error's traceback goes to the log file (see :func:`log_file`), never to the terminal.
+
+Conventions: ``-q/--quiet`` (errors only, no progress bar), ``-v/--verbose`` (more log lines;
+``-vv`` debug), before or after the command; a closed pipe (``| head``) ends quietly with exit
+code 0; ``--csv -`` writes the CSV to stdout; a missing optional extra names the ``pip install``
+that adds it; two OpenCV packages fighting over ``cv2`` are named with the fix before any work."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import time
 from pathlib import Path
 
 from formcheck import __version__
+from formcheck import environment as env
 from formcheck.core.fileio import one_line
 
 log = logging.getLogger(__name__)
@@ -66,7 +72,17 @@ def _user_errors() -> dict[type[BaseException], str]:
     from formcheck.media.video import VideoError
 
     return {VideoError: "bad_video", TrackError: "bad_track", ModelError: "bad_model", AnalysisError: "cannot_analyse",
-            ExerciseError: "bad_exercise"}
+            ExerciseError: "bad_exercise", env.MissingExtraError: "missing_extra", _OpenCVConflict: "opencv_conflict"}
+
+
+class _OpenCVConflict(RuntimeError):
+    """Two OpenCV distributions overwrite each other's cv2 (see :func:`formcheck.environment.opencv_conflict`)."""
+
+
+def _missing_extra(e: ModuleNotFoundError, command: str) -> env.MissingExtraError | None:
+    """A module of an optional extra that failed to import, as the error that names the extra."""
+    extra = env.extra_for_module(e.name)
+    return env.MissingExtraError(extra, f"'formcheck {command}'", [e.name or "?"]) if extra else None
 
 
 def _check_paths(outputs: list[str | None], inputs: list[str | None]) -> None:
@@ -114,22 +130,28 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.core.exercise import get_exercise
     from formcheck.core.fileio import atomic_output
-    from formcheck.media.pipeline import analyze, check_output_path
+    from formcheck.media.pipeline import AnalysisError, analyze, check_output_path
 
     spec = get_exercise(args.exercise)  # unknown exercise: fail before decoding anything
-    _check_paths([args.annotate, args.csv], [args.source, _model_input(args.model)])
-    if args.csv:
-        check_output_path(args.csv)  # a bad output path: fail before the work, not after
+    csv_stdout = args.csv == "-"
+    if csv_stdout and args.json:
+        raise AnalysisError("--csv - and --json both write to stdout: give --csv a file name, or leave out --json")
+    csv_file = None if csv_stdout else args.csv
+    _check_paths([args.annotate, csv_file], [args.source, _model_input(args.model)])
+    if csv_file:
+        check_output_path(csv_file)  # a bad output path: fail before the work, not after
     bar = ProgressBar(f"analysing {one_line(Path(args.source).name)}", enabled=args.progress)
     try:
         result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input)
     finally:
         bar.close()
     report = result.report
-    if args.csv:
-        with atomic_output(args.csv) as tmp:
+    if csv_file:
+        with atomic_output(csv_file) as tmp:
             tmp.write_text(report.to_csv(), encoding="utf-8")
-    if args.json:
+    if csv_stdout:  # the CSV is the output; the summary would only get in its way
+        sys.stdout.write(report.to_csv())
+    elif args.json:
         print(report.to_json(include_trace=args.trace))
     else:
         print(report.summary())
@@ -183,6 +205,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from formcheck.tools.evaluate import evaluate_directory, format_eval
 
+    if args.directory is None:  # the labelled clips shipped in the package
+        args.directory = str(env.packaged_samples_dir())
     bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
         result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
@@ -288,11 +312,30 @@ def _quiet_env() -> dict[str, str]:
     return env
 
 
+def app_command(address: str = "127.0.0.1", port: int = 8501) -> list[str]:
+    """The ``streamlit run`` command line of ``formcheck app``: the app script shipped in the
+    package and every server setting on the command line (:data:`formcheck.app.SERVER_SETTINGS`),
+    so no ``.streamlit/config.toml`` in the current folder is needed and none can open the app
+    to the network or turn usage statistics on."""
+    from formcheck.app import SERVER_SETTINGS
+
+    script = Path(__file__).resolve().parent.parent / "app" / "run.py"  # shipped in the package
+    settings = dict(SERVER_SETTINGS, **{"server.address": address, "server.port": str(port)})
+    if address in ("0.0.0.0", "::", ""):  # serving on purpose: the browser keeps the address it used
+        settings.pop("browser.serverAddress")
+    else:
+        settings["browser.serverAddress"] = address
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script)]
+    for key, value in settings.items():
+        cmd += [f"--{key}", value]
+    return cmd
+
+
 def cmd_app(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "app" / "run.py"  # shipped in the package
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.address,
-           "--server.port", str(args.port), "--browser.gatherUsageStats", "false", "--server.headless", "true"]
-    print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)", flush=True)
+    env.require_extra("app", "'formcheck app'")
+    cmd = app_command(args.address, args.port)
+    if not args.quiet:
+        print(f"formcheck app: open http://{args.address}:{args.port} in your browser (Ctrl+C to stop)", flush=True)
     # Streamlit's and the app's own log output (errors and tracebacks included) reach this
     # terminal; only MediaPipe's native INFO/WARNING chatter is filtered out.
     if os.environ.get("FORMCHECK_NATIVE_LOGS") == "1":
@@ -319,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"formcheck {__version__}")
     p.add_argument("--debug", action="store_true", help="verbose logging and full tracebacks")
+    _verbosity_args(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def model_arg(sp):
@@ -376,7 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("eval", help="run the checkers on labelled sample clips and score them",
                         description="Run every labelled clip (video + ground-truth .json) of a folder through the real pipeline "
                                     "and print accuracy. Exit code 1 when any clip's rep count is wrong.")
-    sp.add_argument("directory", nargs="?", default="sample_videos")
+    sp.add_argument("directory", nargs="?", default=None,
+                    help="folder of clips and labels (default: the two sample clips shipped with formcheck)")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--track-cache", metavar="DIR", help="keep each clip's landmarks here and reuse them next time "
                     "(re-runs the checkers in seconds, without the model)")
@@ -392,13 +437,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=8501)
     sp.set_defaults(func=cmd_app)
 
-    try:
-        from .synth.cli import add_parser as add_synth
-    except ImportError:  # the generator is optional
-        add_synth = None
-    if add_synth is not None:
-        add_synth(sub)
+    from formcheck.synth.cli import add_parser as add_synth  # numpy only: its extra is checked when it runs
+
+    add_synth(sub)
+    for sp in sub.choices.values():  # -q / -v also after the command (formcheck analyze ... -q)
+        _verbosity_args(sp, after_command=True)
     return p
+
+
+def _verbosity_args(p: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """``-q/--quiet`` and ``-v/--verbose`` on the main parser, and on each command without
+    overriding a value given before the command."""
+    if any(a.dest in ("quiet", "verbose") for a in p._actions):
+        return
+    quiet_default = argparse.SUPPRESS if after_command else False
+    verbose_default = argparse.SUPPRESS if after_command else 0
+    p.add_argument("-q", "--quiet", action="store_true", default=quiet_default,
+                   help="print only results and errors: no progress bar, no warnings")
+    p.add_argument("-v", "--verbose", action="count", default=verbose_default,
+                   help="more log lines on stderr (-vv: debug)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -480,10 +537,10 @@ class NativeLogFilter:
 
 
 def log_file() -> Path:
-    """Where the command line writes tracebacks of internal errors:
-    ``$XDG_STATE_HOME/formcheck/formcheck.log`` (usually ``~/.local/state/formcheck/formcheck.log``)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "formcheck" / "formcheck.log"
+    """Where the command line writes tracebacks of internal errors: ``formcheck.log`` in the
+    per-user state folder (:func:`formcheck.environment.state_dir`; on Linux
+    ``$XDG_STATE_HOME/formcheck/formcheck.log``, usually ``~/.local/state/formcheck/formcheck.log``)."""
+    return env.state_dir() / "formcheck.log"
 
 
 class _NoTraceback(logging.Formatter):
@@ -498,15 +555,17 @@ class _NoTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-def _setup_logging(debug: bool) -> None:
-    """Terminal: WARNING and up, one line each (DEBUG and tracebacks with ``--debug``). Log file:
-    ERROR and up with tracebacks, opened only when such a record comes."""
+def _setup_logging(debug: bool, verbosity: int = 0) -> None:
+    """Terminal: WARNING and up, one line each; ``verbosity`` -1 (``-q``): ERROR and up, 1
+    (``-v``): INFO, 2 (``-vv``): DEBUG; DEBUG and tracebacks with ``--debug``. Log file: ERROR and
+    up with tracebacks, opened only when such a record comes."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_formcheck", False):
             root.removeHandler(h)
     console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.DEBUG if debug else logging.WARNING)
+    level = logging.DEBUG if debug else {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    console.setLevel(level)
     fmt = "%(levelname)s %(name)s: %(message)s"
     console.setFormatter(logging.Formatter(fmt) if debug else _NoTraceback(fmt))
     console.addFilter(lambda record: debug or not getattr(record, "file_only", False))
@@ -523,7 +582,7 @@ def _setup_logging(debug: bool) -> None:
     for h in handlers:
         h._formcheck = True  # type: ignore[attr-defined]
         root.addHandler(h)
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    root.setLevel(min(level, logging.ERROR))
 
 
 def _fail(args: argparse.Namespace, code: str, message: str, exit_code: int) -> int:
@@ -542,11 +601,15 @@ def main(argv: list[str] | None = None) -> int:
     _Parser.json_errors = "--json" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.quiet:
+        args.verbose = -1
+        if getattr(args, "progress", None) is None and hasattr(args, "progress"):
+            args.progress = False  # no progress bar either (unless --progress asks for it)
     native = None
     if not args.debug and sys.stderr is sys.__stderr__ and os.environ.get("FORMCHECK_NATIVE_LOGS") != "1" \
             and args.command != "app":
         native = NativeLogFilter().start()
-    _setup_logging(args.debug)
+    _setup_logging(args.debug, args.verbose)
     try:
         code = _run(parser, args)
         try:
@@ -565,7 +628,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     user_errors = _user_errors()
     try:
+        if args.command not in _NO_OPENCV_COMMANDS and (conflict := env.opencv_conflict()):
+            raise _OpenCVConflict(conflict)
         return int(args.func(args) or 0)
+    except ModuleNotFoundError as e:  # an optional extra that is not installed, or a bug
+        missing = _missing_extra(e, args.command)
+        if missing is None or args.debug:
+            return _internal_error(args, e)
+        return _fail(args, "missing_extra", str(missing), EXIT_USAGE)
     except BrokenPipeError:  # the reader went away (``| head -1``): end quietly
         _silence_stdout()
         return EXIT_OK
@@ -577,11 +647,19 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         code = next(c for cls, c in user_errors.items() if isinstance(e, cls))
         return _fail(args, code, str(e), EXIT_USAGE)
     except Exception as e:  # a bug: the traceback goes to the log file, one line to the user
-        if args.debug:
-            raise
-        log.error("internal error in 'formcheck %s'", args.command, exc_info=True, extra={"file_only": True})
-        return _fail(args, "internal_error", f"{e.__class__.__name__}: {e} (details in {log_file()}; "
-                     "run with --debug to see them here)", EXIT_FAIL)
+        return _internal_error(args, e)
+
+
+#: Commands that never load cv2 (no need to check the OpenCV installation first).
+_NO_OPENCV_COMMANDS = {"exercises"}
+
+
+def _internal_error(args: argparse.Namespace, e: BaseException) -> int:
+    if args.debug:
+        raise e
+    log.error("internal error in 'formcheck %s'", args.command, exc_info=True, extra={"file_only": True})
+    return _fail(args, "internal_error", f"{e.__class__.__name__}: {e} (details in {log_file()}; "
+                 "run with --debug to see them here)", EXIT_FAIL)
 
 
 if __name__ == "__main__":
