@@ -120,13 +120,14 @@ class HistoryError(Exception):
 
 
 def default_db_path() -> Path:
-    """``FORMCHECK_DB`` if set, else the per-user data folder."""
+    """``FORMCHECK_DB`` if set, else ``history.sqlite3`` in the per-user data folder
+    (:func:`formcheck.environment.data_dir`: ``~/.local/share/formcheck`` on Linux)."""
+    from formcheck.environment import data_dir
+
     env = os.environ.get("FORMCHECK_DB", "").strip()
     if env:
         return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME", "").strip()
-    root = Path(base).expanduser() if base else Path.home() / ".local" / "share"
-    return root / "formcheck" / "history.sqlite3"
+    return data_dir() / "history.sqlite3"
 
 
 def _now() -> str:
