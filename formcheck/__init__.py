@@ -1,3 +1,5 @@
 """formcheck: coaches the form of lower-back-pain exercises from pose landmarks."""
 
-__version__ = "0.1.0"
+from formcheck.core import __version__
+
+__all__ = ["__version__"]

@@ -25,14 +25,18 @@ class RepEvent:
     side: str
     good: bool
     faults: list[str] = field(default_factory=list)
-    peak: float | None = None  # the key signal at the top (degrees or normalised units; see the exercise)
+    #: the checker's own signal at the top (its unit depends on the exercise: degrees for most,
+    #: resting jitters for the pelvic tilt); internal, not in the JSON (``key_angle_deg`` is)
+    peak: float | None = None
     variant: str | None = None  # an easier form the guide allows, e.g. bird-dog "arm only" / "leg only"
+    #: the exercise's key angle (degrees) at the top: its median over the hold (set by the report)
+    key_angle_deg: float | None = None
 
     def to_dict(self) -> dict:
         d = {
             "index": self.index, "start_s": _r(self.start_s), "top_s": _r(self.top_s), "end_s": _r(self.end_s),
             "hold_s": _r(self.hold_s), "side": self.side, "good": bool(self.good), "faults": list(self.faults),
-            "peak": _r(self.peak, 2),
+            "key_angle_deg": _r(self.key_angle_deg, 1),
         }
         if self.variant:
             d["variant"] = self.variant

@@ -1,16 +1,65 @@
-"""The analysis report: a dataclass with a stable JSON shape, CSV export and a readable summary. Pure module."""
+"""The analysis report: a dataclass with a stable JSON shape, CSV export and a readable summary. Pure module.
+
+The JSON (``report_version`` 2) says which formcheck made it and when (``formcheck_version``,
+``analysed_at``: ISO 8601, UTC) and names the exercise's key angle with its unit
+(``key_angle``: ``{"name": "shoulder-hip-knee", "unit": "deg"}``); each rep carries that angle at
+its top (``key_angle_deg``: the median over the hold).
+
+Example:
+    >>> from formcheck.core.events import RepEvent
+    >>> r = Report("bridge", "clip.mp4", 10.0, 30.0, 300, 300, key_angle_name="shoulder-hip-knee",
+    ...            reps=[RepEvent(1, 1.0, 2.0, 5.0, 2.5, "none", True)],
+    ...            trace=[(2.0, 170.0, 0.9), (3.0, 176.0, 1.0), (4.5, 175.0, 1.0), (6.0, 140.0, 0.0)])
+    >>> d = r.to_dict()
+    >>> d["key_angle"], d["rep_events"][0]["key_angle_deg"]
+    ({'name': 'shoulder-hip-knee', 'unit': 'deg'}, 175.0)
+"""
 
 from __future__ import annotations
 
+import bisect
 import csv
+import dataclasses
 import io
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
+from formcheck.core import __version__
 from formcheck.core.events import FaultEvent, HoldEvent, RepEvent, WarningEvent
 
-REPORT_VERSION = 1
+#: 2: ``formcheck_version``, ``analysed_at``, ``key_angle`` (name and unit); a rep's
+#: ``key_angle_deg`` replaces the bare ``peak`` of version 1.
+REPORT_VERSION = 2
+#: The unit of every key angle and of the trace.
+KEY_ANGLE_UNIT = "deg"
+
+
+def utc_now() -> str:
+    """Now as ISO 8601 in UTC, to the second (``2026-11-30T05:12:00Z``)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def angle_over(trace: list[tuple[float, float | None, float | None]], start_s: float | None, end_s: float | None) -> float | None:
+    """The median key angle of ``trace`` (time-sorted ``(t_s, angle_deg, value)``) from
+    ``start_s`` to ``end_s``, or at the sample nearest ``start_s`` when none lies between;
+    None without a finite angle there."""
+    if start_s is None or not trace:
+        return None
+    end_s = start_s if end_s is None or end_s < start_s else end_s
+    times = [t for t, _, _ in trace]
+    lo, hi = bisect.bisect_left(times, start_s), bisect.bisect_right(times, end_s)
+    inside = [a for _, a, _ in trace[lo:hi] if a is not None and math.isfinite(a)]
+    if inside:
+        return float(statistics.median(inside))
+    near = [i for i in (lo - 1, lo) if 0 <= i < len(trace)]
+    near = [i for i in near if trace[i][1] is not None and math.isfinite(trace[i][1])]  # type: ignore[arg-type]
+    if not near:
+        return None
+    best = min(near, key=lambda i: abs(trace[i][0] - start_s))
+    return float(trace[best][1])  # type: ignore[arg-type]
 
 
 def finite_json(obj):
@@ -53,6 +102,8 @@ class Report:
     model: str = ""
     trace: list[tuple[float, float | None, float | None]] = field(default_factory=list)
     key_angle_name: str = ""
+    analysed_at: str = field(default_factory=utc_now)
+    formcheck_version: str = __version__
 
     @property
     def good_reps(self) -> int:
@@ -64,8 +115,20 @@ class Report:
             out[r.side] = out.get(r.side, 0) + 1
         return out
 
+    def rep_events(self) -> list[RepEvent]:
+        """The reps, each with its key angle at the top (from the trace, unless already set)."""
+        out = []
+        for r in self.reps:
+            if r.key_angle_deg is None and r.top_s is not None:
+                top_end = r.top_s + max(0.0, r.hold_s or 0.0)
+                r = dataclasses.replace(r, key_angle_deg=angle_over(self.trace, r.top_s, top_end))
+            out.append(r)
+        return out
+
     def to_dict(self, include_trace: bool = False) -> dict:
         d = {
+            "formcheck_version": self.formcheck_version,
+            "analysed_at": self.analysed_at,
             "exercise": self.exercise,
             "source": self.source,
             "duration_s": _round(self.duration_s),
@@ -77,7 +140,8 @@ class Report:
             "reps_by_side": self.reps_by_side(),
             "target_reps": self.target_reps,
             "target_hold_s": self.target_hold_s,
-            "rep_events": [r.to_dict() for r in self.reps],
+            "key_angle": {"name": self.key_angle_name, "unit": KEY_ANGLE_UNIT},
+            "rep_events": [r.to_dict() for r in self.rep_events()],
             "holds": [h.to_dict() for h in self.holds],
             "faults": [f.to_dict() for f in self.faults],
             "warnings": [w.to_dict() for w in self.warnings],
@@ -87,6 +151,7 @@ class Report:
         if include_trace:
             d["trace"] = {
                 "key_angle_name": self.key_angle_name,
+                "unit": KEY_ANGLE_UNIT,
                 "t_s": [_round(t) for t, _, _ in self.trace],
                 "angle_deg": [_round(a, 2) for _, a, _ in self.trace],
             }
