@@ -202,7 +202,15 @@ needs_clip = pytest.mark.skipif(not BRIDGE.is_file(), reason="sample_videos/brid
 
 
 @needs_clip
-def test_sample_clip_analysis_end_to_end(db, webrtc):
+def test_sample_clip_analysis_end_to_end(db, webrtc, tmp_path):
+    from conftest import run_cli
+    from test_history import report
+
+    History(db).save_set("earlier", exercise="bridge", source="live", report=report(2, 1), day="2026-01-05",
+                         finished=True, pain_before=4, pain_after=2)
+    cli_html = tmp_path / "cli.html"
+    done = run_cli("report", str(BRIDGE), "-e", "bridge", "-o", str(cli_html))
+    assert done.returncode == 0, done.stderr
     at = new_app(db)
     at.sidebar.radio(key="page").set_value("Analyse a video").run()
     sel = at.selectbox(key="sample_clip")
@@ -220,6 +228,11 @@ def test_sample_clip_analysis_end_to_end(db, webrtc):
     assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 1
     rows = History(db).list_sets()
     assert rows[0]["source"] == "sample" and rows[0]["reps"] == 1
+    # the HTML download is the file 'formcheck report' writes for the same clip (the trend: the earlier set only)
+    assert "Download report (HTML)" in {b.label for b in at.get("download_button")}
+    page = at.session_state["analysis"]["_html"]["page"]
+    assert page == cli_html.read_text(encoding="utf-8")
+    assert "2026-01-05" in page and "<img" not in page and str(BRIDGE.name) not in page
 
 
 def test_broken_upload_is_explained_plainly(db, webrtc):

@@ -132,3 +132,31 @@ def test_upload_shows_rep_table_and_downloads(server):
 
     rows = History(db).list_sets()
     assert rows and rows[0]["source"] == "upload" and rows[0]["source_name"] == clip.name
+
+
+def test_report_opens_in_chromium_with_table_plot_and_pictures(tmp_path, chromium_present, monkeypatch):
+    """`formcheck report CLIP --thumbnails` writes one file that Chromium shows offline, pictures included."""
+    from conftest import run_cli
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("FORMCHECK_DB", str(tmp_path / "none.sqlite3"))
+    out = tmp_path / "report.html"
+    done = run_cli("report", str(bh.sample_clip()), "-e", "bridge", "-o", str(out), "--thumbnails")
+    assert done.returncode == 0, done.stderr
+    with sync_playwright() as pw:
+        browser = bh.launch_chromium(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            failed: list[str] = []
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto(out.as_uri())
+            rows = page.locator("table#reps tbody tr")
+            assert rows.count() == 1 and "Good" in rows.first.inner_text()
+            assert page.locator("#plot svg polyline").count() == 1 and page.locator("#plot svg .rep-band").count() == 1
+            thumbs = page.locator("img.thumb")
+            assert thumbs.count() == 1
+            assert page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+            assert failed == []
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()

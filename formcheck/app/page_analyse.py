@@ -20,7 +20,7 @@ from formcheck.app.common import (
     get_history,
     log,
 )
-from formcheck.app.history import History, HistoryError
+from formcheck.app.history import History, HistoryError, today
 from formcheck.app.live_processor import one_line
 from formcheck.core.exercise import ExerciseError, get_exercise
 
@@ -73,6 +73,15 @@ def analyse_file(path: Path, exercise: str, source: str, display_name: str, mode
     report.source = display_name
     d = report.to_dict(include_trace=True)
     key = uuid.uuid4().hex
+    thumbs = None
+    if kind == "video" and st.session_state.get("report_thumbs"):
+        from formcheck.media.report_html import rep_thumbnails
+
+        try:
+            thumbs = rep_thumbnails(path, d)
+        except Exception as e:  # the pictures are an extra: the report works without them
+            log.warning("report pictures failed: %s", one_line(e))
+            st.warning(f"The pictures for the report could not be made ({one_line(e)}); the report has none.")
     if hist is not None:
         try:
             hist.save_set(key, exercise=report.exercise, source=source, report=report, source_name=display_name,
@@ -80,7 +89,8 @@ def analyse_file(path: Path, exercise: str, source: str, display_name: str, mode
         except (HistoryError, ValueError) as e:
             st.warning(f"The result could not be saved to your history: {one_line(e)}")
     st.session_state["analysis"] = {"report": d, "json": report.to_json(include_trace=True), "csv": report.to_csv(),
-                                    "video": video, "name": display_name, "exercise": report.exercise}
+                                    "video": video, "name": display_name, "exercise": report.exercise, "key": key,
+                                    "kind": kind, "thumbs": thumbs, "day": today()}
 
 
 def angle_chart(d: dict):
@@ -151,11 +161,30 @@ def show_analysis(res: dict) -> None:
         st.caption("Shaded bands are repetitions (the label says good or needs work); the thick blue bar along the bottom marks holds.")
         st.altair_chart(chart, width="stretch")
     stem = Path(res["name"]).stem or "report"
-    c1, c2 = st.columns(2)
+    c0, c1, c2 = st.columns(3)
+    c0.download_button("Download report (HTML)", report_page(res), file_name=f"formcheck_{stem}.html",
+                       mime="text/html", key="dl_html", type="primary")
     c1.download_button("Download report (JSON)", res["json"], file_name=f"formcheck_{stem}.json",
                        mime="application/json", key="dl_json")
     c2.download_button("Download repetitions (CSV)", res["csv"], file_name=f"formcheck_{stem}.csv",
                        mime="text/csv", key="dl_csv")
+
+
+def report_page(res: dict) -> str:
+    """The analysis as the self-contained HTML page ``formcheck report`` writes for the same file."""
+    from formcheck.media.report_html import html_for_report
+
+    cache = res.setdefault("_html", {})
+    hist = get_history()
+    if "page" not in cache:
+        try:
+            cache["page"] = html_for_report(res["report"], hist=hist, exclude_key=res.get("key"), day=res.get("day", ""),
+                                            source_kind=res.get("kind", "video"), thumbnails=res.get("thumbs"))
+        except HistoryError as e:  # the trend is an extra: the report is made without it
+            st.warning(f"Your history could not be read for the report: {one_line(e)}")
+            cache["page"] = html_for_report(res["report"], day=res.get("day", ""), source_kind=res.get("kind", "video"),
+                                            thumbnails=res.get("thumbs"))
+    return cache["page"]
 
 
 def page_analyse() -> None:
@@ -203,6 +232,8 @@ def page_analyse() -> None:
                              index=None, placeholder="Choose the exercise")
         if st.button("Analyse my video", type="primary", key="run_upload", disabled=(up is None or ex_up is None)):
             choice = ("upload", up, ex_up)
+    st.checkbox("Put a small picture of each repetition in the HTML report (the pictures show you; off by default)",
+                key="report_thumbs")
     model = "full"
     if choice is not None:
         if choice[0] == "upload":

@@ -437,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=8501)
     sp.set_defaults(func=cmd_app)
 
+    from formcheck.tools.report_cmd import add_parser as add_report
+
+    add_report(sub, model_arg, progress_arg)
+
     from formcheck.synth.cli import add_parser as add_synth  # numpy only: its extra is checked when it runs
 
     add_synth(sub)
