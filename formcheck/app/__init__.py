@@ -6,6 +6,9 @@ history store. ``formcheck app`` and ``streamlit run app.py`` both run :mod:`for
 #: tests/test_packaging.py keeps the two in step). Private by default: this computer only, no
 #: usage statistics, never a traceback in the page.
 SERVER_SETTINGS: dict[str, str] = {
+    # Streamlit guesses "development mode" from its own install path (no "site-packages" in it), which
+    # then refuses a port; formcheck is never Streamlit's own development checkout
+    "global.developmentMode": "false",
     "server.address": "127.0.0.1",
     "server.headless": "true",
     "server.maxUploadSize": "200",  # MB; the upload box says "up to 200 MB"
