@@ -99,7 +99,7 @@ def test_any_yes_stops_the_session_until_acknowledged(db, webrtc, flag):
     assert [e.value for e in at.error] == [safety.evaluate({f.code: f.code == flag for f in safety.RED_FLAGS}).message()]
     assert advice in at.error[0].value
     assert "Please don't exercise today" in at.header[0].value
-    assert webrtc.calls == [] and not [r for r in at.radio if r.key == "pain_before"]
+    assert webrtc.calls == [] and not [r for r in at.radio if r.key in ("pain_before", "routine_pain_before")]
     assert not any("continue anyway" in b.label.lower() for b in at.button)
     # stored for the day: a new browser session is blocked too
     at2 = new_app(db)
@@ -112,7 +112,7 @@ def test_any_yes_stops_the_session_until_acknowledged(db, webrtc, flag):
     check = History(db).safety_check_for()
     assert check["blocked"] and check["acknowledged"] and check["answers"][flag] is True
     assert any("Today's safety check is done" in s.value for s in at2.success)
-    assert at2.radio(key="pain_before")
+    assert at2.radio(key="routine_pain_before")  # past the gate: the routine asks for the pain rating
 
 
 def test_urgent_symptoms_are_listed_first(db, webrtc):
@@ -124,6 +124,7 @@ def test_urgent_symptoms_are_listed_first(db, webrtc):
 def start_live(db, webrtc, exercise: str | None = None, pain: int = 3) -> AppTest:
     at = answer_safety(new_app(db))
     assert any("Today's safety check is done" in s.value for s in at.success)
+    at.radio(key="ex_mode").set_value("One exercise").run()
     if exercise:
         at.selectbox(key="live_exercise").set_value(exercise).run()
     assert webrtc.calls == []  # no camera before the pain rating
@@ -141,7 +142,7 @@ def test_exercise_page_shows_definition_and_starts_webrtc_offline(db, webrtc):
     assert kw["rtc_configuration"] == {"iceServers": []}
     assert kw["media_stream_constraints"] == {"video": True, "audio": False}
     assert callable(kw["video_frame_callback"]) and callable(kw["on_video_ended"])
-    assert "Reps: 0" in t and "Waiting for the camera" in t
+    assert "Reps: 0" in t and "Press START under the video" in t
     assert at.button(key="stop_pain").label == "Stop — this hurts"
 
 
@@ -347,6 +348,7 @@ def test_read_only_history_still_lets_you_exercise(db, webrtc, monkeypatch):
     at = answer_safety(at)  # the check is kept for this session: it does not come back after the rerun
     assert any("Today's safety check is done" in s.value for s in at.success)
     assert not [r for r in at.radio if r.key and r.key.startswith("rf_")]
+    at.radio(key="ex_mode").set_value("One exercise").run()
     at.radio(key="pain_before").set_value(3).run()
     assert not at.exception
     assert any("history is not being saved" in w.value for w in at.warning)
@@ -459,3 +461,82 @@ def test_streamlit_control_flow_is_recognised():
     flow = streamlit_control_flow()
     assert issubclass(StopException, flow) and issubclass(RerunException, flow)
     assert not any(issubclass(c, Exception) for c in flow)  # why `except Exception` alone never saw them
+
+
+# ---------------------------------------------------------------------------- issue 12: today's routine
+ROUTINE_DOSES = [{"exercise": "bridge", "reps": 1, "hold_s": 3.0, "sides": "none", "paced": False},
+                 {"exercise": "knee_to_chest", "reps": 1, "hold_s": 1.0, "sides": "each", "paced": True},
+                 {"exercise": "pelvic_tilt", "enabled": False}, {"exercise": "bird_dog", "enabled": False}]
+
+
+def _feed_from(at: AppTest, start: float, until: float):
+    return _feed(at, until, start)
+
+
+def test_routine_runs_two_exercises_with_rests_sides_resume_and_summary(db, webrtc):
+    h = History(db)
+    h.set_pref("doses", ROUTINE_DOSES)
+    h.set_pref("rest_s", 60)
+    at = answer_safety(new_app(db))
+    assert at.radio(key="ex_mode").value == "Today's routine"
+    t = texts(at)
+    assert "1. **Glute bridge** — 1 reps, hold 3 s" in t and "2. **Knee-to-chest** — 1 reps on each side, hold 1 s · paced" in t
+    assert webrtc.calls == []  # no camera before the pain rating and START
+    at.radio(key="routine_pain_before").set_value(2).run()
+    at.button(key="routine_start").click().run()
+    assert not at.exception, at.exception
+    assert "1 of 2: Glute bridge" in texts(at) and webrtc.calls
+    _feed_from(at, 0.0, 7.0)  # one bridge: the set is complete, then a rest
+    at.run()
+    assert not at.exception, at.exception
+    t = texts(at)
+    assert "Rest. Next: Knee-to-chest, left side." in t and "fc-rest" in t and "60 s" in t
+    at.button(key="routine_skip").click().run()  # skip the rest of the rest
+    assert "2 of 2: Knee-to-chest, left side" in texts(at)
+    first = History(db).list_sets()[0]
+    assert (first["exercise"], first["reps"], first["finished"], first["pain_before"]) == ("bridge", 1, True, 2)
+    # a reload (a new browser session) resumes the routine where it is
+    at = new_app(db)
+    assert "2 of 2: Knee-to-chest, left side" in texts(at) and not at.title
+    _feed_from(at, 7.0, 20.0)  # paced: 3 s to get ready, 2 s in, 1 s hold, 4 s to relax
+    at.run()
+    assert "Now the other side: Knee-to-chest on your right side" in texts(at) and "10 s" in texts(at)
+    at.button(key="routine_skip").click().run()
+    assert "2 of 2: Knee-to-chest, right side" in texts(at)
+    _feed_from(at, 20.0, 33.0)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Today's routine is done" in texts(at)
+    table = at.table[0].value
+    assert list(table["Exercise"]) == ["Glute bridge", "Knee-to-chest", "Knee-to-chest"]
+    assert list(table["Side"]) == ["—", "left", "right"] and list(table["Counted"]) == ["camera", "led (paced)", "led (paced)"]
+    sets = History(db).list_sets()
+    assert len(sets) == 3 and [s["paced"] for s in sets] == [True, True, False]
+    assert all(s["finished"] for s in sets) and sets[0]["reps"] == 1
+    at.radio(key=next(r.key for r in at.radio if r.key and r.key.startswith("pain_after_value_"))).set_value(1)
+    next(b for b in at.button if b.label == "Save my pain rating").click().run()
+    assert [s["pain_after"] for s in History(db).list_sets()] == [1, 1, 1]
+    at.button(key="routine_close").click().run()
+    assert History(db).get_pref("routine") is None and "Today's routine" in texts(at)
+
+
+def test_doses_are_edited_and_saved_per_user(db, webrtc):
+    at = answer_safety(new_app(db))
+    at.number_input(key="dose_reps_bridge").set_value(12)
+    at.selectbox(key="dose_paced_bridge").set_value("paced")
+    at.checkbox(key="dose_on_bird_dog").uncheck()
+    next(b for b in at.button if b.label == "Save my doses").click().run()
+    assert not at.exception, at.exception
+    saved = {d["exercise"]: d for d in History(db).get_pref("doses")}
+    assert saved["bridge"]["reps"] == 12 and saved["bridge"]["paced"] is True and not saved["bird_dog"]["enabled"]
+    t = texts(at)
+    assert "**Glute bridge** — 12 reps, hold 3 s · paced" in t and "Bird-dog" not in t.split("Change the exercises")[0]
+    assert "The camera cannot see a pelvic tilt" in t  # paced by default for the pelvic tilt, said plainly
+
+
+def test_paced_single_set_is_the_pelvic_tilt_default_and_says_why(db, webrtc):
+    at = start_live(db, webrtc, exercise="pelvic_tilt")
+    assert at.toggle(key="paced_pelvic_tilt").value is True
+    assert "The camera cannot see a pelvic tilt" in texts(at)
+    at.selectbox(key="live_exercise").set_value("bridge").run()
+    assert at.toggle(key="paced_bridge").value is False

@@ -106,8 +106,9 @@ def goto(page: str) -> None:
 
 
 # ============================================================================ safety gate
-def safety_gate(hist: History | None) -> bool:
-    """Today's safety check. Returns True when the person may exercise."""
+def safety_gate(hist: History | None, compact: bool = False) -> bool:
+    """Today's safety check. Returns True when the person may exercise. ``compact``: once passed,
+    say so in one small line (the coach view keeps the screen for the counter)."""
     # without a usable history the check still has to be answered; it is kept for this browser session.
     # The session's copy also wins when the history failed to store it (or its acknowledgement), so
     # the form never comes back after every rerun.
@@ -122,7 +123,7 @@ def safety_gate(hist: History | None) -> bool:
         check = mem
     if check is not None and (not check["blocked"] or check["acknowledged"]):
         note = "all answers were no" if not check["blocked"] else "you confirmed a professional has checked your symptoms"
-        st.success(f"Today's safety check is done ({note}).")
+        (st.caption if compact else st.success)(f"Today's safety check is done ({note}).")
         return True
     if check is not None and check["blocked"]:
         show_blocked(hist, check)

@@ -163,6 +163,11 @@ class LiveProcessor:
                  saver: Saver | None = None, draw: bool = True, meta: dict | None = None,
                  trace_frames: int = LIVE_TRACE_FRAMES) -> None:
         self._lock = threading.Lock()
+        #: makes the Session of each new set from the exercise id (None: ``Session``); the app sets it
+        #: for a routine's dose or a paced set (:class:`formcheck.core.pacer.PacedSession`)
+        self.session_factory: Callable[[str], Any] | None = None
+        #: the words drawn on the video between sets (None: "Set finished. Press 'Start another set' ...")
+        self.idle_cue: str | None = None
         self.model = model
         self._factory = estimator_factory
         self.saver = saver
@@ -432,7 +437,7 @@ class LiveProcessor:
         return raw + self._offset - self._t0
 
     def _start_locked(self, t: float) -> None:
-        self._session = Session(self._exercise)
+        self._session = (self.session_factory or Session)(self._exercise)
         self._session.checker.limit_trace(self.trace_frames)
         self._last_session = self._session
         self._key = uuid.uuid4().hex
@@ -565,7 +570,7 @@ class LiveProcessor:
 
     def _draw_idle(self, image_bgr: np.ndarray, status: Any) -> np.ndarray:
         if self.draw and status is not None:
-            status.cue = "Set finished. Press 'Start another set' when you are ready."
+            status.cue = self.idle_cue or "Set finished. Press 'Start another set' when you are ready."
             self._draw(image_bgr, None, status, None)
         return image_bgr
 
