@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from formcheck.core.progress import set_progress
-from formcheck.core.report import finite_json
+from formcheck.core.report import finite_json, summarise_faults
 
 log = logging.getLogger(__name__)
 
@@ -136,18 +136,6 @@ def _now() -> str:
 
 def today() -> str:
     return date.today().isoformat()
-
-
-def summarise_faults(faults: list[Any]) -> list[dict]:
-    """Fault events (objects or dicts with code/message) → ``[{code, count, cue}]`` by first appearance."""
-    out: dict[str, dict] = {}
-    for f in faults:
-        code = f["code"] if isinstance(f, dict) else f.code
-        msg = f["message"] if isinstance(f, dict) else f.message
-        if code not in out:
-            out[code] = {"code": code, "count": 0, "cue": msg}
-        out[code]["count"] += 1
-    return list(out.values())
 
 
 class History:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
-TRACK_SUFFIXES = (".fctrack",)
+from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES
+from formcheck.core.report import summarise_faults
+
+TRACK_SUFFIXES = (TRACK_SUFFIX,)
 #: What the upload box accepts: videos, and landmark tracks saved by ``formcheck track``.
 UPLOAD_SUFFIXES = VIDEO_SUFFIXES + TRACK_SUFFIXES
 
@@ -263,10 +265,5 @@ def hold_spans(report: dict) -> list[dict]:
 
 
 def fault_summary(report: dict, cue_for: dict[str, str] | None = None) -> list[dict]:
-    """Distinct faults with how often they appeared and their cue."""
-    cue_for = cue_for or {}
-    out: dict[str, dict] = {}
-    for f in report.get("faults", []):
-        d = out.setdefault(f["code"], {"code": f["code"], "count": 0, "cue": cue_for.get(f["code"], f.get("message", ""))})
-        d["count"] += 1
-    return list(out.values())
+    """Distinct faults of a report dict with how often they appeared and their cue."""
+    return summarise_faults(report.get("faults", []), cue_for)

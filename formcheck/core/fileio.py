@@ -23,6 +23,11 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+#: File name endings read as video (the app's upload box, ``formcheck eval``'s clip search).
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
+#: The ending of a landmark track saved by ``formcheck track``: such a file is never read as video.
+TRACK_SUFFIX = ".fctrack"
+
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO), not a file"),
     (stat.S_ISCHR, "a character device, not a file"),

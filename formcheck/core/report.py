@@ -25,7 +25,7 @@ import json
 import math
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from formcheck.core import __version__
 from formcheck.core.events import FaultEvent, HoldEvent, RepEvent, WarningEvent
@@ -39,7 +39,7 @@ KEY_ANGLE_UNIT = "deg"
 
 def utc_now() -> str:
     """Now as ISO 8601 in UTC, to the second (``2026-11-30T05:12:00Z``)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def angle_over(trace: list[tuple[float, float | None, float | None]], start_s: float | None, end_s: float | None) -> float | None:
@@ -72,6 +72,24 @@ def finite_json(obj):
     if isinstance(obj, (list, tuple)):
         return [finite_json(v) for v in obj]
     return obj
+
+
+def summarise_faults(faults, cue_for: dict[str, str] | None = None) -> list[dict]:
+    """Fault events (:class:`FaultEvent` or their dicts) → ``[{"code", "count", "cue"}]``, one per
+    code in order of first appearance; the cue is ``cue_for[code]`` or the first event's message.
+
+    Example:
+        >>> summarise_faults([{"code": "hips_too_low", "message": "Lift higher"}, {"code": "hips_too_low", "message": "x"}])
+        [{'code': 'hips_too_low', 'count': 2, 'cue': 'Lift higher'}]
+    """
+    cue_for = cue_for or {}
+    out: dict[str, dict] = {}
+    for f in faults:
+        code = f["code"] if isinstance(f, dict) else f.code
+        message = (f.get("message") if isinstance(f, dict) else f.message) or ""
+        entry = out.setdefault(code, {"code": code, "count": 0, "cue": cue_for.get(code, message)})
+        entry["count"] += 1
+    return list(out.values())
 
 
 def _round(x, nd: int = 3):
@@ -184,11 +202,8 @@ class Report:
             top = "-" if r.top_s is None else f"{r.top_s:.1f}"
             side = "" if r.side == "none" else f" {r.side}"
             lines.append(f"  rep {r.index}{side}: {r.start_s:.1f}-{r.end_s:.1f} s, top {top} s, hold {r.hold_s:.1f} s — {status}")
-        seen: set[str] = set()
-        for f in self.faults:
-            if f.code not in seen:
-                seen.add(f.code)
-                lines.append(f"  tip ({f.code}): {f.message}")
+        for f in summarise_faults(self.faults):
+            lines.append(f"  tip ({f['code']}): {f['cue']}")
         for w in self.warnings:
             lines.append(f"  note ({w.code}): {w.message}")
         return "\n".join(lines)

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from formcheck.core.fileio import TRACK_SUFFIX as TRACK_SUFFIX  # defined once there; imported from here too
 from formcheck.core.fileio import UnsafePathError, atomic_output, require_regular_file
 from formcheck.core.landmarks import PoseFrame
 from formcheck.core.report import finite_json
 
 TRACK_FORMAT = "formcheck-track"
 TRACK_VERSION = 1
-TRACK_SUFFIX = ".fctrack"
 
 #: Largest track file accepted, in bytes (a 30-minute session at 30 fps with outlines is ~60 MB).
 MAX_TRACK_BYTES = 1 << 30

@@ -40,13 +40,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formcheck.core.fileio import one_line, require_regular_file
+from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES, one_line, require_regular_file
 from formcheck.media.pipeline import ProgressFn, analyze
 
 log = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".webm", ".avi", ".mkv")
-TRACK_SUFFIX = ".fctrack"
 CLIP_SUFFIXES = VIDEO_SUFFIXES + (TRACK_SUFFIX,)
 
 #: Metrics where a larger value is better; the others (errors, false cues) are better smaller.
