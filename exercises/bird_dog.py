@@ -159,13 +159,30 @@ class BirdDogChecker(ExerciseChecker):
         faults: list[str] = []
         value = sample.m.value if sample.m.value is not None else 0.0
         raised = value >= t("attempt")
-        if raised and max(x.get("arm_elev", -90.0), x.get("leg_elev", -90.0)) > t("above_horizontal_deg"):
+        if raised and self._held_above_level(sample):
             faults.append("limb_above_horizontal")
         if raised and x.get("same_side") == 1.0:
             faults.append("same_side_limbs")
         if self._torso_base is not None and "torso_deg" in x and abs(x["torso_deg"] - self._torso_base) > t("torso_tilt_deg"):
             faults.append("torso_tilted")
         return faults
+
+    def _held_above_level(self, sample: Sample) -> bool:
+        """During a hold: the median height of the arm or of the leg above the horizontal, over
+        the hold so far (at least ``above_level_min_s`` of it), is more than ``above_horizontal_deg``.
+        A median over the held reach, because the pose model's error on a raised limb is 15-20
+        degrees and comes in runs of frames, and a moment's overshoot is not an arched back."""
+        t = self.spec.threshold
+        if sample.phase != "hold":
+            return False
+        held = [s for s in self._samples if s.phase == "hold"]
+        if not held or held[-1].t_s - held[0].t_s < t("above_level_min_s"):
+            return False
+        for key in ("arm_elev", "leg_elev"):
+            vals = sorted(s.m.extras[key] for s in held if key in s.m.extras)
+            if vals and vals[len(vals) // 2] > t("above_horizontal_deg"):
+                return True
+        return False
 
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
         faults = [] if rep.reached_top and not self._not_extended(rep, samples) else ["limb_not_extended"]

@@ -16,7 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.core.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
+from formcheck.core.landmarks import INDEX, PoseFrame
 from formcheck.core.outline import frame_outline
 from formcheck.core.posture import ALL_FOURS, SUPINE, classify_posture
 
@@ -216,11 +216,6 @@ class PoseEstimator:
         xyz = arrs[pick]
         vis = viss[pick]
         pres = np.array([(lm.presence if lm.presence is not None else 0.0) for lm in lms], dtype=np.float64)
-        world = None
-        if result.pose_world_landmarks and len(result.pose_world_landmarks) > pick:
-            world = np.array([[lm.x, lm.y, lm.z] for lm in result.pose_world_landmarks[pick]], dtype=np.float64)
-            if world.shape != (NUM_LANDMARKS, 3):
-                world = None
         mask = None
         if self.segmentation and result.segmentation_masks and len(result.segmentation_masks) > pick:
             # the view is only valid during this call: copy it only when the mask is kept
@@ -236,7 +231,7 @@ class PoseEstimator:
         self._remember(xyz, vis, w, h, t_s)
         return PoseFrame(
             t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
-            world=world, num_people=len(people), segmentation=mask, outline=outline,
+            num_people=len(people), segmentation=mask, outline=outline,
         )
 
     def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:

@@ -160,7 +160,6 @@ class VideoReader:
     def __init__(self, path: str | os.PathLike, max_side: int | None = None) -> None:
         self.path = Path(path)
         self.max_side = max_side
-        self.decode_errors = 0
         _check_file(self.path)
         self._container: av.container.InputContainer | None = None
         self._first: tuple[tuple[int, av.VideoFrame], Iterator[tuple[int, av.VideoFrame]]] | None = None
@@ -252,7 +251,6 @@ class VideoReader:
             try:
                 frames = packet.decode()
             except av.error.FFmpegError as e:
-                self.decode_errors += 1
                 consecutive += 1
                 log.warning("%s: skipped a damaged packet (%s)", self.path.name, e)
                 if consecutive >= _MAX_CONSECUTIVE_ERRORS:
@@ -497,21 +495,6 @@ class VideoWriter:
 
 
 # -- cameras ----------------------------------------------------------------------------
-def list_cameras(max_index: int = 5) -> list[int]:
-    """Indices (0..max_index-1) of cameras OpenCV can open and read a frame from."""
-    found = []
-    for i in range(max_index):
-        cap = cv2.VideoCapture(i)
-        try:
-            if cap.isOpened():
-                ok, _ = cap.read()
-                if ok:
-                    found.append(i)
-        finally:
-            cap.release()
-    return found
-
-
 class CameraReader:
     """A webcam via ``cv2.VideoCapture``; iterating yields ``(t_s, frame_bgr)``.
 
