@@ -142,7 +142,7 @@ def test_exercise_page_shows_definition_and_starts_webrtc_offline(db, webrtc):
     assert kw["rtc_configuration"] == {"iceServers": []}
     assert kw["media_stream_constraints"] == {"video": True, "audio": False}
     assert callable(kw["video_frame_callback"]) and callable(kw["on_video_ended"])
-    assert "Reps: 0" in t and "Press START under the video" in t
+    assert "Reps: </span>0<" in t and "Press START under the video" in t
     assert at.button(key="stop_pain").label == "Stop — this hurts"
 
 
@@ -170,7 +170,7 @@ def test_live_set_counts_saves_and_stops_when_it_hurts(db, webrtc):
     at = start_live(db, webrtc, pain=4)
     _feed(at, 7.0)
     at.run()
-    assert "Reps: 1" in texts(at)
+    assert "Reps: </span>1<" in texts(at)
     row = History(db).list_sets()[0]  # saved while the set runs
     assert (row["source"], row["reps"], row["pain_before"], row["finished"]) == ("live", 1, 4, False)
     at.button(key="stop_pain").click().run()
@@ -190,12 +190,12 @@ def test_changing_exercise_resets_the_counter(db, webrtc):
     at = start_live(db, webrtc)
     proc = _feed(at, 7.0)
     at.run()
-    assert "Reps: 1" in texts(at)
+    assert "Reps: </span>1<" in texts(at)
     at.selectbox(key="live_exercise").set_value("bird_dog").run()
     assert not at.exception
     assert proc.exercise == "bird_dog"
     assert "Bird-dog — 10 reps on each side" in texts(at)
-    assert "Reps: 0" in texts(at)
+    assert "Reps: </span>0<" in texts(at)
     assert History(db).list_sets()[0]["stop_reason"] == "exercise changed"
 
 
@@ -355,7 +355,7 @@ def test_read_only_history_still_lets_you_exercise(db, webrtc, monkeypatch):
     assert webrtc.calls  # the camera is offered
     _feed(at, 7.0)
     at.run()
-    assert "Reps: 1" in texts(at)
+    assert "Reps: </span>1<" in texts(at)
     at.button(key="stop_pain").click().run()
     assert not at.exception and "this set was not saved" in texts(at)
 

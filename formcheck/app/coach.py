@@ -34,8 +34,10 @@ COACH_CSS = """
 .fc-coach.light .bar span {background: #0b5394;} .fc-coach.dark .bar span {background: #7fd3ff;}
 .fc-coach .bar span {display: block; height: 100%;}
 .fc-strip {font-size: 1.5rem; font-weight: 700; padding: 0.35rem 0.8rem; border-radius: 0.5rem; margin-bottom: 0.4rem;}
-.fc-strip.light {background: #0b3954; color: #ffffff;} .fc-strip.dark {background: #ffffff; color: #000000;}
+.fc-strip.light {background: #0b3954; color: #ffffff;} .fc-strip.dark {background: #000000; color: #ffffff; border: 3px solid #000000;}
 .fc-rest .count {font-size: 7rem;}
+.fc-sr {position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;}
+[data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
 </style>
 """
 
@@ -139,7 +141,7 @@ def coach_numbers(snap, reps_target: int, hold_target: float, per_side_note: str
     paced = bool(s.get("paced"))
     out = [f"<div class='fc-coach {theme()}' data-testid='fc-coach'>",
            f"<div class='lab'>{'Repetitions led' if paced else 'Repetitions'}</div>",
-           f"<div class='count' data-testid='fc-reps'>Reps: {reps}<small> / {reps_target}</small></div>"]
+           f"<div class='count' data-testid='fc-reps'><span class='fc-sr'>Reps: </span>{reps}<small> / {reps_target}</small></div>"]
     good = int(s.get("good_reps", 0))
     if reps:
         out.append(f"<div class='lab'>Good form: {good} of {reps}</div>")
@@ -193,6 +195,18 @@ def alternate_note(snap, dose: Dose) -> str | None:
         return None
     other = "right" if last["side"] == "left" else "left"
     return f"Now the other side ({other})."
+
+
+def scroll_to_top(uid: str) -> None:
+    """Bring the page back to its top once for ``uid`` (a set starting): the counter is then on the first
+    screen, whatever was scrolled to reach the start button."""
+    if st.session_state.get("_scrolled_for") == uid:
+        return
+    st.session_state["_scrolled_for"] = uid
+    st.html("<script>(function(){try{var w=window.parent&&window.parent.document?window.parent:window;"
+            "w.document.querySelectorAll('[data-testid=\"stMain\"],[data-testid=\"stAppViewContainer\"],section.main')"
+            ".forEach(function(e){e.scrollTop=0;});w.scrollTo(0,0);}catch(e){}})();</script>",
+            unsafe_allow_javascript=True)
 
 
 def speak(msg: str | None, uid: str) -> None:

@@ -205,8 +205,9 @@ def single_exercise(hist: History | None) -> None:
         webrtc_widget(proc)
         st.caption("Your video is analysed on this computer and never saved.")
     with right:
-        b1, b2, b3 = st.columns(3)
-        if b1.button("Stop — this hurts", type="primary", key="stop_pain", width="stretch"):
+        stop_pain = st.button("Stop — this hurts", type="primary", key="stop_pain", width="stretch")
+        b2, b3 = st.columns(2)
+        if stop_pain:
             proc.stop("pain")
             st.session_state["_summary_shown_for"] = proc.snapshot().set_key
         if b2.button("Finish set", key="finish_set", width="stretch"):
@@ -216,6 +217,8 @@ def single_exercise(hist: History | None) -> None:
             proc.arm(ex_id)
         single_panel()
     snap = proc.snapshot()
+    if running:  # below the video: an element that comes and goes above it would restart the camera
+        coach.scroll_to_top(f"single-{snap.set_key}")
     if snap.finished and snap.set_key:
         st.session_state["_coach_on"] = False
         st.divider()
@@ -507,8 +510,9 @@ def routine_page(hist: History | None) -> None:
     with left:
         webrtc_widget(proc)
     with right:
-        b1, b2, b3 = st.columns(3)
-        if b1.button("Stop — this hurts", type="primary", key="routine_stop_pain", width="stretch"):
+        stop_pain = st.button("Stop — this hurts", type="primary", key="routine_stop_pain", width="stretch")
+        b2, b3 = st.columns(2)
+        if stop_pain:
             proc.stop("pain")
             if r.phase == "set":
                 finish_routine_set(hist, r, proc.snapshot())
@@ -541,6 +545,8 @@ def routine_page(hist: History | None) -> None:
             exercise_details(spec)
     except ExerciseError as e:
         st.error(one_line(e))
+    # last on the page: an element that comes and goes above the video would restart the camera
+    coach.scroll_to_top(f"routine-{token(r)}-{r.phase}")
 
 
 class _Empty:
