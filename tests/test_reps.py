@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.core.reps import RepHoldMachine, RepThresholds
+from formcheck.core.reps import HoldSpan, RepHoldMachine, RepThresholds
 
 TH = RepThresholds(rest_enter=10, rest_exit=20, attempt=50, top_exit=70, top_enter=80)
 
@@ -132,3 +132,27 @@ def test_a_jump_in_time_longer_than_max_gap_abandons_the_rep_instead_of_creditin
     assert out.finished is None
     finished = [m.update(t, v).finished for t, v in [(5.1, 0), (5.2, 0)]]
     assert finished == [None, None]  # no rep made of unseen time
+
+
+def _sagging_hold(machine: RepHoldMachine) -> list[HoldSpan]:
+    """Rest (0), up to 60, held 5 s, settles to 42 (under top_exit 45) and held 5 s more, back down."""
+    holds: list[HoldSpan] = []
+    fps = 30.0
+    for i in range(int(16 * fps)):
+        t = i / fps
+        v = 0.0 if t < 1 else 60.0 if 1.5 <= t < 6.5 else 42.0 if 6.5 <= t < 11.5 else 0.0 if t >= 12 else 30.0
+        upd = machine.update(t, v)
+        if upd.finished is not None:
+            holds += upd.finished.holds
+    return holds
+
+
+def test_hold_exit_share_keeps_a_hold_that_settles_a_little_lower():
+    """Held at 60 then settled at 42: under top_exit (45) but more than half of the way from
+    rest_enter (20) to the held level, so with hold_exit_share=0.5 it is one 10-s hold; without,
+    the hold ends when the level drops."""
+    th = RepThresholds(rest_enter=20, rest_exit=25, attempt=40, top_exit=45, top_enter=50)
+    with_share = _sagging_hold(RepHoldMachine(th, hold_exit_share=0.5))
+    assert len(with_share) == 1 and abs(with_share[0].duration_s - 10.0) < 0.1, with_share
+    without = _sagging_hold(RepHoldMachine(th))
+    assert max(h.duration_s for h in without) < 5.1, without

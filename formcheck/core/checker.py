@@ -161,7 +161,8 @@ class ExerciseChecker:
 
     def machine_options(self) -> dict:
         th = self.spec.thresholds
-        keys = ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s", "end_share_of_peak")
+        keys = ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s", "end_share_of_peak",
+                "hold_exit_share")
         return {k: float(th[k]) for k in keys if k in th}
 
     def measure(self, frame: PoseFrame) -> Measurement:  # pragma: no cover - abstract

@@ -115,12 +115,18 @@ class RepHoldMachine:
         end_share_of_peak: for a signal that rests at 0, the rep also ends once the signal falls
             below this share of the rep's own peak (a person who settles a little off the first
             resting position still ends the rep); ``None``: only ``rest_enter`` ends it.
+        hold_exit_share: once holding, the hold also lasts while the signal stays above this share
+            of the way from ``rest_enter`` to the level held so far (the median over the hold): a
+            person whose held level sits just above ``top_exit`` is not timed out by a few units of
+            pose noise or settling. Only ever lowers ``top_exit``; ``None``: off.
     """
 
     def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0,
-                 still_speed: float | None = None, speed_window_s: float = 0.2, end_share_of_peak: float | None = None):
+                 still_speed: float | None = None, speed_window_s: float = 0.2, end_share_of_peak: float | None = None,
+                 hold_exit_share: float | None = None):
         thresholds.validate()
         self.end_share_of_peak = end_share_of_peak
+        self.hold_exit_share = hold_exit_share
         self.th = thresholds
         self.min_rep_s = min_rep_s
         self.hold_dropout_s = hold_dropout_s
@@ -219,7 +225,7 @@ class RepHoldMachine:
                 if rep.top_s is None:
                     rep.top_s = self._hold_start
         elif self._in_top:
-            if value >= th.top_exit and steady:
+            if value >= self._hold_exit() and steady:
                 self._below_top_since = None
             else:
                 if self._below_top_since is None:
@@ -323,6 +329,13 @@ class RepHoldMachine:
                 break
             since = t
         return since
+
+    def _hold_exit(self) -> float:
+        """The level below which the hold is being left: ``top_exit``, or lower with ``hold_exit_share``."""
+        if self.hold_exit_share is None or not self._hold_values:
+            return self.th.top_exit
+        level = sorted(self._hold_values)[len(self._hold_values) // 2]
+        return min(self.th.top_exit, self.th.rest_enter + self.hold_exit_share * (level - self.th.rest_enter))
 
     def _close_hold(self, end_s: float) -> HoldSpan | None:
         span = None
