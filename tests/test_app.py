@@ -255,14 +255,21 @@ def test_history_page_lists_sets_and_exports_csv(db, webrtc):
     h = History(db)
     h.save_set("a", exercise="bridge", source="live", report=report(2, 1), pain_before=3, pain_after=2,
                stop_reason="finished", finished=True, day="2026-01-01")
-    h.save_set("b", exercise="bridge", source="upload", report=report(3, 3, ()), day="2026-01-02", finished=True)
+    with_angle = report(3, 3, ())
+    with_angle.trace = [(i / 10, 140.0 + 30.0 * any(r.start_s <= i / 10 <= r.end_s for r in with_angle.reps), None)
+                        for i in range(150)]
+    h.save_set("b", exercise="bridge", source="upload", report=with_angle, day="2026-01-02", finished=True)
     at = new_app(db)
     at.sidebar.radio(key="page").set_value("History").run()
     assert not at.exception
     df = at.dataframe[0].value
     assert len(df) == 2 and set(df["Source"]) == {"Live camera", "Uploaded video"}
-    assert {b.label for b in at.get("download_button")} == {"Download history (CSV)"}
-    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 2
+    assert {b.label for b in at.get("download_button")} == {"Download history (CSV)",
+                                                            "Download the report of this set (HTML)"}
+    # progress that means something: holds and the range of motion reached over days, per exercise
+    assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 4
+    assert list(df["Longest hold (s)"]) == ["3.0", "3.0"] and list(df["Reached (°)"]) == ["170", "—"]
+    assert "Holds and range of motion" in texts(at) and "shoulder-hip-knee angle at the top" in texts(at)
     at.checkbox(key="del_sure").check().run()
     at.button(key="del_button").click().run()
     assert History(db).list_sets() == []
