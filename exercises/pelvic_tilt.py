@@ -108,6 +108,10 @@ class PelvicTiltChecker(ExerciseChecker):
     """Counts held pelvic tilts; faults: hips_lifted, hold_too_short; warns tilt_not_seen."""
 
     key_joints = ("shoulder", "hip", "knee")
+    #: a file is analysed at every frame, never strided (media.pipeline): the cues are compared with
+    #: their resting jitter measured frame by frame after a 0.2 s median, and that jitter depends on
+    #: how many frames the median holds (half the frames: up to 3x the jitter, tilts missed)
+    full_rate = True
 
     def __init__(self, spec):
         self._base: dict[str, float] | None = None          # resting raw values (medians)

@@ -42,6 +42,23 @@ log = logging.getLogger(__name__)
 #: Longest image side given to the model, in pixels (a 4K video is scaled down to this).
 MODEL_MAX_SIDE = 1280
 
+#: Frames analysed per second of a video by default (``--max-fps``): a 30 fps video is analysed every
+#: second frame. The checkers time everything in seconds of video time (reps, holds, dropouts, rests,
+#: running medians), so counts, holds and faults do not depend on it (tests/test_stride.py holds that
+#: on every labelled clip); below ~10 frames/s a fast movement's top could fall between two frames.
+DEFAULT_MAX_FPS = 15.0
+
+
+
+def exercise_max_fps(spec: ExerciseSpec, max_fps: float | None) -> float | None:
+    """The analysed rate for ``spec``: ``max_fps``, or None (every frame) for a checker that says it
+    needs every frame (a class attribute ``full_rate = True``: its decisions depend on how many
+    frames a filter holds, not only on seconds)."""
+    from formcheck.core.exercise import load_checker_class
+
+    return None if getattr(load_checker_class(spec), "full_rate", False) else max_fps
+
+
 #: ``progress(done_frames, total_frames_or_0)``
 ProgressFn = Callable[[int, int], None]
 
@@ -111,6 +128,7 @@ def iter_pose_frames(
     on_frame: Callable[[float, np.ndarray, PoseFrame | None], None] | None = None,
     segmentation: bool = False,
     kind: str = "auto",
+    max_fps: float | None = DEFAULT_MAX_FPS,
 ) -> tuple[dict, Iterator[tuple[float, PoseFrame | None]]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
@@ -119,7 +137,10 @@ def iter_pose_frames(
     mask and keep the torso outline measured on it in each frame (videos only; a track has
     the outline if it was recorded with it). The header says whether frames carry it.
     ``kind``: see :data:`INPUT_KINDS`. ``fps`` and ``duration_s`` in the header are finite and
-    non-negative (0 means unknown).
+    non-negative (0 means unknown). ``max_fps``: a video is analysed at about this many frames per
+    second of video (every ``stride``-th frame, chosen by the frames' own timestamps, see
+    :class:`~formcheck.media.video.FramePicker`); None or 0 analyses every frame. A track is read
+    as it was recorded. The header gives ``stride`` and ``analysed_fps``.
     """
     path = check_input(source)
     kind = input_kind(path, kind)
@@ -139,10 +160,11 @@ def iter_pose_frames(
         return {"fps": header_number(head, "fps"), "duration_s": header_number(head, "duration_s"),
                 "width": int(header_number(head, "width")), "height": int(header_number(head, "height")),
                 "model": str(head.get("model", "")), "frames": total,
-                "segmentation": bool(head.get("segmentation", False))}, from_track()
+                "segmentation": bool(head.get("segmentation", False)), "stride": 1,
+                "analysed_fps": header_number(head, "fps")}, from_track()
 
     from formcheck.media.pose import PoseEstimator, resolve_model
-    from formcheck.media.video import VideoError, open_video, prefetch
+    from formcheck.media.video import FramePicker, VideoError, open_video, prefetch
 
     model_path = resolve_model(model)  # fail fast on a bad model, before decoding anything
     try:
@@ -150,20 +172,22 @@ def iter_pose_frames(
     except VideoError as e:
         raise _explain_misnamed(path, kind, e) from None
     info = reader.info
+    picker = FramePicker(info.fps or 30.0, max_fps)
 
     def from_video():
         with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False) as estimator:
-            for i, (t_s, image) in enumerate(prefetch(reader), start=1):
+            for t_s, image in prefetch(reader.frames(picker)):
                 pose = estimator.detect(image, t_s)
                 if on_frame is not None:
                     on_frame(t_s, image, pose)
                 if progress:
-                    progress(i, info.frame_count)
+                    progress(reader.frames_decoded, info.frame_count)
                 yield t_s, pose
 
     return {"fps": info.fps, "duration_s": info.duration_s, "width": info.width, "height": info.height,
             "model": model if model in ("lite", "full") else Path(model).name, "frames": info.frame_count,
-            "segmentation": bool(segmentation)}, from_video()
+            "segmentation": bool(segmentation), "stride": picker.stride,
+            "analysed_fps": (info.fps or 30.0) / picker.stride}, from_video()
 
 
 def analyze(
@@ -174,6 +198,7 @@ def analyze(
     keep_track: bool = False,
     progress: ProgressFn | None = None,
     kind: str = "auto",
+    max_fps: float | None = DEFAULT_MAX_FPS,
 ) -> Analysis:
     """Run one video (or saved track) through pose estimation and the exercise checker.
 
@@ -185,6 +210,9 @@ def analyze(
         keep_track: also return the landmark track (for ``formcheck track``).
         progress: called as ``progress(frames_done, frames_total_or_0)``.
         kind: ``"auto"`` (by file name), ``"video"`` or ``"track"``.
+        max_fps: analyse a video at about this many frames per second (default
+            :data:`DEFAULT_MAX_FPS`; None or 0: every frame). Counts, holds and faults are the same
+            as with every frame; the report's ``frames`` are the frames analysed.
 
     The annotated video is written to a temporary file beside ``annotate`` and renamed into place
     only when the analysis succeeded; ``annotate`` may never be the input (same file, hard link
@@ -204,15 +232,16 @@ def analyze(
             raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
     with contextlib.ExitStack() as stack:
         tmp_video = stack.enter_context(atomic_output(annotate_path)) if annotate_path is not None else None
-        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind)
+        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, max_fps)
 
 
 def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_path: Path | None, keep_track: bool,
-             progress: ProgressFn | None, kind: str) -> Analysis:
+             progress: ProgressFn | None, kind: str, max_fps: float | None = DEFAULT_MAX_FPS) -> Analysis:
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(source, model, progress,
                                     on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
-                                    segmentation=spec.needs_segmentation, kind=kind)
+                                    segmentation=spec.needs_segmentation, kind=kind,
+                                    max_fps=exercise_max_fps(spec, max_fps))
     track = _empty_track(source, head) if keep_track else None
     writer = None
     key_landmarks = session.checker.key_landmarks
@@ -226,7 +255,7 @@ def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_
                     image = pending.pop()
                     if writer is None:
                         h, w = image.shape[:2]
-                        writer = VideoWriter(annotate_path, fps=head["fps"] or 30.0, size=(w, h))
+                        writer = VideoWriter(annotate_path, fps=head["analysed_fps"] or head["fps"] or 30.0, size=(w, h))
                     draw_overlay(image, session.last_frame, session.status, key_joints=key_landmarks())
                     writer.write(image, session.last_t)
         session.finish()
@@ -272,15 +301,16 @@ def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None,
 
 
 def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None,
-                segmentation: bool = False) -> Track:
+                segmentation: bool = False, max_fps: float | None = DEFAULT_MAX_FPS) -> Track:
     """Run pose estimation on a video and save its landmark track to ``out``.
 
     ``segmentation``: also run the person mask and store the torso outline measured on it with
     every frame (what an exercise with ``needs_segmentation``, e.g. the pelvic tilt, reads).
+    ``max_fps``: the frames analysed, as for :func:`analyze` (None or 0: every frame).
     """
     check_input(source)
     check_output_path(out, inputs=(source,))
-    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video")
+    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps)
     track = _empty_track(source, head)
     with contextlib.closing(frames):
         track.frames = list(frames)

@@ -34,6 +34,16 @@ _TRACK_TIMEOUT_S = 2.0
 _SAME_PERSON_TORSOS = 1.0
 #: ... and never less than this share of the image diagonal (a tiny or foreshortened torso).
 _SAME_PERSON_MIN_FRAC = 0.05
+#: Fast path: with ``num_poses`` > 1 the estimator tracks one person with a one-person landmarker and
+#: looks for others with the several-people landmarker only now and then: every this many seconds of
+#: video time (a second person costs ~60 % more inference per frame; a warning about them a second
+#: late loses nothing), ...
+CHECK_EVERY_S = 1.0
+#: ... and, at most every :data:`RECHECK_MIN_S`, on the next frame after the one-person landmarker's
+#: confidence dropped: the mean visibility of the shoulders and hips below this (0..1) means it may be
+#: losing the person, or have jumped to someone else half hidden.
+LOW_CONFIDENCE = 0.5
+RECHECK_MIN_S = 0.25
 #: Starting positions of the built-in exercises: whom to follow when several people are in view
 #: and the caller did not say which exercise (someone lying on their back or on all fours, rather
 #: than a partner standing or walking past).
@@ -107,8 +117,16 @@ class PoseEstimator:
             ``PoseFrame.segmentation``; ``False`` keeps only the small outline (for long videos).
         max_side: downscale frames whose longest side exceeds this (pixels) before inference.
         min_detection_confidence, min_tracking: MediaPipe thresholds (0..1).
+        check_every_s: the fast path (with ``num_poses`` > 1): a one-person landmarker tracks the
+            person followed on every frame; the ``num_poses`` landmarker runs instead once every
+            ``check_every_s`` seconds of video time, on the first frame, when someone new appears,
+            when the one-person landmarker finds someone other than the person followed (its
+            shoulder-hip centre outside the same-person gate) and soon after its confidence drops.
+            ``PoseFrame.num_people`` is the count of the last such check. ``0`` runs the
+            ``num_poses`` landmarker on every frame (no fast path).
 
     Use one estimator per video stream, and close it (``with`` or :meth:`close`).
+    ``frames_single`` / ``frames_multi`` count the frames each landmarker ran on.
     """
 
     def __init__(
@@ -121,6 +139,7 @@ class PoseEstimator:
         min_detection_confidence: float = 0.5,
         min_tracking: float = 0.5,
         positions: tuple[str, ...] = EXERCISE_POSITIONS,
+        check_every_s: float = CHECK_EVERY_S,
     ) -> None:
         self.model_path = resolve_model(model)
         self.positions = tuple(positions)
@@ -128,40 +147,65 @@ class PoseEstimator:
         self.segmentation = bool(segmentation)
         self.keep_mask = bool(keep_mask)
         self.max_side = max_side
-        self._last_ms = -1
+        self.check_every_s = max(0.0, float(check_every_s))
+        self.frames_single = 0                 # frames the one-person landmarker ran on (fast path)
+        self.frames_multi = 0                  # frames the num_poses landmarker ran on
         self._track: np.ndarray | None = None  # shoulder-hip centre of the person followed (normalised x, y)
         self._track_t: float | None = None     # when they were last seen (s)
         self._track_torso_px = 0.0             # their torso length then (pixels)
         self._track_in_position = False        # have they been in one of ``positions`` since we follow them
         self._track_new = True                 # the next person remembered is a new choice
-        self._landmarker: Any = None
+        self._checked_t: float | None = None   # video time of the last several-people check
+        self._people_seen = 0                  # how many people that check found
+        self._recheck_t: float | None = None   # low confidence: check again from this time on
+        self._landmarker: Any = None           # num_poses people
+        self._single: Any = None               # one person (the fast path), or None
+        self._last_ms: dict[str, int] = {"multi": -1, "single": -1}  # per landmarker: VIDEO mode wants increasing times
         import mediapipe as mp  # lazy: heavy import
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=self.num_poses,
-            min_pose_detection_confidence=min_detection_confidence,
-            min_pose_presence_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking,
-            output_segmentation_masks=self.segmentation,
-        )
-        try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError, OSError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ModelError(f"{self.model_path}: MediaPipe could not load this .task model file ({first})") from e
+
+        def make(n: int) -> Any:
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=n,
+                min_pose_detection_confidence=min_detection_confidence,
+                min_pose_presence_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking,
+                output_segmentation_masks=self.segmentation,
+            )
+            try:
+                return vision.PoseLandmarker.create_from_options(options)
+            except (RuntimeError, ValueError, OSError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise ModelError(f"{self.model_path}: MediaPipe could not load this .task model file ({first})") from e
+
+        self._landmarker = make(self.num_poses)
+        if self.num_poses > 1 and self.check_every_s > 0:
+            try:
+                self._single = make(1)
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def fast_path(self) -> bool:
+        """True when a one-person landmarker tracks between several-people checks."""
+        return self._single is not None
 
     # -- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
-        """Release the landmarker (idempotent)."""
-        if self._landmarker is not None:
-            try:
-                self._landmarker.close()
-            finally:
-                self._landmarker = None
+        """Release the landmarkers (idempotent)."""
+        single, self._single = self._single, None
+        multi, self._landmarker = self._landmarker, None
+        try:
+            if single is not None:
+                single.close()
+        finally:
+            if multi is not None:
+                multi.close()
 
     def __enter__(self) -> "PoseEstimator":
         return self
@@ -176,13 +220,36 @@ class PoseEstimator:
             pass
 
     # -- inference ----------------------------------------------------------------------
-    def _timestamp_ms(self, t_s: float) -> int:
+    def _timestamp_ms(self, t_s: float, which: str = "multi") -> int:
+        last = self._last_ms[which]
         ms = int(round(float(t_s) * 1000.0))
-        if ms <= self._last_ms:
-            log.debug("timestamp %.3f s is not after the previous frame; bumped to %d ms", t_s, self._last_ms + 1)
-            ms = self._last_ms + 1
-        self._last_ms = ms
+        if ms <= last:
+            log.debug("timestamp %.3f s is not after the previous frame; bumped to %d ms", t_s, last + 1)
+            ms = last + 1
+        self._last_ms[which] = ms
         return ms
+
+    def _run(self, which: str, mp_image: Any, t_s: float) -> Any:
+        if which == "single":
+            self.frames_single += 1
+            return self._single.detect_for_video(mp_image, self._timestamp_ms(t_s, "single"))
+        self.frames_multi += 1
+        return self._landmarker.detect_for_video(mp_image, self._timestamp_ms(t_s, "multi"))
+
+    def _check_due(self, t_s: float) -> bool:
+        """Is it time for the several-people landmarker on this frame (see ``check_every_s``)?"""
+        if self._single is None or self._checked_t is None:
+            return True
+        if t_s < self._checked_t or t_s - self._checked_t >= self.check_every_s:  # (a clock jumping back: check now)
+            return True
+        return self._recheck_t is not None and t_s >= self._recheck_t
+
+    def _same_person(self, xyz: np.ndarray, w: int, h: int, t_s: float) -> bool:
+        """Is the one person the fast landmarker found the person followed (within the same-person gate)?"""
+        if self._track is None or self._track_t is None or t_s - self._track_t > _TRACK_TIMEOUT_S:
+            return False
+        d = float(np.linalg.norm((_centre(xyz) - self._track) * np.array([w, h], dtype=np.float64)))
+        return d <= max(_SAME_PERSON_TORSOS * self._track_torso_px, _SAME_PERSON_MIN_FRAC * float(np.hypot(w, h)))
 
     def detect(self, frame_bgr: np.ndarray, t_s: float) -> PoseFrame | None:
         """Landmarks of the tracked person in ``frame_bgr`` (uint8 BGR) at ``t_s`` seconds.
@@ -200,7 +267,17 @@ class PoseEstimator:
             h, w = img.shape[:2]
         rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(mp_image, self._timestamp_ms(t_s))
+        checked = self._check_due(t_s)
+        result = self._run("multi" if checked else "single", mp_image, t_s)
+        if not checked and result.pose_landmarks:
+            lms0 = result.pose_landmarks[0]
+            xyz0 = np.array([[lm.x, lm.y, lm.z] for lm in lms0], dtype=np.float64)
+            if not self._same_person(xyz0, w, h, t_s):  # someone new, or the tracker jumped: look at everyone now
+                checked = True
+                result = self._run("multi", mp_image, t_s)
+        if checked:
+            self._checked_t, self._recheck_t = t_s, None
+            self._people_seen = len(result.pose_landmarks or [])
         people = result.pose_landmarks or []
         if not people:
             if self._track_t is not None and t_s - self._track_t > _TRACK_TIMEOUT_S:
@@ -229,9 +306,12 @@ class PoseEstimator:
             if not self.keep_mask:
                 mask = None
         self._remember(xyz, vis, w, h, t_s)
+        if not checked and self._recheck_t is None and float(vis[_CENTRE_IDS].mean()) < LOW_CONFIDENCE:
+            self._recheck_t = t_s + RECHECK_MIN_S if self._checked_t is None else max(t_s, self._checked_t + RECHECK_MIN_S)
         return PoseFrame(
             t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
-            num_people=len(people), segmentation=mask, outline=outline,
+            num_people=len(people) if checked else max(1, self._people_seen),
+            segmentation=mask, outline=outline,
         )
 
     def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:

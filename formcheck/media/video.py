@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -160,6 +160,7 @@ class VideoReader:
     def __init__(self, path: str | os.PathLike, max_side: int | None = None) -> None:
         self.path = Path(path)
         self.max_side = max_side
+        self.frames_decoded = 0
         _check_file(self.path)
         self._container: av.container.InputContainer | None = None
         self._first: tuple[tuple[int, av.VideoFrame], Iterator[tuple[int, av.VideoFrame]]] | None = None
@@ -278,6 +279,12 @@ class VideoReader:
         return np.ascontiguousarray(img)
 
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
+        return self.frames()
+
+    def frames(self, pick: Callable[[float], bool] | None = None) -> Iterator[tuple[float, np.ndarray]]:
+        """Like iterating the reader, but only the frames for which ``pick(t_s)`` is true are
+        converted to BGR and yielded (every frame is still decoded: a compressed frame needs the
+        ones before it). ``frames_decoded`` counts all of them."""
         container = self._container
         first = self._first
         self._container, self._first = None, None
@@ -302,7 +309,9 @@ class VideoReader:
                     t = idx / fps if t0 is None else t0 + idx / fps
                 if t0 is None:
                     t0 = t
-                yield t - t0, self._to_bgr(frame)
+                self.frames_decoded += 1
+                if pick is None or pick(t - t0):
+                    yield t - t0, self._to_bgr(frame)
         finally:
             container.close()
 
@@ -337,6 +346,44 @@ def open_video(path: str | os.PathLike, max_side: int | None = None) -> VideoRea
     ``max_side``: downscale at decode so the longest side is at most this many pixels.
     """
     return VideoReader(path, max_side=max_side)
+
+
+# -- frame striding ----------------------------------------------------------------------
+def stride_for(fps: float, max_fps: float | None) -> int:
+    """Analyse every ``stride``-th frame of a ``fps`` video: the largest whole number that still
+    leaves at least ``max_fps`` frames of each second (``fps // max_fps``, at least 1). A 30 fps
+    video at ``max_fps`` 15 is analysed every second frame, a 60 fps one every fourth, a 25 fps one
+    at every frame: the checkers were tuned and tested on 15-60 fps, and below that a filter over a
+    fifth of a second holds too few frames to steady the pose noise the same way. ``max_fps`` None
+    or 0 (or an unknown ``fps``): every frame."""
+    if not max_fps or max_fps <= 0 or not fps or fps <= 0 or not np.isfinite(fps):
+        return 1
+    return max(1, int(fps // max_fps + 1e-6))
+
+
+class FramePicker:
+    """Chooses, from their timestamps (seconds), the frames to analyse: one every ``stride / fps``
+    seconds. Call it with each decoded frame's time in order; True means analyse this one.
+
+    By time, not by index, so a variable-frame-rate video keeps an even analysed rate; a frame whose
+    time goes backwards (two recordings joined) is always kept, so the re-timing downstream sees it.
+    With ``stride`` 1 every frame is kept.
+    """
+
+    def __init__(self, fps: float, max_fps: float | None) -> None:
+        self.stride = stride_for(fps, max_fps)
+        self.period_s = self.stride / fps if self.stride > 1 else 0.0
+        self._tol_s = 0.5 / fps if self.stride > 1 else 0.0  # half a frame: pts rounding never skips one too many
+        self._last: float | None = None
+
+    def __call__(self, t_s: float) -> bool:
+        if self.stride == 1:
+            return True
+        last = self._last
+        if last is None or not np.isfinite(t_s) or t_s < last or t_s >= last + self.period_s - self._tol_s:
+            self._last = t_s if np.isfinite(t_s) else last
+            return True
+        return False
 
 
 # -- background decode ------------------------------------------------------------------
