@@ -101,12 +101,11 @@ def test_finds_pose_in_bridge_clip(bridge_frames) -> None:
     p = hits[0]
     assert isinstance(p, PoseFrame)
     assert (p.width, p.height) == (640, 480)
-    assert p.xyz.shape == (33, 3) and p.world is not None and p.world.shape == (33, 3)
+    assert p.xyz.shape == (33, 3)
     assert np.all((p.visibility >= 0) & (p.visibility <= 1))
     assert p.num_people == 1
-    # a side-view person lying down: hips well inside the image, and world units are metres
+    # a side-view person lying down: hips well inside the image
     assert 0.1 < p.xyz[INDEX["left_hip"], 0] < 0.9
-    assert np.abs(p.world).max() < 2.0
     assert [q.t_s for q in hits] == sorted(q.t_s for q in hits)
 
 

@@ -3,7 +3,7 @@
 A :class:`PoseFrame` holds the 33 BlazePose landmarks of one person in one video frame.
 Coordinates are *normalised image coordinates* (x right, y down, both 0..1 across the
 image), ``z`` is MediaPipe's relative depth (same scale as x, smaller is nearer the
-camera), and world landmarks are metres with the origin between the hips.
+camera).
 
 Pure module: numpy only.
 """
@@ -50,8 +50,8 @@ SKELETON: tuple[tuple[str, str], ...] = (
 )
 
 #: ``to_dict`` rounding of compact tracks: 1e-4 of the frame (0.2 px at 1920 px), visibility to
-#: 0.01, world landmarks to 1 mm, the outline to 0.1 px -- far below MediaPipe's own jitter.
-COMPACT_ROUNDING = {"ndigits": 4, "vis_ndigits": 2, "world_ndigits": 3, "outline_ndigits": 1}
+#: 0.01, the outline to 0.1 px -- far below MediaPipe's own jitter.
+COMPACT_ROUNDING = {"ndigits": 4, "vis_ndigits": 2, "outline_ndigits": 1}
 
 #: A landmark whose visibility is at least this is treated as seen (0..1).
 DEFAULT_MIN_VISIBILITY = 0.5
@@ -72,7 +72,6 @@ class PoseFrame:
         xyz: (33, 3) normalised image coordinates x, y (0..1) and relative depth z.
         visibility: (33,) probability that the landmark is visible (not occluded), 0..1.
         presence: (33,) probability that the landmark is inside the image, 0..1.
-        world: (33, 3) world landmarks in metres (hip-centred), or ``None``.
         num_people: how many people the model found in this frame (this frame is one of them).
         segmentation: optional (H, W) float mask of the person, 0..1 (only if asked for).
         outline: optional torso outline measured on that mask (:func:`formcheck.core.outline.torso_outline`:
@@ -85,7 +84,6 @@ class PoseFrame:
     xyz: np.ndarray
     visibility: np.ndarray
     presence: np.ndarray
-    world: np.ndarray | None = None
     num_people: int = 1
     segmentation: np.ndarray | None = field(default=None, compare=False, repr=False)
     outline: dict | None = field(default=None, compare=False, repr=False)
@@ -97,8 +95,6 @@ class PoseFrame:
         object.__setattr__(self, "xyz", xyz)
         object.__setattr__(self, "visibility", np.asarray(self.visibility, dtype=np.float64).reshape(NUM_LANDMARKS))
         object.__setattr__(self, "presence", np.asarray(self.presence, dtype=np.float64).reshape(NUM_LANDMARKS))
-        if self.world is not None:
-            object.__setattr__(self, "world", np.asarray(self.world, dtype=np.float64).reshape(NUM_LANDMARKS, 3))
 
     # -- access -------------------------------------------------------------------------
     def px(self, name: str) -> np.ndarray:
@@ -125,29 +121,20 @@ class PoseFrame:
         """All landmarks in pixels, (33, 2)."""
         return self.xyz[:, :2] * np.array([self.width, self.height], dtype=np.float64)
 
-    def bbox_px(self, min_visibility: float = 0.0) -> tuple[float, float, float, float]:
-        """Bounding box ``(x0, y0, x1, y1)`` in pixels of the landmarks seen at ``min_visibility``."""
-        pts = self.pixels()[self.visibility >= min_visibility]
-        if len(pts) == 0:
-            pts = self.pixels()
-        return float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max())
-
     def with_xyz(self, xyz: np.ndarray) -> "PoseFrame":
         """A copy with new landmark coordinates (used by smoothing)."""
         return replace(self, xyz=xyz)
 
     # -- (de)serialisation ----------------------------------------------------------------
-    def to_dict(self, ndigits: int = 5, *, vis_ndigits: int = 4, world_ndigits: int | None = None,
-                outline_ndigits: int | None = None) -> dict:
+    def to_dict(self, ndigits: int = 5, *, vis_ndigits: int = 4, outline_ndigits: int | None = None) -> dict:
         """Plain-JSON form (no segmentation mask; the torso outline measured on it, if any).
 
         Rounding: ``ndigits`` decimals for the normalised coordinates ``xyz`` (5 = 0.02 px on a
-        1920 px frame), ``vis_ndigits`` for visibility and presence, ``world_ndigits`` for the
-        world landmarks in metres (default ``ndigits``), ``outline_ndigits`` for the outline in
-        pixels (default: unrounded).  Compact tracks (the committed stress corpus) use
-        :data:`COMPACT_ROUNDING`; reading back works at any precision.
+        1920 px frame), ``vis_ndigits`` for visibility and presence, ``outline_ndigits`` for the
+        outline in pixels (default: unrounded). Compact tracks (the committed stress corpus) use
+        :data:`COMPACT_ROUNDING`; reading back works at any precision. MediaPipe's world
+        landmarks are not kept (nothing reads them); a ``world`` entry in an older track is ignored.
         """
-        wd = ndigits if world_ndigits is None else world_ndigits
         d = {
             "t_s": round(float(self.t_s), 6),
             "width": int(self.width),
@@ -157,8 +144,6 @@ class PoseFrame:
             "presence": np.round(self.presence, vis_ndigits).tolist(),
             "num_people": int(self.num_people),
         }
-        if self.world is not None:
-            d["world"] = np.round(self.world, wd).tolist()
         if self.outline is not None:  # plain JSON has no NaN: store null
             def r(x):
                 return float(x) if outline_ndigits is None else round(float(x), outline_ndigits)
@@ -176,7 +161,6 @@ class PoseFrame:
             xyz=np.asarray(d["xyz"], dtype=np.float64),
             visibility=np.asarray(d["visibility"], dtype=np.float64),
             presence=np.asarray(d.get("presence", d["visibility"]), dtype=np.float64),
-            world=None if d.get("world") is None else np.asarray(d["world"], dtype=np.float64),
             num_people=int(d.get("num_people", 1)),
             outline=_outline_from(d.get("outline")),
         )
