@@ -148,7 +148,7 @@ def test_exercise_page_shows_definition_and_starts_webrtc_offline(db, webrtc):
 
 def test_ice_servers_from_the_environment(db, webrtc, monkeypatch):
     monkeypatch.setenv("FORMCHECK_STUN_URL", "stun:stun.example.org:3478")
-    at = start_live(db, webrtc)
+    start_live(db, webrtc)
     assert webrtc.calls[-1]["rtc_configuration"] == {"iceServers": [{"urls": ["stun:stun.example.org:3478"]}]}
 
 

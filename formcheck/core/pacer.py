@@ -311,12 +311,12 @@ class PacedSession:
             st.phase = "setup"
             st.hold_s = 0.0
             st.setup_message = p.note or self.inner.status.setup_message or "Lie down in the starting position."
-        st.paced = True  # type: ignore[attr-defined]
-        st.paced_phase = beat.phase if not in_setup else "setup"  # type: ignore[attr-defined]
-        st.paced_say = beat.say if not in_setup else None  # type: ignore[attr-defined]
-        st.paced_rep = beat.rep  # type: ignore[attr-defined]
-        st.paced_left_s = round(beat.left_s, 1)  # type: ignore[attr-defined]
-        st.paced_note = p.note  # type: ignore[attr-defined]
+        st.paced = True
+        st.paced_phase = beat.phase if not in_setup else "setup"
+        st.paced_say = beat.say if not in_setup else None
+        st.paced_rep = beat.rep
+        st.paced_left_s = round(beat.left_s, 1)
+        st.paced_note = p.note
         return st
 
     def update(self, t_s: float, frame: PoseFrame | None) -> list[Event]:

@@ -47,7 +47,7 @@ def angle_at(ts: list[float], angles: list[float | None], t: float, within_s: fl
         if 0 <= j < len(ts) and _num(angles[j]) is not None and _num(ts[j]) is not None and abs(ts[j] - t) <= within_s:
             if best is None or abs(ts[j] - t) < abs(ts[best] - t):
                 best = j
-    return None if best is None else float(angles[best])
+    return None if best is None else _num(angles[best])
 
 
 def rep_top_angles(report: Any) -> list[float | None]:

@@ -66,7 +66,8 @@ def plot_svg(report: dict, cue_for: dict[str, str], width: int = 860, height: in
     """The key angle over time as an inline SVG: shaded repetitions (green good, red needs work),
     holds as blue bars along the bottom, faults as red triangles with their time."""
     ts, angles = trace_of(report)
-    pts = [(float(t), float(a)) for t, a in zip(ts, angles) if _num(t) is not None and _num(a) is not None]
+    pts = [(float(t), float(a)) for t, a in zip(ts, angles)
+           if t is not None and a is not None and _num(t) is not None and _num(a) is not None]
     name = (report.get("trace") or {}).get("key_angle_name") or "key angle"
     if len(pts) < 2:
         return "<p class='muted'>No key angle was recorded for this set, so there is no plot.</p>"
@@ -118,12 +119,12 @@ def plot_svg(report: dict, cue_for: dict[str, str], width: int = 860, height: in
     line = " ".join(f"{x(t):.1f},{y(a):.1f}" for t, a in _thin(pts, 1200))
     out.append(f"<polyline points='{line}' fill='none' stroke='#222' stroke-width='1.6'/>")
     for f in report.get("faults") or []:
-        t = _num(f.get("t_s"))
-        if t is None:
+        tf = _num(f.get("t_s"))
+        if tf is None:
             continue
-        cx = x(min(max(t, t0), t1))
+        cx = x(min(max(tf, t0), t1))
         out.append(f"<path class='fault-mark' d='M{cx:.1f},{top + 2} l-6,-10 h12 z' transform='translate(0,10)' "
-                   f"fill='#b71c1c'><title>{_e(t)} s: {_e(cue_for.get(f.get('code'), f.get('message', '')))}</title></path>")
+                   f"fill='#b71c1c'><title>{_e(tf)} s: {_e(cue_for.get(f.get('code'), f.get('message', '')))}</title></path>")
     out.append("</svg>")
     return "".join(out)
 

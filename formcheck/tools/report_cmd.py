@@ -58,7 +58,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from formcheck.core.fileio import atomic_output
     from formcheck.core.fileio import one_line as _one_line
     from formcheck.media.pipeline import AnalysisError, check_output_path
-    from formcheck.media.report_html import html_for_report, rep_thumbnails
 
     if args.list:
         hist = _history(required=True)
