@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sys
 
+from formcheck.core.report import Report
 from formcheck.core.session import Session
 
 log = logging.getLogger(__name__)
@@ -13,10 +13,19 @@ WINDOW = "formcheck - press q to stop"
 
 
 def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
-    """Coach ``exercise`` from camera ``camera`` until the user presses q/Esc or closes the window.
+    """``formcheck live``: coach in a window, then print the summary; returns the exit code."""
+    print(coach_live(exercise, camera=camera, model=model).summary())
+    return 0
 
-    Returns the process exit code. Frames are timed with the camera clock (seconds), so a slow
-    machine that drops frames still times holds correctly.
+
+def coach_live(exercise: str, camera: int = 0, model: str = "full") -> Report:
+    """Coach ``exercise`` from camera ``camera`` until the user presses q/Esc or closes the
+    window; returns the report of what was done. Frames are timed with the camera clock
+    (seconds), so a slow machine that drops frames still times holds correctly.
+
+    Raises:
+        VideoError: no camera at ``camera``, or it gave no picture. A camera that stops midway
+            is logged as a warning and ends the session (the report covers what was done).
     """
     import cv2
 
@@ -27,11 +36,7 @@ def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
 
     session = Session(exercise)
     session.checker.limit_trace(LIVE_TRACE_FRAMES)  # a long session must not grow in memory
-    try:
-        cam = open_camera(camera)
-    except VideoError as e:
-        print(f"formcheck: error: {e}", file=sys.stderr)
-        return 2
+    cam = open_camera(camera)
     frames = 0
     with cam, PoseEstimator(model, segmentation=session.spec.needs_segmentation, keep_mask=False,
                             positions=(session.spec.posture,)) as estimator:
@@ -46,12 +51,10 @@ def run_live(exercise: str, camera: int = 0, model: str = "full") -> int:
                 if key in (ord("q"), 27) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                     break
         except VideoError as e:  # the camera disappeared
-            print(f"formcheck: the camera stopped: {e}. What was done so far is summarised below.", file=sys.stderr)
+            log.warning("the camera stopped: %s. What was done so far is summarised below.", e)
         finally:
             cv2.destroyAllWindows()
     session.finish()
     if frames == 0:
-        print("formcheck: error: the camera gave no picture", file=sys.stderr)
-        return 2
-    print(session.report(f"camera {camera}", fps=0.0).summary())
-    return 0
+        raise VideoError(f"camera {camera} gave no picture")
+    return session.report(f"camera {camera}", fps=0.0)
