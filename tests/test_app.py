@@ -545,5 +545,14 @@ def test_paced_single_set_is_the_pelvic_tilt_default_and_says_why(db, webrtc):
     at = start_live(db, webrtc, exercise="pelvic_tilt")
     assert at.toggle(key="paced_pelvic_tilt").value is True
     assert "The camera cannot see a pelvic tilt" in texts(at)
+    at.session_state["voice_on"] = True
+    spoken = []
+    for until in (4.5, 6.5, 8.5):  # getting ready, tilting in, holding: each beat is spoken once
+        _feed_from(at, until - 2.0, until)
+        at.run()
+        spoken += [h.proto.body for h in at.get("html") if "fcSpoken" in h.proto.body]
+    assert len(set(spoken)) >= 2 and any('"Hold 5"' in s or '"4"' in s or '"3"' in s for s in spoken), spoken
+    # the scripted person lifts the hips into a bridge: paced mode tells them to keep the hips down
+    assert "Keep your hips" in texts(at) and "Repetitions led" in texts(at)
     at.selectbox(key="live_exercise").set_value("bridge").run()
     assert at.toggle(key="paced_bridge").value is False

@@ -216,7 +216,8 @@ def speak(msg: str | None, uid: str) -> None:
     if st.session_state.get("_last_spoken") == (uid, msg):
         return
     st.session_state["_last_spoken"] = (uid, msg)
-    st.html(sup.speech_html(msg, uid), unsafe_allow_javascript=True)
+    n = st.session_state["_spoken_n"] = st.session_state.get("_spoken_n", 0) + 1
+    st.html(sup.speech_html(msg, f"{uid}-{n}"), unsafe_allow_javascript=True)  # each utterance its own id
 
 
 def spoken_now(snap) -> str | None:
