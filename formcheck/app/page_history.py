@@ -40,9 +40,9 @@ def reached_charts(df, names: dict[str, str]) -> None:
     if not rom.empty:
         st.altair_chart(alt.Chart(rom).mark_line(point=True, color="#0b5394").encode(
             x=alt.X("day:N", title="Day", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("rom_deg:Q", title=f"{angle} at the top (°)", scale=alt.Scale(zero=False)),
+            y=alt.Y("rom_deg:Q", title="Angle at the top (°)", scale=alt.Scale(zero=False)),
             tooltip=["day", alt.Tooltip("rom_deg:Q", title=f"{angle} (°)", format=".0f")]
-        ).properties(height=220), width="stretch")
+        ).properties(height=220, title=f"Range of motion reached: {angle} angle"), width="stretch")
         st.caption(f"Range of motion reached: the {angle} angle at the top of each repetition (the middle of its "
                    "hold), the median per set and the mean per day. It is measured by the camera, so expect a few "
                    "degrees of wobble; look at the trend over weeks rather than one day.")
