@@ -197,15 +197,20 @@ def alternate_note(snap, dose: Dose) -> str | None:
     return f"Now the other side ({other})."
 
 
-def scroll_to_top(uid: str) -> None:
-    """Bring the page back to its top once for ``uid`` (a set starting): the counter is then on the first
-    screen, whatever was scrolled to reach the start button."""
+def scroll_to_top(uid: str, to_coach: bool = False) -> None:
+    """Once for ``uid`` (a set or rest starting), bring the coach view into the first screen: the page's
+    top (today's routine starts with it), or with ``to_coach`` the row of the video and the counter
+    (one exercise, whose instructions sit above it), whatever was scrolled to reach the start button."""
     if st.session_state.get("_scrolled_for") == uid:
         return
     st.session_state["_scrolled_for"] = uid
-    st.html("<script>(function(){try{var w=window.parent&&window.parent.document?window.parent:window;"
-            "w.document.querySelectorAll('[data-testid=\"stMain\"],[data-testid=\"stAppViewContainer\"],section.main')"
-            ".forEach(function(e){e.scrollTop=0;});w.scrollTo(0,0);}catch(e){}})();</script>",
+    target = "true" if to_coach else "false"
+    st.html("<script>(function(){var w=window.parent&&window.parent.document?window.parent:window;var n=0;"
+            "function go(){try{var d=w.document;if(" + target + "){var c=d.querySelector('[data-testid=\"fc-coach\"]');"
+            "var row=c&&c.closest('[data-testid=\"stHorizontalBlock\"]');if(row){row.scrollIntoView({block:'start'});return;}"
+            "if(n++<10){setTimeout(go,300);return;}}"
+            "d.querySelectorAll('[data-testid=\"stMain\"],[data-testid=\"stAppViewContainer\"],section.main')"
+            ".forEach(function(e){e.scrollTop=0;});w.scrollTo(0,0);}catch(e){}}go();})();</script>",
             unsafe_allow_javascript=True)
 
 

@@ -218,7 +218,7 @@ def single_exercise(hist: History | None) -> None:
         single_panel()
     snap = proc.snapshot()
     if running:  # below the video: an element that comes and goes above it would restart the camera
-        coach.scroll_to_top(f"single-{snap.set_key}")
+        coach.scroll_to_top(f"single-{snap.set_key}", to_coach=True)
     if snap.finished and snap.set_key:
         st.session_state["_coach_on"] = False
         st.divider()
