@@ -556,3 +556,18 @@ def test_paced_single_set_is_the_pelvic_tilt_default_and_says_why(db, webrtc):
     assert "Keep your hips" in texts(at) and "Repetitions led" in texts(at)
     at.selectbox(key="live_exercise").set_value("bridge").run()
     assert at.toggle(key="paced_bridge").value is False
+
+
+def test_stop_this_hurts_ends_the_routine_with_advice(db, webrtc):
+    History(db).set_pref("doses", ROUTINE_DOSES)
+    at = answer_safety(new_app(db))
+    at.radio(key="routine_pain_before").set_value(5).run()
+    at.button(key="routine_start").click().run()
+    _feed_from(at, 0.0, 2.0)  # the bridge set has started
+    at.button(key="routine_stop_pain").click().run()
+    assert not at.exception, at.exception
+    t = texts(at)
+    assert "Routine stopped" in t and "You stopped because it hurt" in t
+    row = History(db).list_sets()[0]
+    assert row["stop_reason"] == "pain" and row["finished"] and row["pain_before"] == 5
+    assert History(db).get_pref("routine")["phase"] == "stopped"

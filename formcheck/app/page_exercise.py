@@ -416,7 +416,8 @@ def token(r: Routine) -> str:
 def finish_routine_set(hist: History | None, r: Routine, snap, skipped: bool = False) -> None:
     rep = snap.report or {}
     result = {"key": snap.set_key, "reps": int(rep.get("reps", 0)), "good_reps": int(rep.get("good_reps", 0)),
-              "holds": len(rep.get("holds") or []), "paced": bool(snap.status.get("paced"))}
+              "holds": len(rep.get("holds") or []), "paced": bool(snap.status.get("paced")),
+              "stop_reason": getattr(snap, "stop_reason", None)}
     if skipped:
         r.skip(time.time())
         if snap.set_key:
@@ -454,6 +455,9 @@ def routine_summary(hist: History | None, r: Routine, names: dict[str, str]) -> 
         st.table(pd.DataFrame(rows))
     else:
         st.write("No set was done.")
+    if any(x.get("stop_reason") == "pain" for x in r.results):
+        st.warning("You stopped because it hurt. Rest in a comfortable position. If the pain does not settle, "
+                   "or anything from the safety check appears, contact a doctor.")
     st.caption("Every set is in your history." if hist else "History is not available, so these sets were not saved.")
     keys = [x["key"] for x in r.results if x.get("key")]
     pain_before = st.session_state.get("_routine_pain")
@@ -554,6 +558,7 @@ class _Empty:
 
     set_key = None
     report = None
+    stop_reason = None
     status: dict = {}
 
 
