@@ -94,6 +94,20 @@ def _torso_px(xyz: np.ndarray, w: int, h: int) -> float:
     return float(np.hypot((sh[0] - hip[0]) * w, (sh[1] - hip[1]) * h))
 
 
+def _xyz(landmarks: Any) -> np.ndarray:
+    return np.array([[lm.x, lm.y, lm.z] for lm in landmarks], dtype=np.float64)
+
+
+def _vis(landmarks: Any) -> np.ndarray:
+    return np.array([(lm.visibility if lm.visibility is not None else 0.0) for lm in landmarks], dtype=np.float64)
+
+
+def _near(a: np.ndarray, b: np.ndarray, w: int, h: int) -> bool:
+    """Two landmark sets of the same person (shoulder-hip centres within a tenth of a torso length)."""
+    d = float(np.linalg.norm((_centre(a) - _centre(b)) * np.array([w, h], dtype=np.float64)))
+    return d <= max(0.1 * _torso_px(b, w, h), 0.01 * float(np.hypot(w, h)))
+
+
 def _bbox_area(xyz: np.ndarray) -> float:
     """Area of the landmarks' bounding box in normalised units (0..1)."""
     pts = np.clip(xyz[:, :2], -0.5, 1.5)
@@ -118,12 +132,14 @@ class PoseEstimator:
         max_side: downscale frames whose longest side exceeds this (pixels) before inference.
         min_detection_confidence, min_tracking: MediaPipe thresholds (0..1).
         check_every_s: the fast path (with ``num_poses`` > 1): a one-person landmarker tracks the
-            person followed on every frame; the ``num_poses`` landmarker runs instead once every
+            person on every frame; the ``num_poses`` landmarker also runs once every
             ``check_every_s`` seconds of video time, on the first frame, when someone new appears,
             when the one-person landmarker finds someone other than the person followed (its
             shoulder-hip centre outside the same-person gate) and soon after its confidence drops.
-            ``PoseFrame.num_people`` is the count of the last such check. ``0`` runs the
-            ``num_poses`` landmarker on every frame (no fast path).
+            Its people choose whom to follow; while the one-person landmarker is on that person its
+            landmarks are the ones returned (with one person in view: exactly MediaPipe's one-person
+            tracking), else the check's. ``PoseFrame.num_people`` is the count of the last check.
+            ``0`` runs only the ``num_poses`` landmarker, on every frame (no fast path).
 
     Use one estimator per video stream, and close it (``with`` or :meth:`close`).
     ``frames_single`` / ``frames_multi`` count the frames each landmarker ran on.
@@ -267,28 +283,34 @@ class PoseEstimator:
             h, w = img.shape[:2]
         rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        single = self._run("single", mp_image, t_s) if self._single is not None else None
         checked = self._check_due(t_s)
-        result = self._run("multi" if checked else "single", mp_image, t_s)
-        if not checked and result.pose_landmarks:
-            lms0 = result.pose_landmarks[0]
-            xyz0 = np.array([[lm.x, lm.y, lm.z] for lm in lms0], dtype=np.float64)
-            if not self._same_person(xyz0, w, h, t_s):  # someone new, or the tracker jumped: look at everyone now
-                checked = True
-                result = self._run("multi", mp_image, t_s)
+        one = None  # the one person the fast landmarker found: (landmarks, xyz, visibility)
+        if single is not None and single.pose_landmarks:
+            lms0 = single.pose_landmarks[0]
+            one = (lms0, _xyz(lms0), _vis(lms0))
+            if not checked and not self._same_person(one[1], w, h, t_s):
+                checked = True  # someone new, or the tracker is on someone else: look at everyone now
         if checked:
+            result = self._run("multi", mp_image, t_s)
             self._checked_t, self._recheck_t = t_s, None
             self._people_seen = len(result.pose_landmarks or [])
+        else:
+            result = single
         people = result.pose_landmarks or []
         if not people:
             if self._track_t is not None and t_s - self._track_t > _TRACK_TIMEOUT_S:
                 self._track, self._track_t = None, None
             return None
-        arrs = [np.array([[lm.x, lm.y, lm.z] for lm in p], dtype=np.float64) for p in people]
-        viss = [np.array([(lm.visibility if lm.visibility is not None else 0.0) for lm in p], dtype=np.float64)
-                for p in people]
+        arrs = [_xyz(p) for p in people]
+        viss = [_vis(p) for p in people]
         pick = self._choose(arrs, viss, w, h, t_s)
         if pick is None:  # the person followed is not among those found in this frame
             return None
+        if checked and one is not None and _near(one[1], arrs[pick], w, h):
+            # the fast landmarker is on the person chosen: keep its landmarks, so that with one person in
+            # view every frame's landmarks are exactly MediaPipe's one-person tracking
+            result, people, pick, arrs, viss = single, [one[0]], 0, [one[1]], [one[2]]
         lms = people[pick]
         xyz = arrs[pick]
         vis = viss[pick]

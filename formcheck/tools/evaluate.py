@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES, one_line, require_regular_file
-from formcheck.media.pipeline import ProgressFn, analyze
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, ProgressFn, analyze, exercise_max_fps
+from formcheck.tools.batch import run_tasks
 
 log = logging.getLogger(__name__)
 
@@ -210,29 +211,39 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False) -> Path:
+def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
+                 max_fps: float | None = DEFAULT_MAX_FPS) -> Path:
     """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
 
     Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
     name, model, whether the person mask's outline is in it (``segmentation``, for exercises
-    that need it) and the video's size and modification time.
+    that need it), the analysed rate (``max_fps``, see :func:`formcheck.media.pipeline.analyze`)
+    and the video's size and modification time.
     """
     from formcheck.media.pipeline import write_track
 
-    st = video.stat()
-    seg = ".seg" if segmentation else ""
-    path = Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}.{st.st_size}.{int(st.st_mtime)}.fctrack"
+    path = track_cache_path(video, cache_dir, model, segmentation, max_fps)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_track(video, path, model=model, segmentation=segmentation)
+        write_track(video, path, model=model, segmentation=segmentation, max_fps=max_fps)
     return path
 
 
+def track_cache_path(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
+                     max_fps: float | None = DEFAULT_MAX_FPS) -> Path:
+    """Where :func:`cached_track` keeps the track of ``video`` made with these settings."""
+    st = video.stat()
+    seg = ".seg" if segmentation else ""
+    rate = f".fps{max_fps:g}" if max_fps else ".every"
+    return Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}{rate}.{st.st_size}.{int(st.st_mtime)}.fctrack"
+
+
 def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None,
-                  track_cache: str | Path | None = None) -> ClipResult:
+                  track_cache: str | Path | None = None, max_fps: float | None = DEFAULT_MAX_FPS) -> ClipResult:
     """Analyse one clip as ``exercise`` (default: the label's) and compare with its label.
 
     With ``track_cache`` the clip's landmarks are computed once and reused (see :func:`cached_track`).
+    ``max_fps``: a video's analysed rate, as for :func:`formcheck.media.pipeline.analyze`.
     """
     ex = exercise or label.get("exercise") or "bridge"
     expected = label.get("expected", {})
@@ -250,10 +261,12 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
         elif track_cache:
             from formcheck.core.exercise import get_exercise
 
-            source = cached_track(video, track_cache, model, segmentation=get_exercise(ex).needs_segmentation)
+            spec = get_exercise(ex)
+            source = cached_track(video, track_cache, model, segmentation=spec.needs_segmentation,
+                                  max_fps=exercise_max_fps(spec, max_fps))
         else:
             source = video
-        report = analyze(source, ex, model=model).report
+        report = analyze(source, ex, model=model, max_fps=max_fps).report
     except Exception as e:  # a clip that cannot be analysed is a failed clip, not a crashed eval
         res.error = str(e)
         return res
@@ -290,15 +303,21 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
 
 
 def evaluate_directory(directory: str | Path, model: str = "full", progress: ProgressFn | None = None,
-                       track_cache: str | Path | None = None, only: str | None = None) -> EvalResult:
-    """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``)."""
+                       track_cache: str | Path | None = None, only: str | None = None, jobs: int = 1,
+                       max_fps: float | None = DEFAULT_MAX_FPS) -> EvalResult:
+    """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``).
+
+    ``jobs`` > 1 runs the clips in that many worker processes (one clip, with every exercise its
+    label asks for, per task); the results are the same and in the same order as with one.
+    ``max_fps``: a video's analysed rate (see :func:`formcheck.media.pipeline.analyze`).
+    """
     pairs = find_clips(directory)
     if not pairs:
         from formcheck.media.video import VideoError
 
         raise VideoError(f"{directory}: no labelled clips found (expected NAME.mp4 next to NAME.json)")
     results = []
-    jobs = []
+    analyses: list[tuple[Path, dict, str | None]] = []
     for video, label_path in pairs:
         if only and only not in video.name:
             continue
@@ -314,21 +333,35 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
             continue
         if label.get("exercise") is None:
             for ex in label.get("analyse_as", ["bridge"]):
-                jobs.append((video, label, ex))
+                analyses.append((video, label, ex))
         else:
-            jobs.append((video, label, None))
-    if not jobs and not results:
+            analyses.append((video, label, None))
+    if not analyses and not results:
         from formcheck.media.video import VideoError
 
         raise VideoError(f"{directory}: no labelled clip name contains '{only}'")
     with contextlib.ExitStack() as stack:
         if track_cache is None:  # a clip analysed as several exercises runs the model once
             track_cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="formcheck-eval-"))
-        for n, (video, label, ex) in enumerate(jobs, start=1):
-            results.append(evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache))
-            if progress:
-                progress(n, len(jobs))
+        groups: dict[Path, list[int]] = {}  # one task per clip: its analyses share the clip's track
+        for i, (video, _, _) in enumerate(analyses):
+            groups.setdefault(video, []).append(i)
+        tasks = [([analyses[i] for i in idx], model, str(track_cache), max_fps) for idx in groups.values()]
+        done: dict[int, ClipResult] = {}
+        for idx, clip_results in zip(groups.values(), run_tasks(_evaluate_group, tasks, jobs)):
+            for i, r in zip(idx, clip_results):
+                done[i] = r
+                if progress:
+                    progress(len(done), len(analyses))
+        results += [done[i] for i in sorted(done)]
     return EvalResult(results)
+
+
+def _evaluate_group(items: list[tuple[Path, dict, str | None]], model: str, track_cache: str,
+                    max_fps: float | None) -> list[ClipResult]:
+    """One clip's analyses (a worker task)."""
+    return [evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache, max_fps=max_fps)
+            for video, label, ex in items]
 
 
 def format_eval(result: EvalResult) -> str:
