@@ -133,6 +133,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.media.pipeline import AnalysisError, analyze, check_output_path
 
     spec = get_exercise(args.exercise)  # unknown exercise: fail before decoding anything
+    if len(args.source) > 1:
+        return _analyze_many(args, spec)
+    args.source = args.source[0]
     csv_stdout = args.csv == "-"
     if csv_stdout and args.json:
         raise AnalysisError("--csv - and --json both write to stdout: give --csv a file name, or leave out --json")
@@ -142,7 +145,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         check_output_path(csv_file)  # a bad output path: fail before the work, not after
     bar = ProgressBar(f"analysing {one_line(Path(args.source).name)}", enabled=args.progress)
     try:
-        result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input)
+        result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input,
+                         max_fps=args.max_fps)
     finally:
         bar.close()
     report = result.report
@@ -160,13 +164,46 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _analyze_many(args: argparse.Namespace, spec) -> int:
+    """``formcheck analyze A B C``: each file analysed (``--jobs`` at a time), reported in the order
+    given. A file that cannot be analysed gets its one-line error (and, with ``--json``, an entry
+    ``{"source": ..., "error": {"code", "message"}}``); the others are still reported; exit code 2
+    if any failed."""
+    from formcheck.media.pipeline import AnalysisError
+    from formcheck.tools.batch import analyze_files
+
+    if args.annotate or args.csv:
+        raise AnalysisError("--annotate and --csv take one input file; analyse the files one at a time to write them")
+    _check_paths([], [*args.source, _model_input(args.model)])
+    bar = ProgressBar("analysing", enabled=args.progress, unit="files")
+    try:
+        results = analyze_files(args.source, spec.id, model=args.model, max_fps=args.max_fps, kind=args.input,
+                                jobs=args.jobs, progress=bar)
+    finally:
+        bar.close()
+    failed = [r for r in results if r.report is None]
+    for r in failed:
+        print(f"formcheck: error: {one_line(r.error or '')}", file=sys.stderr)
+    if args.json:
+        items = [r.report.to_dict(include_trace=args.trace) if r.report is not None else
+                 {"source": r.source, "error": {"code": r.error_code, "message": one_line(r.error or "")}}
+                 for r in results]
+        print(json.dumps({"reports": items}, indent=1))
+    else:
+        for r in results:
+            print(f"== {one_line(r.source)}")
+            print(r.report.summary() if r.report is not None else f"error: {one_line(r.error or '')}")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
 def cmd_track(args: argparse.Namespace) -> int:
     from formcheck.media.pipeline import write_track
 
     _check_paths([args.output], [args.video, _model_input(args.model)])
     bar = ProgressBar(f"tracking {one_line(Path(args.video).name)}", enabled=args.progress)
     try:
-        track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation)
+        track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation,
+                            max_fps=args.max_fps)
     finally:
         bar.close()
     seen = sum(f is not None for _, f in track.frames)
@@ -210,7 +247,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
         result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
-                                    only=args.only)
+                                    only=args.only, jobs=args.jobs, max_fps=args.max_fps)
     finally:
         bar.close()
     if args.write_baseline:  # metrics per exercise under the folder's name, e.g. "heldout"
@@ -354,6 +391,16 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not (x >= 0 and x < float("inf")):
+        raise argparse.ArgumentTypeError("must be a number of at least 0")
+    return x
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="formcheck",
@@ -368,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
     def model_arg(sp):
         sp.add_argument("--model", default="full", help="pose model: lite, full (default) or the path of a .task file")
 
+    def max_fps_arg(sp):
+        sp.add_argument("--max-fps", type=_non_negative_float, default=15.0, metavar="N",
+                        help="analyse a video at about N frames per second (default 15): every k-th frame, k = the "
+                             "video's fps // N (30 fps: every second frame; 25 fps: every frame); 0 = every frame. "
+                             "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame")
+
+    def jobs_arg(sp):
+        sp.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                        help="analyse N files at a time in worker processes (default 1; 2 uses both cores of a "
+                             "2-core machine)")
+
     def progress_arg(sp):
         sp.add_argument("--progress", dest="progress", action="store_true", default=None,
                         help="always show the progress bar on stderr (default: only on a terminal)")
@@ -375,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("analyze", help="analyse a video (or a saved landmark track) of one exercise",
                         description="Analyse a video file or a .fctrack landmark track and report reps, holds and form faults.")
-    sp.add_argument("source", help="video file (mp4, webm, mov, ...) or .fctrack track from 'formcheck track'")
+    sp.add_argument("source", nargs="+", help="video file (mp4, webm, mov, ...) or .fctrack track from 'formcheck track'; "
+                    "several files are reported one after another (with --json: one object {\"reports\": [...]})")
     sp.add_argument("-e", "--exercise", required=True, help="bridge, bird_dog, pelvic_tilt or knee_to_chest (see 'formcheck exercises')")
     model_arg(sp)
     sp.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
@@ -385,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--input", choices=("auto", "video", "track"), default="auto",
                     help="how to read SOURCE: auto (default: a .fctrack file is a landmark track, anything else a video), "
                          "video or track")
+    max_fps_arg(sp)
+    jobs_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_analyze)
 
@@ -394,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, help="output track file (gzip JSON lines; .fctrack by convention)")
     sp.add_argument("--segmentation", action="store_true",
                     help="also run the person mask and keep the torso outline measured on it (needed by the pelvic tilt)")
+    max_fps_arg(sp)
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_track)
@@ -429,6 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--write-baseline", metavar="FILE", help="also store the per-exercise metrics in FILE under the "
                     "folder's name (e.g. tests/corpus/baseline.json; the corpus test compares against it)")
     model_arg(sp)
+    max_fps_arg(sp)
+    jobs_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_eval)
 
