@@ -222,6 +222,8 @@ def test_report_opens_in_chromium_with_table_plot_and_pictures(tmp_path, chromiu
             assert thumbs.count() == 1
             assert page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
             assert failed == []
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+            page.screenshot(path=str(_shots_dir(tmp_path) / "report.png"), full_page=True)
+            pdf = page.pdf(format="A4")  # it prints: the browser's own PDF of the page
+            assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
         finally:
             browser.close()

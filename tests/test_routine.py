@@ -126,6 +126,7 @@ def test_the_paced_clock_waits_while_the_person_is_away_and_flags_a_lifted_hip()
     assert all(abs(r.hold_s - 2.0) < 0.11 for r in reps)
 
 
+@pytest.mark.mediapipe
 def test_paced_pelvic_tilt_on_a_sample_clip_counts_paced_reps_and_flags_the_lifted_hip():
     from conftest import clip_path
 
