@@ -506,6 +506,17 @@ def routine_page(hist: History | None) -> None:
     pain_before = st.session_state.get("_routine_pain")
     st.markdown(f"<div class='fc-strip {coach.theme()}' data-testid='fc-strip'>{html.escape(r.label(names))}</div>",
                 unsafe_allow_html=True)
+    dose = r.current
+    top1, top2 = st.columns(2)  # collapsed above the coach view; always there, so the video below never moves
+    with top1:
+        settings_box()
+    with top2:
+        try:
+            spec = get_exercise(dose.exercise)
+            with st.expander(f"How to do it: {spec.name}"):
+                exercise_details(spec)
+        except ExerciseError as e:
+            st.error(one_line(e))
     model = st.session_state.get("live_model", "full")
     proc = get_processor(r.current.exercise, model, hist)
     if r.phase == "set":
@@ -539,16 +550,8 @@ def routine_page(hist: History | None) -> None:
             save_routine(hist, r)
             st.rerun()
         routine_panel()
-    dose = r.current
     if r.phase == "set" and dose.exercise == "pelvic_tilt" and coach.is_paced(dose):
         st.caption(coach.PACED_WHY)
-    settings_box()
-    try:
-        spec = get_exercise(dose.exercise)
-        with st.expander(f"How to do it: {spec.name}"):
-            exercise_details(spec)
-    except ExerciseError as e:
-        st.error(one_line(e))
     # last on the page: an element that comes and goes above the video would restart the camera
     coach.scroll_to_top(f"routine-{token(r)}-{r.phase}")
 
