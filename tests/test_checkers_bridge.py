@@ -59,3 +59,17 @@ def test_bridge_scenarios(sc: Scenario, near: str) -> None:
             assert sc.hold - 0.2 <= r.hold_s <= sc.hold + 1.0
     if not sc.reps:
         assert report.reps == [] and report.holds == []
+
+
+@pytest.mark.parametrize("top_deg, faults", [(15.0, []), (17.0, ["hips_too_low"])])
+def test_a_low_bridge_from_a_flat_rest_is_a_bridge_not_a_leg_movement(top_deg: float, faults: list[str]) -> None:
+    """Feet far from the buttocks (resting bend 25 degrees): a bridge to 15 or 17 degrees lifts the
+    hips only 8-9 % of the torso length. That is still a bridge (counted; too low at 17), not a
+    leg raise or pull-in, which does not lift the hips at all."""
+    from test_calibration import _lift_for, _rest_bend
+
+    tilt = 25.0 - _rest_bend(0.0)
+    reps = reps_every(2, 2.0, {"torso_lift_deg": _lift_for(top_deg, tilt)}, hold=3.0)
+    report = run("bridge", make_stream("supine", reps, reps[-1].end + 1.5, StreamOptions(noise_px=1.0), base={"tilt_deg": tilt}))
+    assert [r.faults for r in report.reps] == [faults, faults]
+    assert not {"wrong_exercise", "other_movement"} & {w.code for w in report.warnings}
