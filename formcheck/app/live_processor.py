@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from formcheck.app.history import HistoryError
+from formcheck.app.latency import LatencyMeter
 from formcheck.core.events import FaultEvent, HoldEvent, RepEvent, WarningEvent
 from formcheck.core.session import Session
 
@@ -47,6 +48,12 @@ RESTART_JUMP_S = 1.0
 RECENT_EVENTS = 30
 #: Frames of the key-angle trace a live set keeps (a minute at 30 fps): a long session stays flat in memory.
 LIVE_TRACE_FRAMES = 1800
+#: Per-frame processing budget (ms, 95th percentile over the last 10 s): under it at least ~20 frames
+#: a second are analysed, which the checkers' timing needs (they are tested down to 15 frames/s).
+LATENCY_BUDGET_MS = 50.0
+#: ... and how long (seconds of stream time) the full model may stay above it before the processor
+#: switches to the lite model by itself (a moment of load elsewhere on the machine does not count).
+SWITCH_AFTER_S = 10.0
 #: What a pose estimator raises for a frame or a model it cannot handle (MediaPipe: RuntimeError, ValueError).
 ESTIMATOR_ERRORS: tuple[type[Exception], ...] = (RuntimeError, ValueError, OSError)
 #: What a saver raises when the history cannot take a save (disk full, read-only or locked database).
@@ -91,7 +98,12 @@ class LiveSnapshot:
 
     ``report`` is the set's report as last saved (at most :data:`SAVE_EVERY_S` seconds of stream
     time old while the set runs; complete once it is finished). ``stream_t_s``: seconds of stream
-    time; ``fps``: frames analysed per second of stream time.
+    time; ``fps``: frames analysed per second of stream time. ``latency_ms`` / ``latency_p95_ms``:
+    median and 95th percentile of the time from a frame reaching the processor to its overlay being
+    ready, over the last 10 s; ``lag_p95_ms``: the same from the frame's own timestamp (what the
+    user feels, see :mod:`formcheck.app.latency`); ``lost``: frames of the set that were never
+    analysed (gaps in the frame times: dropped while a frame was in the model, newest wins);
+    ``model``: the pose model in use; ``model_note``: why it changed by itself, for the page.
     """
 
     set_key: str | None
@@ -113,6 +125,12 @@ class LiveSnapshot:
     side_message: str | None = None
     meta: dict = field(default_factory=dict)
     last_frame_wall: float | None = None
+    latency_ms: float | None = None
+    latency_p95_ms: float | None = None
+    lag_p95_ms: float | None = None
+    lost: int = 0
+    model: str = ""
+    model_note: str | None = None
 
     @property
     def reps(self) -> int:
@@ -157,12 +175,20 @@ class LiveProcessor:
             ``seq`` grows with every payload; the final payload of a set has the highest one.
         draw: draw the overlay on the frames (default True).
         trace_frames: how many frames of the key-angle trace a live set keeps (memory stays flat).
+        latency_budget_ms: with the full model, switch to the lite one when the per-frame time's 95th
+            percentile stays above this for :data:`SWITCH_AFTER_S` (None: never switch).
     """
 
     def __init__(self, exercise: str, model: str = "full", estimator_factory: EstimatorFactory | None = None,
                  saver: Saver | None = None, draw: bool = True, meta: dict | None = None,
-                 trace_frames: int = LIVE_TRACE_FRAMES) -> None:
+                 trace_frames: int = LIVE_TRACE_FRAMES,
+                 latency_budget_ms: float | None = LATENCY_BUDGET_MS) -> None:
         self._lock = threading.Lock()
+        self._meter = LatencyMeter()    # touched by the frame thread only, under the lock
+        self._latency: tuple[float | None, float | None, float | None] = (None, None, None)
+        self.latency_budget_ms = latency_budget_ms
+        self._over_budget_since: float | None = None
+        self._model_note: str | None = None
         #: makes the Session of each new set from the exercise id (None: ``Session``); the app sets it
         #: for a routine's dose or a paced set (:class:`formcheck.core.pacer.PacedSession`)
         self.session_factory: Callable[[str], Any] | None = None
@@ -303,8 +329,11 @@ class LiveProcessor:
         The lock is taken twice, briefly: to start the frame and to hand its pose to the set. The
         model is loaded and run between the two, outside the lock.
         """
+        arrived = time.monotonic()
         with self._lock:
             job = self._begin_frame_locked(t_s)
+            if job is not None:
+                self._meter.arrived(job.t, arrived)
         if job is None:
             return image_bgr
         if job.session is None:
@@ -319,7 +348,31 @@ class LiveProcessor:
         self._save(payload)
         if drawing is not None and self.draw:
             self._draw(image_bgr, *drawing)
+        if not job.failed:
+            done = time.monotonic()
+            with self._lock:
+                self._frame_done_locked(job.t, arrived, done)
         return image_bgr
+
+    def _frame_done_locked(self, t: float, arrived: float, done: float) -> None:
+        """Record the frame's times; with the full model too slow for long, switch to the lite one."""
+        meter = self._meter
+        meter.done(t, arrived, done)
+        p95 = meter.proc_ms(95)
+        self._latency = (round(meter.proc_ms(50), 1), round(p95, 1), round(meter.lag_ms(95), 1))
+        budget = self.latency_budget_ms
+        if budget is not None and self.model == "full" and len(meter) >= 30:
+            if p95 <= budget:
+                self._over_budget_since = None
+            elif self._over_budget_since is None:
+                self._over_budget_since = t
+            elif t - self._over_budget_since >= SWITCH_AFTER_S:
+                self.model = "lite"  # the next frame loads it; the set goes on
+                self._over_budget_since = None
+                self._model_note = (f"Switched to the lighter pose model: this computer needed {p95:.0f} ms per frame "
+                                    f"with the full one (over {budget:.0f} ms), so frames were being skipped.")
+                log.warning("live: %s", self._model_note)
+        self._publish_locked()
 
     # ---------------------------------------------------------------- reading (script thread)
     def snapshot(self) -> LiveSnapshot:
@@ -447,6 +500,9 @@ class LiveProcessor:
         self._last_report = None
         self._events.clear()
         self._frames = self._frames_pose = self._dropped = 0
+        self._meter.reset()
+        self._latency = (None, None, None)
+        self._over_budget_since = None
         self._last_save_t = None
         self._armed = False
 
@@ -495,6 +551,8 @@ class LiveProcessor:
             active=self._session is not None and not self._finished, armed=self._armed,
             finished=self._finished, stop_reason=self._stop_reason, error=self._error, report=self._last_report,
             side_message=side_msg, meta=dict(self._meta), last_frame_wall=self._last_wall,
+            latency_ms=self._latency[0], latency_p95_ms=self._latency[1], lag_p95_ms=self._latency[2],
+            lost=self._meter.lost, model=str(self.model), model_note=self._model_note,
         )
 
     def _make_estimator(self, key: tuple) -> Any:

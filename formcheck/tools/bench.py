@@ -1,19 +1,23 @@
-"""Throughput benchmark: MediaPipe alone versus the whole formcheck pipeline on one clip.
+"""Throughput benchmark: MediaPipe at its fastest versus the whole formcheck pipeline, one clip, one run.
 
-Method (both measured in the same run, on the same frames):
+Three streams over the same frames, measured in the same run:
 
-* **(a) MediaPipe alone**: the clip is decoded into memory first (untimed); then
-  :meth:`PoseEstimator.detect` is timed on each frame.
-* **(b) pipeline**: decode (PyAV on a background thread through :func:`prefetch`) +
-  pose + ``process_hook`` (smoothing + checker, supplied by the caller) + overlay, timed
-  end to end from opening the file to the last overlay; per-stage times are measured
-  inside this run.
+* **(a) MediaPipe alone**, its fastest configuration for this job: the full model (or the one
+  asked for) looking for one person, ``RunningMode.VIDEO``. The clip is decoded into memory first
+  (untimed); only :meth:`PoseEstimator.detect` is timed.
+* **(b) the pipeline on every frame**: decoding from the file on a background thread, the pose
+  estimator as the product runs it (the one-person fast path with a several-people check once a
+  second), ``process_hook`` (smoothing + checker, supplied by the caller) and the overlay, timed
+  end to end from opening the file to the last overlay.
+* **(c) the pipeline at its default analysed rate** (``max_fps``, every ``k``-th frame, see
+  :class:`~formcheck.media.video.FramePicker`): what ``formcheck analyze`` does.
 
-The machine is shared and its speed drifts, so the two are run as whole passes in the
-order A B B A (``repeats`` = 2 gives two passes each); a linear drift then cancels out.
-Each stream has its own :class:`PoseEstimator`; each pass shifts its timestamps past the
-previous one so VIDEO mode keeps accepting them. Throughput is frames / total time of
-all passes of a stream.
+The machine is shared and its speed drifts, so whole passes run in the order a b c c b a
+(``repeats`` = 2): a linear drift cancels out. Each stream has its own estimator; each pass shifts
+its timestamps past the previous one so VIDEO mode keeps accepting them.
+
+The **throughput ratio** is (b)'s frames per second over (a)'s; the **real-time factor** is the
+seconds of video (c) gets through per second of wall time.
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ import numpy as np
 from formcheck.core.events import CheckerStatus
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.overlay import draw_overlay
+from formcheck.media.pipeline import DEFAULT_MAX_FPS
 from formcheck.media.pose import PoseEstimator
-from formcheck.media.video import open_video, prefetch
+from formcheck.media.video import FramePicker, open_video, prefetch
 
 log = logging.getLogger(__name__)
 
 ProcessHook = Callable[[PoseFrame | None], Any]
+STAGES = ("decode_thread", "decode_wait", "pose", "hook", "overlay")
 
 
 def _default_hook(pose: PoseFrame | None) -> CheckerStatus:
@@ -48,6 +54,31 @@ def _default_hook(pose: PoseFrame | None) -> CheckerStatus:
 
 
 @dataclass
+class StreamFigures:
+    """One pipeline stream over all its passes."""
+
+    stride: int = 1
+    frames: int = 0          # frames analysed
+    video_s: float = 0.0     # seconds of video covered
+    wall_s: float = 0.0
+    stage_s: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    found: int = 0
+
+    @property
+    def fps(self) -> float:
+        """Frames analysed per wall second."""
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def realtime(self) -> float:
+        """Seconds of video per wall second."""
+        return self.video_s / self.wall_s if self.wall_s > 0 else 0.0
+
+    def stage_ms(self) -> dict[str, float]:
+        return {k: 1000.0 * v / max(1, self.frames) for k, v in self.stage_s.items()}
+
+
+@dataclass
 class BenchResult:
     """Benchmark figures. Times are milliseconds per frame unless named ``_s``/``fps``."""
 
@@ -56,19 +87,30 @@ class BenchResult:
     frames: int
     width: int
     height: int
+    fps: float
     passes: int
     mediapipe_fps: float
-    pipeline_fps: float
-    mediapipe_ms: float
-    pipeline_ms: float
-    stage_ms: dict[str, float] = field(default_factory=dict)
-    pose_found_frac: float = 0.0
-    num_poses: int = 2
+    every: StreamFigures
+    default: StreamFigures
+    max_fps: float | None = DEFAULT_MAX_FPS
+
+    @property
+    def mediapipe_ms(self) -> float:
+        return 1000.0 / self.mediapipe_fps if self.mediapipe_fps > 0 else 0.0
+
+    @property
+    def pipeline_fps(self) -> float:
+        return self.every.fps
 
     @property
     def ratio(self) -> float:
-        """Pipeline throughput divided by MediaPipe-alone throughput."""
-        return self.pipeline_fps / self.mediapipe_fps if self.mediapipe_fps > 0 else 0.0
+        """Pipeline throughput on every frame divided by MediaPipe-alone throughput."""
+        return self.every.fps / self.mediapipe_fps if self.mediapipe_fps > 0 else 0.0
+
+    @property
+    def realtime(self) -> float:
+        """Seconds of video per wall second at the default analysed rate."""
+        return self.default.realtime
 
 
 def run_bench(
@@ -79,21 +121,20 @@ def run_bench(
     process_hook: ProcessHook | None = None,
     key_joints: tuple[str, str, str] | None = ("left_shoulder", "left_hip", "left_knee"),
     repeats: int = 2,
-    num_poses: int = 2,
     max_side: int = 1280,
     segmentation: bool = False,
+    max_fps: float | None = DEFAULT_MAX_FPS,
 ) -> BenchResult:
-    """Measure MediaPipe-alone and whole-pipeline throughput on ``video_path`` (see module doc).
+    """Measure (a), (b) and (c) on ``video_path`` (see the module doc).
 
-    ``progress`` receives one short line per finished pass. ``process_hook`` maps each
-    pose (or None) to a status for the overlay; the default is a cheap stand-in.
-    ``segmentation`` asks both streams for the person mask (as the pelvic tilt needs).
+    ``progress`` receives one short line per finished pass. ``process_hook`` maps each pose (or
+    None) to a status for the overlay; the default is a cheap stand-in. ``segmentation`` asks every
+    stream for the person mask (as the pelvic tilt needs). ``max_fps``: stream (c)'s analysed rate.
     """
     hook = process_hook or _default_hook
     say = progress or (lambda msg: None)
 
-    # Decode once into memory for (a); not timed.
-    with open_video(video_path, max_side=max_side) as reader:
+    with open_video(video_path, max_side=max_side) as reader:  # (a)'s frames, in memory; not timed
         info = reader.info
         frames: list[tuple[float, np.ndarray]] = []
         for t, f in reader:
@@ -103,122 +144,131 @@ def run_bench(
     if not frames:
         raise ValueError(f"{video_path}: no frames to benchmark")
     n = len(frames)
+    fps = info.fps or 30.0
     span_s = frames[-1][0] + 1.0  # timestamp shift between passes
 
-    order = []
+    order: list[str] = []
     for k in range(max(1, repeats)):
-        order += ["a", "b"] if k % 2 == 0 else ["b", "a"]
+        order += ["a", "b", "c"] if k % 2 == 0 else ["c", "b", "a"]
+    a_time, a_frames = 0.0, 0
+    streams = {"b": StreamFigures(), "c": StreamFigures()}
+    passes = dict.fromkeys("abc", 0)
+    est_kw = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
-    a_time = 0.0
-    a_frames = 0
-    b_time = 0.0
-    b_frames = 0
-    found = 0
-    stage = {"decode_thread": 0.0, "decode_wait": 0.0, "pose": 0.0, "hook": 0.0, "overlay": 0.0}
-    a_pass = b_pass = 0
-
-    with PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation, keep_mask=False) as est_a, \
-            PoseEstimator(model, num_poses=num_poses, max_side=max_side, segmentation=segmentation, keep_mask=False) as est_b:
+    with PoseEstimator(model, num_poses=1, **est_kw) as est_a, PoseEstimator(model, **est_kw) as est_b, \
+            PoseEstimator(model, **est_kw) as est_c:
+        ests = {"b": est_b, "c": est_c}
         for which in order:
+            off = passes[which] * span_s
+            passes[which] += 1
             if which == "a":
-                off = a_pass * span_s
-                a_pass += 1
                 t0 = time.perf_counter()
                 for t, f in frames:
                     est_a.detect(f, t + off)
                 dt = time.perf_counter() - t0
                 a_time += dt
                 a_frames += n
-                say(f"mediapipe alone, pass {a_pass}: {n / dt:.1f} frames/s")
-            else:
-                off = b_pass * span_s
-                b_pass += 1
-                decode_s = [0.0]
+                say(f"(a) mediapipe alone, pass {passes['a']}: {n / dt:.1f} frames/s")
+                continue
+            fig = streams[which]
+            rate = None if which == "b" else max_fps
+            _pipeline_pass(video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig)
+            label = "every frame" if which == "b" else f"stride {fig.stride}"
+            say(f"({which}) pipeline, {label}, pass {passes[which]}: {fig.fps:.1f} frames/s so far, "
+                f"{fig.realtime:.2f} s of video per second")
 
-                def decoded() -> Any:
-                    with open_video(video_path, max_side=max_side) as r:
-                        it = iter(r)
-                        k = 0
-                        while max_frames is None or k < max_frames:
-                            td = time.perf_counter()
-                            try:
-                                item = next(it)
-                            except StopIteration:
-                                return
-                            decode_s[0] += time.perf_counter() - td
-                            k += 1
-                            yield item
-
-                t0 = time.perf_counter()
-                src = prefetch(decoded(), maxsize=8)
-                count = 0
-                wait = pose_t = hook_t = ov_t = 0.0
-                while True:
-                    t1 = time.perf_counter()
-                    try:
-                        t, f = next(src)
-                    except StopIteration:
-                        wait += time.perf_counter() - t1
-                        break
-                    except BaseException:
-                        src.close()
-                        raise
-                    t2 = time.perf_counter()
-                    pose = est_b.detect(f, t + off)
-                    t3 = time.perf_counter()
-                    try:
-                        status = hook(pose)
-                    except BaseException:
-                        src.close()  # stop the decode thread before propagating
-                        raise
-                    t4 = time.perf_counter()
-                    draw_overlay(f, pose, status if isinstance(status, CheckerStatus) else None, key_joints=key_joints)
-                    t5 = time.perf_counter()
-                    wait += t2 - t1
-                    pose_t += t3 - t2
-                    hook_t += t4 - t3
-                    ov_t += t5 - t4
-                    count += 1
-                    found += pose is not None
-                dt = time.perf_counter() - t0
-                b_time += dt
-                b_frames += count
-                stage["decode_thread"] += decode_s[0]
-                stage["decode_wait"] += wait
-                stage["pose"] += pose_t
-                stage["hook"] += hook_t
-                stage["overlay"] += ov_t
-                say(f"pipeline, pass {b_pass}: {count / dt:.1f} frames/s")
-
-    stage_ms = {k: 1000.0 * v / max(1, b_frames) for k, v in stage.items()}
     h, w = frames[0][1].shape[:2]
     return BenchResult(
-        video=str(video_path), model=str(model), frames=n, width=w, height=h, passes=a_pass,
-        mediapipe_fps=a_frames / a_time if a_time > 0 else 0.0,
-        pipeline_fps=b_frames / b_time if b_time > 0 else 0.0,
-        mediapipe_ms=1000.0 * a_time / max(1, a_frames),
-        pipeline_ms=1000.0 * b_time / max(1, b_frames),
-        stage_ms=stage_ms,
-        pose_found_frac=found / max(1, b_frames),
-        num_poses=num_poses,
+        video=str(video_path), model=str(model), frames=n, width=w, height=h, fps=fps, passes=passes["a"],
+        mediapipe_fps=a_frames / a_time if a_time > 0 else 0.0, every=streams["b"], default=streams["c"],
+        max_fps=max_fps,
     )
 
 
+def _pipeline_pass(video_path, max_side: int, max_frames: int | None, max_fps: float | None, fps: float, off: float,
+                   est: PoseEstimator, hook: ProcessHook, key_joints, fig: StreamFigures) -> None:
+    """One timed pass of the pipeline over the file (the same first ``max_frames`` decoded frames as (a))."""
+    decode_s = [0.0]
+    picker = FramePicker(fps, max_fps)
+    fig.stride = picker.stride
+    span = [None, None]
+
+    def decoded() -> Any:
+        with open_video(video_path, max_side=max_side) as r:
+            def pick(t: float) -> bool:  # past max_frames: yield one more frame, which ends the pass
+                return (max_frames is not None and r.frames_decoded > max_frames) or picker(t)
+
+            it = r.frames(pick)
+            while True:
+                td = time.perf_counter()
+                try:
+                    item = next(it)
+                except StopIteration:
+                    return
+                decode_s[0] += time.perf_counter() - td
+                if max_frames is not None and r.frames_decoded > max_frames:
+                    return
+                yield item
+
+    t0 = time.perf_counter()
+    src = prefetch(decoded(), maxsize=8)
+    wait = pose_t = hook_t = ov_t = 0.0
+    try:
+        while True:
+            t1 = time.perf_counter()
+            try:
+                t, f = next(src)
+            except StopIteration:
+                wait += time.perf_counter() - t1
+                break
+            span[0] = t if span[0] is None else span[0]
+            span[1] = t
+            t2 = time.perf_counter()
+            pose = est.detect(f, t + off)
+            t3 = time.perf_counter()
+            status = hook(pose)
+            t4 = time.perf_counter()
+            draw_overlay(f, pose, status if isinstance(status, CheckerStatus) else None, key_joints=key_joints)
+            t5 = time.perf_counter()
+            wait += t2 - t1
+            pose_t += t3 - t2
+            hook_t += t4 - t3
+            ov_t += t5 - t4
+            fig.frames += 1
+            fig.found += pose is not None
+    finally:
+        src.close()  # stops the decode thread on any exit
+    fig.wall_s += time.perf_counter() - t0
+    if span[0] is not None:
+        fig.video_s += span[1] - span[0] + 1.0 / fps  # the last decoded frame lasts one frame interval
+    for k, v in (("decode_thread", decode_s[0]), ("decode_wait", wait), ("pose", pose_t), ("hook", hook_t),
+                 ("overlay", ov_t)):
+        fig.stage_s[k] += v
+
+
 def format_bench(result: BenchResult) -> str:
-    """Human-readable report; the last line is ``throughput ratio (pipeline / mediapipe alone): X.XX``."""
+    """Human-readable report; the last two lines are the real-time factor and the throughput ratio."""
     r = result
-    s = r.stage_ms
+    b, c = r.every, r.default
+    sb, sc = b.stage_ms(), c.stage_ms()
+    rate = f"about {r.max_fps:g} frames/s" if r.max_fps else "every frame"
     lines = [
-        f"video: {r.video} ({r.width}x{r.height}, {r.frames} frames, {r.passes} passes per stream, A B B A order)",
-        f"model: {r.model} (num_poses={r.num_poses}); pose found in {100 * r.pose_found_frac:.0f}% of frames",
-        f"(a) mediapipe alone:  {r.mediapipe_fps:6.1f} frames/s  ({r.mediapipe_ms:.1f} ms/frame)",
-        f"(b) whole pipeline:   {r.pipeline_fps:6.1f} frames/s  ({r.pipeline_ms:.1f} ms/frame)",
-        "pipeline stages, ms/frame:",
-        f"  decode (background thread) {s.get('decode_thread', 0):6.2f}",
-        f"  decode (wait on main)      {s.get('decode_wait', 0):6.2f}",
-        f"  pose                       {s.get('pose', 0):6.2f}",
-        f"  smoothing + checker        {s.get('hook', 0):6.2f}",
-        f"  overlay                    {s.get('overlay', 0):6.2f}",
+        f"video: {r.video} ({r.width}x{r.height}, {r.fps:g} fps, {r.frames} frames, "
+        f"{r.passes} passes per stream, order a b c c b a)",
+        f"model: {r.model}; pose found in {100 * b.found / max(1, b.frames):.0f}% of frames",
+        f"(a) mediapipe alone, one person:     {r.mediapipe_fps:6.1f} frames/s  ({r.mediapipe_ms:.1f} ms/frame)",
+        f"(b) pipeline, every frame:           {b.fps:6.1f} frames/s  ({1000 / max(b.fps, 1e-9):.1f} ms/frame), "
+        f"real-time factor {b.realtime:.2f}",
+        f"(c) pipeline, {rate} (every {c.stride}. frame): {c.fps:6.1f} frames/s analysed, "
+        f"real-time factor {c.realtime:.2f}",
+        "pipeline stages, ms per analysed frame:   (b) every frame   (c) default",
+    ]
+    names = {"decode_thread": "decode (background thread)", "decode_wait": "decode (wait on main)", "pose": "pose",
+             "hook": "smoothing + checker", "overlay": "overlay"}
+    for k in STAGES:
+        lines.append(f"  {names[k]:<28} {sb.get(k, 0):14.2f} {sc.get(k, 0):13.2f}")
+    lines += [
+        f"real-time factor (video seconds per wall second): {r.realtime:.2f}",
         f"throughput ratio (pipeline / mediapipe alone): {r.ratio:.2f}",
     ]
     return "\n".join(lines)

@@ -213,9 +213,18 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from formcheck.core.session import Session
+    from formcheck.media.pipeline import exercise_max_fps
     from formcheck.tools.bench import format_bench, run_bench
 
     _model_input(args.model)  # a FIFO model never hangs the bench
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    if args.live:
+        from formcheck.tools.live_bench import format_live_bench, run_live_bench
+
+        live = run_live_bench(args.video, exercise=args.exercise, model=args.model, seconds=args.seconds,
+                              progress=(lambda line: print(line, file=sys.stderr)) if show else None)
+        print(format_live_bench(live))
+        return EXIT_OK
     current = {"session": Session(args.exercise)}
 
     def process(frame):
@@ -226,15 +235,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         s.update(t, frame)
         return s.status
 
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-
     def progress(line: str) -> None:
         if show:
             print(line, file=sys.stderr)
 
     checker = current["session"].checker
     result = run_bench(args.video, model=args.model, max_frames=args.frames, progress=progress, process_hook=process,
-                       key_joints=checker.key_landmarks(), segmentation=checker.spec.needs_segmentation)
+                       key_joints=checker.key_landmarks(), segmentation=checker.spec.needs_segmentation,
+                       max_fps=exercise_max_fps(checker.spec, args.max_fps or None))
     print(format_bench(result))
     return EXIT_OK
 
@@ -475,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-e", "--exercise", default="bridge", help="checker used in the pipeline (default bridge)")
     sp.add_argument("--frames", type=_positive_int, default=300,
                     help="use at most this many frames (default 300: the clip is held in memory)")
+    sp.add_argument("--live", action="store_true",
+                    help="replay the clip at its frame rate through the live processor (newest frame wins) and "
+                         "print p50/p95 per-frame latency, end-to-end lag and the share of frames dropped")
+    sp.add_argument("--seconds", type=_positive_int, default=30,
+                    help="with --live: seconds of stream to replay, looping the clip (default 30)")
+    max_fps_arg(sp)
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_bench)
