@@ -74,7 +74,9 @@ class BirdDogChecker(ExerciseChecker):
                 if arm_l is not None and leg_l is not None:
                     score, partial = min(arm_l.rise, leg_l.rise), False
                 else:
-                    score, partial = (arm_l or leg_l).rise - t("partial_pair_penalty_deg"), True
+                    seen = arm_l if arm_l is not None else leg_l
+                    assert seen is not None  # (both None was skipped above)
+                    score, partial = seen.rise - t("partial_pair_penalty_deg"), True
                 # on an exact tie prefer fully seen pairs, then opposite-side pairs
                 key = (score, not partial, a != leg)
                 if best is None or key > best[0]:
@@ -85,15 +87,15 @@ class BirdDogChecker(ExerciseChecker):
         single = self._single_limb(limbs, score)
         if single is not None:  # the beginner's form the guide suggests: only an arm, or only a leg
             score, kind, side = single
-            arm = limbs[("arm", side)] if kind == "arm" else None
-            leg = limbs[("leg", side)] if kind == "leg" else None
-            extras, unjudged = self._limb_extras(frame, arm, leg)
+            arm_limb = limbs[("arm", side)] if kind == "arm" else None
+            leg_limb = limbs[("leg", side)] if kind == "leg" else None
+            extras, unjudged = self._limb_extras(frame, arm_limb, leg_limb)
             extras.update({"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0})
             # the side of a rep is the side of the reaching arm; a leg alone names the opposite arm's side
             named = side if kind == "arm" else ("left" if side == "right" else "right")
             return Measurement(value=score, angle_deg=score, side=named, extras=extras, unjudged=tuple(unjudged))
-        arm, leg = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
-        extras, unjudged = self._limb_extras(frame, arm, leg)
+        arm_limb, leg_limb = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
+        extras, unjudged = self._limb_extras(frame, arm_limb, leg_limb)
         extras["same_side"] = float(arm_side == leg_side)
         if partial and score >= t("raised_rise_deg"):
             unjudged.append("the arm or leg on the far side from the camera")

@@ -105,7 +105,7 @@ class KneeToChestChecker(ExerciseChecker):
             return float(-np.mean(frame.xyz[idx, 2]) + 0.5 * np.mean(frame.visibility[idx]))
 
         s = {side: score(side) for side in SIDES}
-        best = max(s, key=s.get)
+        best = max(s, key=lambda k: s[k])
         if self._near is not None and math.isfinite(s[self._near]) and s[best] - s[self._near] < NEAR_SWITCH_MARGIN:
             best = self._near
         self._near = best
@@ -187,7 +187,7 @@ class KneeToChestChecker(ExerciseChecker):
         if not flex:
             return Measurement(None, unjudged=("the legs",))
         value = max(flex.values())
-        side = "both" if self._both_up(frame, flex, source, torso) else max(flex, key=flex.get)
+        side = "both" if self._both_up(frame, flex, source, torso) else max(flex, key=lambda k: flex[k])
         extras: dict[str, float] = {f"flex_{s}": v for s, v in flex.items()}
         for s in flex:  # how each leg was measured: knee seen clearly (1) or not (0)
             extras[f"knee_seen_{s}"] = float(source[s] == "knee" and frame.is_visible(f"{s}_knee", t("other_leg_judge_visibility")))
@@ -260,9 +260,13 @@ class KneeToChestChecker(ExerciseChecker):
             self._head_base = self._follow("head", t_s, x["head_rel"], self._head_base)
         for s in SIDES:
             if f"ankle_rel_{s}" in x:
-                self._ankle_base[s] = self._follow(f"ankle_{s}", t_s, x[f"ankle_rel_{s}"], self._ankle_base.get(s))
+                ankle = self._follow(f"ankle_{s}", t_s, x[f"ankle_rel_{s}"], self._ankle_base.get(s))
+                if ankle is not None:
+                    self._ankle_base[s] = ankle
             if x.get(f"knee_seen_{s}"):
-                self._flex_base[s] = self._follow(f"flex_{s}", t_s, x[f"flex_{s}"], self._flex_base[s])
+                flex = self._follow(f"flex_{s}", t_s, x[f"flex_{s}"], self._flex_base[s])
+                if flex is not None:
+                    self._flex_base[s] = flex
 
     def _watch_bridge(self, t_s: float, m: Measurement) -> None:
         """Notice bridges: both hips extended ``bridge_drop_deg`` past their resting flexion (hips

@@ -264,8 +264,11 @@ class ExerciseChecker:
         (``offline``) keep the frames seen meanwhile and replay them once the rest is known, so
         a clip that starts with a repetition loses nothing."""
         value = None if m is None else self.calibration_value(m)
-        if not self.ready or value is None or value != value:
-            if not self.ready:
+        # a file looks back: the moments in position before the ready confirmation (READY_AFTER_S)
+        # are lying still too, so a clip whose first rep starts soon after it begins still calibrates
+        in_position = self.ready or (self.offline and self._ready_since is not None)
+        if not in_position or value is None or value != value:
+            if not in_position:
                 self._still.reset()
             return []
         if self.offline:
@@ -298,8 +301,8 @@ class ExerciseChecker:
         """Files only, when the person never kept still: the resting level from the whole clip —
         the calibration values of the quarter of frames with the lowest activation (the most
         rested moments). Subclasses may override."""
-        pairs = [(m.value, self.calibration_value(m)) for m in measured if m is not None and m.value is not None]
-        pairs = [(a, c) for a, c in pairs if c is not None and a == a and c == c]
+        raw = [(m.value, self.calibration_value(m)) for m in measured if m is not None and m.value is not None]
+        pairs = [(a, c) for a, c in raw if c is not None and a == a and c == c]
         if len(pairs) < 4:
             return None
         pairs.sort(key=lambda p: p[0])
@@ -401,10 +404,10 @@ class ExerciseChecker:
             self.warnings.append(w)
             events.append(w)
         if not self.reps and not self.lookalikes:
-            w = self._no_rep_warning()
-            if w is not None:
-                self.warnings.append(w)
-                events.append(w)
+            no_reps = self._no_rep_warning()
+            if no_reps is not None:
+                self.warnings.append(no_reps)
+                events.append(no_reps)
         if self.unjudged:
             n = sum(self.postures.values()) or 1
             for what, count in self.unjudged.most_common(3):
@@ -424,7 +427,7 @@ class ExerciseChecker:
             msg = f"Please get into position: {POSTURE_WORDS[self.spec.posture]}, side-on to the camera."
         elif issue is not None:
             msg = issue.message
-        elif self.spec.camera.view == "side" and facing_side(frame) == "front":
+        elif self.spec.camera.view == "side" and frame is not None and facing_side(frame) == "front":
             msg = TURN_CAMERA_MESSAGE
             self._front_frames += 1
         else:

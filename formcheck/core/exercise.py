@@ -424,9 +424,10 @@ def all_exercises() -> dict[str, ExerciseSpec]:
             _warn_once(f"exercise folder {d} does not exist")
             continue
         for f in sorted(d.glob("*.toml")):
-            spec = _load_addon(f, taken, builtin_names)
-            if spec is None:
+            addon = _load_addon(f, taken, builtin_names)
+            if addon is None:
                 continue
+            spec = addon
             if spec.id in builtin_names:  # an allowed override: the built-in's names go to the add-on
                 del out[spec.id]
             out[spec.id] = spec

@@ -16,6 +16,8 @@ frame of a landmark track (:meth:`formcheck.core.landmarks.PoseFrame.to_dict`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 #: Where along the shoulder-hip line the outline is measured (0 = hip, 1 = shoulder).
@@ -59,7 +61,7 @@ def _reach(mask: np.ndarray, start: np.ndarray, direction: np.ndarray, max_px: f
     return float(s[i - 1] + frac * STEP_PX)
 
 
-def torso_outline(mask: np.ndarray, shoulder_px: np.ndarray, hip_px: np.ndarray) -> dict[str, list[float]] | None:
+def torso_outline(mask: np.ndarray, shoulder_px: np.ndarray, hip_px: np.ndarray) -> dict[str, Any] | None:
     """The mask's extent either side of the hip-to-shoulder line (see the module docstring).
 
     Args:

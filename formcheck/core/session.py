@@ -175,7 +175,8 @@ class Session:
         c = self.checker
         fps = fps if isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0 else 0.0
         if duration_s is None or not math.isfinite(duration_s) or duration_s < 0:
-            duration_s = 0.0 if self.first_t is None else (self.last_t - self.first_t) + (1.0 / fps if fps else 0.0)
+            first, last = self.first_t, self.last_t
+            duration_s = 0.0 if first is None or last is None else (last - first) + (1.0 / fps if fps else 0.0)
         return Report(
             exercise=self.spec.id, source=source, duration_s=duration_s, fps=fps, frames=self.frames,
             frames_with_pose=self.frames_with_pose, reps=list(c.reps), holds=list(c.holds), faults=list(c.faults),

@@ -21,7 +21,7 @@ def best_side(frame: PoseFrame, joints: tuple[str, ...], previous: str | None = 
     side-on view does not flip sides from frame to frame.
     """
     scores = {s: side_visibility(frame, s, joints) for s in ("left", "right")}
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda s: scores[s])
     if previous in scores and scores[previous] >= min_visibility and scores[best] - scores[previous] < SWITCH_MARGIN:
         best = previous
     return best if scores[best] >= min_visibility else None

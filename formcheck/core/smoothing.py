@@ -64,7 +64,7 @@ class OneEuroFilter:
         through (used to keep unreliable landmarks out of the filter's memory).
         """
         x = np.asarray(x, dtype=float)
-        if self._x is None or self._t is None:
+        if self._x is None or self._dx is None or self._t is None:  # (set together)
             # remember only trusted values; untrusted coordinates start when first trusted
             self._x = x.copy() if update_mask is None else np.where(update_mask, x, np.nan)
             self._dx, self._t = np.zeros_like(x), t_s

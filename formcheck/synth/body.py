@@ -108,7 +108,8 @@ class Body:
 
     def children_first_order(self) -> np.ndarray:
         """Bone indices ordered so that each parent comes before its children."""
-        order, seen = [], set()
+        order: list[int] = []
+        seen: set[int] = set()
         B = len(self.parents)
         while len(order) < B:
             for b in range(B):
@@ -162,6 +163,7 @@ class Body:
     def _skin_terms(self) -> list:
         """Per skinning slot: (vertex mask, bone per vertex, weight (n,1), rest offset from the
         bone head (n,3)), computed once (the same float64 arithmetic as computing them per frame)."""
+        self._skin_cache: list | None
         if self._skin_cache is None:
             v = self.rest_verts.astype(np.float64)
             rh = self.rest_heads.astype(np.float64)
@@ -189,7 +191,7 @@ class Body:
         heads = self.forward_kinematics(R, root_pos)
         return self.skin(R, heads), heads, R
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._order = self.children_first_order()
         self._skin_cache = None
 
@@ -217,7 +219,7 @@ def save_body(path: str | Path, arrays: dict, meta: dict | None = None) -> None:
     }
     if meta:
         out["meta_json"] = np.asarray(json.dumps(meta))
-    np.savez_compressed(path, **out)
+    np.savez_compressed(path, **out)  # type: ignore[arg-type]  # numpy's stub reads **arrays as its bool flag
 
 
 def export_anny_body(path: str | Path, *, gender: float, age: float, weight: float = 0.5,

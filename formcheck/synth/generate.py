@@ -17,6 +17,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -93,11 +94,11 @@ def place_camera(motion: Motion, spec: ClipSpec, times: np.ndarray):
     """Camera framing the whole motion from ``spec.camera_side``; returns a render.Camera."""
     from .render import Camera
 
-    pts = []
+    samples = []
     for t in times:
         v, _ = motion.pose_at(float(t))
-        pts.append(v[::7])
-    pts = np.concatenate(pts)
+        samples.append(v[::7])
+    pts = np.concatenate(samples)
     lo, hi = pts.min(0), pts.max(0)
     centre = 0.5 * (lo + hi)
     side_sign = 1.0 if spec.camera_side == "left" else -1.0   # the body's left is +x
@@ -152,8 +153,9 @@ def render_frames(spec: ClipSpec, times=None):
     all_times = np.arange(n) / spec.fps
     key_t = [0.0] + [r.top_s + 0.1 for r in reps] + [r.leave_top_s - 0.05 for r in reps]
     cam = place_camera(motion, spec, np.asarray(key_t))
-    look = spec.custom_look if spec.custom_look is not None else LOOKS[spec.look]
-    r = Renderer(motion.body, look, spec.width, spec.height, samples=spec.msaa, lighting=spec.lighting)
+    look: Any = spec.custom_look if spec.custom_look is not None else LOOKS[spec.look]
+    lighting: Any = spec.lighting  # a render.Lighting (typed object: render imports GL lazily)
+    r = Renderer(motion.body, look, spec.width, spec.height, samples=spec.msaa, lighting=lighting)
     r.set_wall(cam, spec.wall_distance_m)
     try:
         for t in (all_times if times is None else times):
@@ -178,7 +180,7 @@ def write_clip(spec: ClipSpec, out: str | Path) -> dict:
     stream.width, stream.height = spec.width, spec.height
     stream.pix_fmt = "yuv420p"
     stream.options = {"crf": str(spec.crf), "preset": spec.preset, "tune": "animation"}
-    cam = None
+    cam: Any = None
     nframes = 0
     for t, img, kp, cam in render_frames(spec):
         frame = av.VideoFrame.from_ndarray(img, format="rgb24")

@@ -358,13 +358,14 @@ class Motion:
         d = float(np.hypot(*d_vec))
         a1, _ = two_link(g["l1"], g["l2"], d)
         base = math.degrees(math.atan2(d_vec[1], d_vec[0]))
-        best = None
+        best: tuple[float, np.ndarray] | None = None
         for sgn in (1.0, -1.0):
             ang = base + sgn * a1
             knee = hip[1:] + g["l1"] * np.array([math.cos(math.radians(ang)),
                                                   math.sin(math.radians(ang))])
             if best is None or (knee[1] > best[1][1]) == knee_up:
                 best = (ang, knee)
+        assert best is not None  # the loop above always sets it
         thigh_ang, knee = best
         sv = ankle[1:] - knee
         shank_ang = math.degrees(math.atan2(sv[1], sv[0]))

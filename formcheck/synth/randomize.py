@@ -174,6 +174,7 @@ def _rep_params(rng, exercise: str, faults: list[str], style: Style, rest_bend: 
     if exercise == "bridge":
         if "hips_too_low" in faults:
             hi = BRIDGE_LOW_DEG[1]
+            assert rest_bend is not None  # always known for the bridge (see _rest_bend)
             lo = max(BRIDGE_LOW_DEG[0], rest_bend + BRIDGE_MIN_LIFT_DEG)
             return {"top_bend_deg": _u(rng, (min(lo, hi), hi))}
         if "hips_overarched" in faults:
@@ -286,7 +287,7 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
         for _ in range(20):     # a partial (too-low) lift needs room above the rest bend
             if not any("hips_too_low" in f for f in faults.values()):
                 break
-            if rest_bend + BRIDGE_MIN_LIFT_DEG <= BRIDGE_LOW_DEG[1]:
+            if rest_bend is not None and rest_bend + BRIDGE_MIN_LIFT_DEG <= BRIDGE_LOW_DEG[1]:
                 break
             style.hip_flex_deg = _u(rng, (45.0, REST_HIP_FLEX_DEG[1]))
             style.knee_flex_deg = _u(rng, (95.0, REST_KNEE_FLEX_DEG[1]))

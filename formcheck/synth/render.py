@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -200,8 +201,12 @@ class Renderer:
 
         self.width, self.height, self.look = width, height, look
         self.lighting = lighting or Lighting()
+        # the GL objects are used untyped: moderngl's stubs type every shader member (uniform,
+        # attribute, varying...) as one union, and its context options loosely
+        self.ctx: Any
+        self.prog: Any
         try:
-            self.ctx = moderngl.create_context(standalone=True, backend="egl")
+            self.ctx = moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
         except Exception:  # pragma: no cover - fall back to whatever glcontext finds
             self.ctx = moderngl.create_context(standalone=True)
         ctx = self.ctx

@@ -60,7 +60,7 @@ def track(path: str | Path):
                 arr = np.array([[q.x * w, q.y * h, q.visibility or 0.0] for q in p])
                 out.append((t, arr))
             else:
-                out.append((t, None))
+                out.append((t, None))  # type: ignore[arg-type]  # no person in this frame
             i += 1
     cap.release()
     return fps, out, w, h
