@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import Any
 
 import streamlit as st
 
@@ -143,7 +144,7 @@ def safety_gate(hist: History | None, compact: bool = False) -> bool:
         except safety.IncompleteAnswers:
             st.warning("Please answer every question with Yes or No before going on.")
             return False
-        record = {"id": None, "day": today(), "answers": result.answers, "blocked": result.blocked,
+        record: dict[str, Any] = {"id": None, "day": today(), "answers": result.answers, "blocked": result.blocked,
                   "acknowledged": False}
         if hist is not None:
             try:

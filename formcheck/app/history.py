@@ -450,7 +450,7 @@ class History:
             cur = conn.execute(
                 "INSERT INTO safety_checks (day, at, answers, blocked) VALUES (?, ?, ?, ?)",
                 (day or today(), _now(), json.dumps(answers, sort_keys=True), int(bool(blocked))))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)  # an INSERT always sets it
 
     def acknowledge_safety_check(self, check_id: int) -> None:
         """Record the person's explicit acknowledgement that a professional has checked the flagged symptoms."""

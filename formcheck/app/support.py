@@ -7,7 +7,7 @@ import html
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -57,7 +57,7 @@ def streamlit_control_flow() -> tuple[type[BaseException], ...]:
 
 
 # ---------------------------------------------------------------------------- WebRTC
-def rtc_configuration(env: dict | None = None) -> dict:
+def rtc_configuration(env: Mapping[str, str] | None = None) -> dict:
     """ICE servers for the webcam connection.
 
     Offline on one machine none are needed (``{"iceServers": []}``). To serve the app over a
@@ -67,7 +67,8 @@ def rtc_configuration(env: dict | None = None) -> dict:
     ``FORMCHECK_TURN_URL`` (+ ``FORMCHECK_TURN_USERNAME``, ``FORMCHECK_TURN_CREDENTIAL``).
     A malformed value raises ``ValueError`` with a one-line message.
     """
-    env = os.environ if env is None else env
+    if env is None:
+        env = os.environ
     servers: list[dict] = []
     raw = (env.get("FORMCHECK_ICE_SERVERS") or "").strip()
     if raw:

@@ -546,7 +546,7 @@ class _Parser(argparse.ArgumentParser):
 
     json_errors = False
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         msg = one_line(message)
         if _Parser.json_errors:
             _print_json_error("usage", msg)
