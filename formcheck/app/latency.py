@@ -46,7 +46,7 @@ class LatencyMeter:
         self.lost = 0
 
     def reset(self) -> None:
-        self.__init__(self.window)
+        self.__init__(self.window)  # type: ignore[misc]  # the same fields, freshly
 
     def arrived(self, t_frame: float, wall: float) -> None:
         """A frame stamped ``t_frame`` (stream seconds) reached the processor at ``wall`` (monotonic s)."""

@@ -397,6 +397,7 @@ class LiveProcessor:
             self._start_locked(t)
             self._publish_locked()
         session = self._session
+        assert session is not None  # started just above when it was not running
         # (model, person mask, starting posture): the estimator is made for these, and made again when they change
         key = (self.model, bool(getattr(session.spec, "needs_segmentation", False)), session.spec.posture)
         if self._model_failed == key:
@@ -433,7 +434,7 @@ class LiveProcessor:
     def _finish_frame_locked(self, job: _FrameJob, pose: Any) -> tuple[dict | None, tuple | None]:
         """Feed the pose to the set (lock held). Returns (payload to save, what to draw)."""
         session = job.session
-        if self._session is not session or self._finished:
+        if session is None or self._session is not session or self._finished:
             return None, None  # the set was stopped or restarted while the model ran: this frame is not counted
         t = job.t
         try:
@@ -676,7 +677,7 @@ def _idle_status(exercise: str) -> dict:
             "side": "none", "cue": None, "setup_message": None, "pose_found": False}
 
 
-def one_line(e: BaseException) -> str:
+def one_line(e: BaseException | str) -> str:
     """The first line of an error's message (or its type's name): what a user is shown."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__

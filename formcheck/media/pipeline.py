@@ -11,7 +11,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Generator
 
 import numpy as np
 
@@ -129,7 +129,7 @@ def iter_pose_frames(
     segmentation: bool = False,
     kind: str = "auto",
     max_fps: float | None = DEFAULT_MAX_FPS,
-) -> tuple[dict, Iterator[tuple[float, PoseFrame | None]]]:
+) -> tuple[dict, Generator[tuple[float, PoseFrame | None], None, None]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
     ``on_frame(t_s, image_bgr, pose)`` is called for each decoded video frame (not for tracks),
@@ -251,7 +251,7 @@ def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_
                 session.update(t_s, pose)
                 if track is not None:
                     track.frames.append((t_s, pose))
-                if pending:
+                if pending and annotate_path is not None:  # (frames are kept only when annotating)
                     image = pending.pop()
                     if writer is None:
                         h, w = image.shape[:2]

@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -266,6 +266,7 @@ class VideoReader:
     # -- iteration ----------------------------------------------------------------------
     def _to_bgr(self, frame: av.VideoFrame) -> np.ndarray:
         w, h = _scaled_size(frame.width, frame.height, self.max_side)
+        img: np.ndarray
         if (w, h) != (frame.width, frame.height):
             img = frame.to_ndarray(format="bgr24", width=w, height=h, interpolation="AREA")
         elif frame.format.name == "yuv420p" and w % 2 == 0 and h % 2 == 0:
@@ -396,7 +397,7 @@ class _Raised:
         self.exc = exc
 
 
-def prefetch(iterable: Iterable[T], maxsize: int = 8) -> Iterator[T]:
+def prefetch(iterable: Iterable[T], maxsize: int = 8) -> Generator[T, None, None]:
     """Iterate ``iterable`` on a background thread, ``maxsize`` items ahead.
 
     Exceptions raised by the source are re-raised in the consumer. Closing the

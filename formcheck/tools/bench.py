@@ -153,7 +153,7 @@ def run_bench(
     a_time, a_frames = 0.0, 0
     streams = {"b": StreamFigures(), "c": StreamFigures()}
     passes = dict.fromkeys("abc", 0)
-    est_kw = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
+    est_kw: dict[str, Any] = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
     with PoseEstimator(model, num_poses=1, **est_kw) as est_a, PoseEstimator(model, **est_kw) as est_b, \
             PoseEstimator(model, **est_kw) as est_c:
