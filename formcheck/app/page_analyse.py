@@ -7,6 +7,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -199,7 +200,8 @@ def page_analyse() -> None:
              "only the numbers are kept in your history.")
     samples = sup.list_samples(SAMPLE_DIRS, names)
     tab_sample, tab_upload = st.tabs(["Try a sample clip", "Upload your own video"])
-    choice = None
+    sample_choice: tuple[Path, str] | None = None  # (clip, exercise)
+    upload_choice: tuple[Any, str] | None = None  # (the uploaded file, exercise)
     with tab_sample:
         if not samples:
             st.info("No sample clips were found (they ship in formcheck/samples).")
@@ -207,7 +209,7 @@ def page_analyse() -> None:
             titles = {str(c.path): c for c in samples}
 
             def on_sample_change() -> None:
-                clip = titles.get(st.session_state.get("sample_clip"))
+                clip = titles.get(str(st.session_state.get("sample_clip")))
                 if clip is not None and clip.exercise:
                     st.session_state["sample_exercise"] = clip.exercise
 
@@ -219,8 +221,8 @@ def page_analyse() -> None:
             clip = titles[sel]
             ex = st.selectbox("Exercise", list(names), format_func=lambda k: names[k], key="sample_exercise",
                               index=None, placeholder="Choose the exercise")
-            if st.button("Analyse this sample", type="primary", key="run_sample", disabled=ex is None):
-                choice = (clip.path, ex, "sample", clip.path.name)
+            if st.button("Analyse this sample", type="primary", key="run_sample", disabled=ex is None) and ex is not None:
+                sample_choice = (clip.path, ex)
     with tab_upload:
         up = st.file_uploader(f"Video file (mp4, mov, webm, avi, mkv; up to {MAX_UPLOAD_MB} MB) or a landmark "
                               "track saved by 'formcheck track' (.fctrack)", type=UPLOAD_TYPES, key="upload_file")
@@ -230,29 +232,29 @@ def page_analyse() -> None:
             st.info(st.session_state["_suggest_note"])
         ex_up = st.selectbox("Exercise", list(names), format_func=lambda k: names[k], key="upload_exercise",
                              index=None, placeholder="Choose the exercise")
-        if st.button("Analyse my video", type="primary", key="run_upload", disabled=(up is None or ex_up is None)):
-            choice = ("upload", up, ex_up)
+        if st.button("Analyse my video", type="primary", key="run_upload", disabled=(up is None or ex_up is None)) \
+                and up is not None and ex_up is not None:
+            upload_choice = (up, ex_up)
     st.checkbox("Put a small picture of each repetition in the HTML report (the pictures show you; off by default)",
                 key="report_thumbs")
     model = "full"
-    if choice is not None:
-        if choice[0] == "upload":
-            _, up, ex_up = choice
-            try:
-                kind = sup.upload_kind(up.name)
-            except ValueError as e:
-                st.session_state["analysis"] = {"error": one_line(e)}
-            else:
-                tmp = Path(tempfile.mkdtemp(prefix="formcheck-upload-"))
-                try:
-                    path = tmp / f"upload{Path(up.name).suffix.lower()}"
-                    path.write_bytes(up.getvalue())
-                    analyse_file(path, ex_up, "upload", up.name, model, hist, kind=kind)
-                finally:
-                    shutil.rmtree(tmp, ignore_errors=True)
+    if upload_choice is not None:
+        up, ex_up = upload_choice
+        try:
+            kind = sup.upload_kind(up.name)
+        except ValueError as e:
+            st.session_state["analysis"] = {"error": one_line(e)}
         else:
-            path, ex, source, name = choice
-            analyse_file(path, ex, source, name, model, hist)
+            tmp = Path(tempfile.mkdtemp(prefix="formcheck-upload-"))
+            try:
+                path = tmp / f"upload{Path(up.name).suffix.lower()}"
+                path.write_bytes(up.getvalue())
+                analyse_file(path, ex_up, "upload", up.name, model, hist, kind=kind)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    elif sample_choice is not None:
+        clip_path, ex = sample_choice
+        analyse_file(clip_path, ex, "sample", clip_path.name, model, hist)
     res = st.session_state.get("analysis")
     if res:
         st.divider()
