@@ -656,6 +656,21 @@ class LiveProcessor:
                          e, bug=True)
 
 
+def live_caption(snap: LiveSnapshot) -> str:
+    """The page's one-line caption under the video: frames analysed, frames per second, the
+    per-frame time (95th percentile) and, when frames are being lost, how many."""
+    parts = [f"Frames analysed: {snap.frames} · person seen in {snap.frames_with_pose}"]
+    if snap.fps:
+        parts.append(f"{snap.fps:.0f} frames/s")
+    if snap.latency_p95_ms is not None:
+        parts.append(f"{snap.latency_p95_ms:.0f} ms per frame (p95)")
+    if snap.lost:
+        parts.append(f"{snap.lost} frames skipped to keep up")
+    if snap.model:
+        parts.append(f"{snap.model} model")
+    return " · ".join(parts)
+
+
 def _status_dict(status: Any) -> dict:
     """A copy of a :class:`CheckerStatus` as a dict (its only container, ``reps_by_side``, copied too);
     the same as ``status.to_dict()`` without ``asdict``'s recursion, which would cost every frame."""

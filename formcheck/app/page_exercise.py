@@ -22,7 +22,7 @@ from formcheck.app.common import (
     safety_gate,
 )
 from formcheck.app.history import History, HistoryError, today
-from formcheck.app.live_processor import LiveProcessor, one_line
+from formcheck.app.live_processor import LiveProcessor, live_caption, one_line
 from formcheck.core import safety
 from formcheck.core.exercise import ExerciseError, get_exercise
 from formcheck.core.routine import REST_S, SIDE_REST_S, SIDES, Dose, Routine
@@ -131,8 +131,9 @@ def numbers_for(snap, dose: Dose, paced: bool) -> None:
         st.markdown(f"<div class='fc-coach {coach.theme()}'><div class='lab'>"
                     + " · ".join(f"{k.capitalize()}: {sides.get(k, 0)} / {dose.reps}" for k in ("left", "right"))
                     + "</div></div>", unsafe_allow_html=True)
-    st.caption(f"Frames analysed: {snap.frames} · person seen in {snap.frames_with_pose}"
-               + (f" · {snap.fps:.0f} frames/s" if snap.fps else ""))
+    st.caption(live_caption(snap))
+    if snap.model_note:
+        st.info(snap.model_note)
 
 
 # ============================================================================ one exercise

@@ -234,8 +234,19 @@ def track_cache_path(video: Path, cache_dir: str | Path, model: str = "full", se
     """Where :func:`cached_track` keeps the track of ``video`` made with these settings."""
     st = video.stat()
     seg = ".seg" if segmentation else ""
-    rate = f".fps{max_fps:g}" if max_fps else ".every"
+    rate = ".every" if analysed_stride(video, max_fps) == 1 else f".fps{max_fps:g}"
     return Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}{rate}.{st.st_size}.{int(st.st_mtime)}.fctrack"
+
+
+def analysed_stride(video: Path, max_fps: float | None) -> int:
+    """Every how many frames ``video`` is analysed at ``max_fps`` (1: every frame, the same track as
+    without striding). Opens the video to read its frame rate."""
+    if not max_fps:
+        return 1
+    from formcheck.media.video import open_video, stride_for
+
+    with open_video(video) as reader:
+        return stride_for(reader.info.fps, max_fps)
 
 
 def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None,
