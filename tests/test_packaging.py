@@ -115,6 +115,24 @@ def test_a_missing_extra_names_its_pip_install(monkeypatch, capsys, tmp_path, ar
     assert err.count("\n") == 1 and f'pip install "formcheck[{extra}]"' in err and "internal error" not in err
 
 
+def test_the_readme_module_map_names_every_module():
+    """The README's tree is true to the package: every module and sub-package is in it."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("The tree follows the data path"):]
+    block = block[block.index("```") + 3:]
+    block = block[:block.index("```")]
+    missing = [f"{d.name}/" for d in (ROOT / "formcheck").iterdir()
+               if d.is_dir() and not d.name.startswith("__") and f"{d.name}/" not in block]
+    for sub in ("core", "media", "app", "tools"):
+        missing += [f"{sub}/{f.name}" for f in (ROOT / "formcheck" / sub).glob("*.py")
+                    if f.stem != "__init__" and not re.search(rf"\b{f.stem}\b", block)]
+    missing += [f.name for f in (ROOT / "formcheck").glob("*.py")
+                if not f.stem.startswith("__") and f.name not in block]
+    assert missing == [], f"add these to the README's module map: {missing}"
+
+
 # ---------------------------------------------------------------- command-line conventions
 
 
