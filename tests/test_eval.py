@@ -38,8 +38,10 @@ def test_every_clip_is_labelled_and_small():
 
 
 @pytest.mark.mediapipe
-def test_formcheck_eval_passes_on_sample_videos():
-    proc = run_cli("eval", str(SAMPLES), "--json", timeout=900)
+def test_formcheck_eval_passes_on_sample_videos(real_tracks):
+    # the landmarks come from the session's shared track cache (made by the same pipeline code that
+    # `formcheck eval` runs without one); the command itself runs end to end
+    proc = run_cli("eval", str(SAMPLES), "--json", "--track-cache", str(real_tracks.folder), timeout=900)
     result = json.loads(proc.stdout)
     bad = [c for c in result["clips"] if not (c["count_ok"] and c["warning_ok"])]
     assert not bad, json.dumps(bad, indent=1)

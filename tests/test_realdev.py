@@ -3,8 +3,8 @@
 The videos are third-party recordings without a redistribution licence: they are read from
 ``../shared/realdev/`` and never copied (nor their landmark tracks) into the project. Where the
 folder is absent, as in a user's clone, these tests skip and say why. Real MediaPipe, full model;
-each clip's landmarks (with the body outline) are computed once and analysed as every exercise
-its label asks for.
+each clip's landmarks are computed once per test session (tests/conftest.py: TrackCache, shared
+with the striding test) and analysed as every exercise its label asks for.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.media.pipeline import analyze, write_track
+from formcheck.core.exercise import get_exercise
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, analyze, exercise_max_fps
 from formcheck.tools.evaluate import find_clips
 
 pytestmark = pytest.mark.mediapipe
@@ -43,20 +44,14 @@ def _cases():
     return out
 
 
-@pytest.fixture(scope="module")
-def tracks(tmp_path_factory):
-    return {}, tmp_path_factory.mktemp("realdev-tracks")
-
-
 @pytest.mark.parametrize("video, exercise", _cases())
-def test_real_clip_count_is_exact(tracks, video, exercise):
-    cache, folder = tracks
-    if video not in cache:
-        path = folder / f"{video.stem}.fctrack"
-        write_track(video, path, segmentation=True)
-        cache[video] = path
+def test_real_clip_count_is_exact(real_tracks, video, exercise):
+    # the landmarks as `formcheck analyze` computes them (the exercise's person mask and analysed
+    # rate), from the session's shared track cache
+    spec = get_exercise(exercise)
+    track = real_tracks.get(video, spec.needs_segmentation, exercise_max_fps(spec, DEFAULT_MAX_FPS))
     label = json.loads(video.with_suffix(".json").read_text())
-    report = analyze(cache[video], exercise).report
+    report = analyze(track, exercise).report
     expected = label["expected"]["reps"] if label.get("exercise") == exercise else 0
     assert len(report.reps) == expected, [(r.start_s, r.end_s) for r in report.reps]
     if expected == 0:

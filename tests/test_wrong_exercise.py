@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from formcheck.media.pipeline import analyze, write_track
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, analyze
 
 pytestmark = pytest.mark.mediapipe
 
@@ -19,9 +19,9 @@ CLIPS = {
 
 
 @pytest.fixture(scope="module")
-def tracks(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tracks")
-    return {k: write_track(SAMPLES / v, d / f"{k}.fctrack") and d / f"{k}.fctrack" for k, v in CLIPS.items()}
+def tracks(real_tracks):
+    """The clips' landmarks at the default analysed rate, from the session's shared track cache."""
+    return {k: real_tracks.get(SAMPLES / v, False, DEFAULT_MAX_FPS) for k, v in CLIPS.items()}
 
 
 @pytest.mark.parametrize(
