@@ -413,3 +413,18 @@ def test_formcheck_app_serves_on_loopback_only_whatever_the_folder(wheel_env):
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
     assert "usage statistics" not in out.lower() and "0.0.0.0" not in out
+
+
+def test_the_app_names_an_opencv_conflict_with_its_fix(monkeypatch, tmp_path):
+    streamlit_webrtc = pytest.importorskip("streamlit_webrtc", reason="the app extra is not installed")
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", lambda **kw: None)  # no browser here
+    versions = {"opencv-contrib-python": "5.1.0.95", "opencv-python": "4.12.0.88"}
+    monkeypatch.setattr(env, "_version", versions.get)
+    monkeypatch.delenv("FORMCHECK_SKIP_OPENCV_CHECK", raising=False)
+    monkeypatch.setenv("FORMCHECK_DB", str(tmp_path / "h.sqlite3"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    errors = [e.value for e in at.error]
+    assert any("pip uninstall -y opencv-python" in e for e in errors), errors

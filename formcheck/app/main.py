@@ -16,6 +16,7 @@ from formcheck.app.page_analyse import page_analyse
 from formcheck.app.page_exercise import page_exercise
 from formcheck.app.page_history import page_history
 from formcheck.core import safety
+from formcheck.environment import opencv_conflict
 
 
 # ============================================================================ main
@@ -29,6 +30,9 @@ def main() -> None:
     page = st.sidebar.radio("Go to", PAGES, key="page")
     st.sidebar.divider()
     st.sidebar.caption(safety.DISCLAIMER)
+    conflict = opencv_conflict()  # package metadata only: cheap on every run
+    if conflict:  # cv2 may be broken: say how to fix it before anything fails
+        st.error(f"formcheck cannot analyse video until this is fixed: {conflict}")
     try:
         {"Exercise": page_exercise, "Analyse a video": page_analyse, "History": page_history,
          "Safety & about": page_about}[page]()
