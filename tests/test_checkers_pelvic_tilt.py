@@ -209,3 +209,30 @@ def test_outline_scales_with_a_smaller_mask_and_survives_a_track_round_trip() ->
     g = PoseFrame.from_dict(replace(f, outline=o).to_dict())
     assert math.isnan(g.outline["up"][0]) and g.outline["down"] == pytest.approx(o["down"])
     assert PoseFrame.from_dict(f.to_dict()).outline is None  # tracks without it stay readable
+
+
+def test_a_file_whose_first_tilt_starts_soon_after_it_begins_calibrates_on_the_lead_in() -> None:
+    """A file: 1.7 s of lying still, then three tilts held 5 s. Live needs 0.5 s to confirm the
+    position and then 1.5 s of stillness (2.0 s in all), by which time the first tilt has begun; a
+    file looks back over the confirmation time and learns the rest from the lead-in itself."""
+    from formcheck.core.session import Session
+
+    reps = reps_every(3, 1.7, {}, hold=5.0, rise=0.8, lower=0.8, rest=2.0)
+    stream = with_tilt(make_stream("supine", reps, reps[-1].end + 2.0, StreamOptions(noise_px=0.3)), reps, [T] * 3)
+    s = Session("pelvic_tilt", offline=True)
+    learnt_at: list[float] = []
+    checker = s.checker
+    original = checker.on_calibrated
+
+    def spy() -> None:
+        learnt_at.append(checker._last_t)
+        original()
+
+    checker.on_calibrated = spy
+    for t, f in stream:
+        s.update(t, f)
+    s.finish()
+    report = s.report("x", 30.0)
+    assert learnt_at and learnt_at[0] <= 1.7, learnt_at
+    assert len(report.reps) == 3, [(r.start_s, r.end_s) for r in report.reps]
+    assert all(abs(r.hold_s - 5.0) <= 1.0 for r in report.reps), [r.hold_s for r in report.reps]
