@@ -138,7 +138,9 @@ class PoseEstimator:
             shoulder-hip centre outside the same-person gate) and soon after its confidence drops.
             Its people choose whom to follow; while the one-person landmarker is on that person its
             landmarks are the ones returned (with one person in view: exactly MediaPipe's one-person
-            tracking), else the check's. ``PoseFrame.num_people`` is the count of the last check.
+            tracking), else the check's; while it tracks someone else, only the ``num_poses``
+            landmarker runs, for ``check_every_s`` at a time (as without the fast path).
+            ``PoseFrame.num_people`` is the count of the last check.
             ``0`` runs only the ``num_poses`` landmarker, on every frame (no fast path).
 
     Use one estimator per video stream, and close it (``with`` or :meth:`close`).
@@ -174,6 +176,7 @@ class PoseEstimator:
         self._checked_t: float | None = None   # video time of the last several-people check
         self._people_seen = 0                  # how many people that check found
         self._recheck_t: float | None = None   # low confidence: check again from this time on
+        self._single_off_until: float | None = None  # the fast landmarker tracks someone else: unused until then
         self._landmarker: Any = None           # num_poses people
         self._single: Any = None               # one person (the fast path), or None
         self._last_ms: dict[str, int] = {"multi": -1, "single": -1}  # per landmarker: VIDEO mode wants increasing times
@@ -283,8 +286,10 @@ class PoseEstimator:
             h, w = img.shape[:2]
         rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        single = self._run("single", mp_image, t_s) if self._single is not None else None
-        checked = self._check_due(t_s)
+        use_single = self._single is not None and (self._single_off_until is None or t_s >= self._single_off_until
+                                                    or t_s < self._single_off_until - self.check_every_s)
+        single = self._run("single", mp_image, t_s) if use_single else None
+        checked = self._check_due(t_s) or (self._single is not None and not use_single)
         one = None  # the one person the fast landmarker found: (landmarks, xyz, visibility)
         if single is not None and single.pose_landmarks:
             lms0 = single.pose_landmarks[0]
@@ -307,10 +312,14 @@ class PoseEstimator:
         pick = self._choose(arrs, viss, w, h, t_s)
         if pick is None:  # the person followed is not among those found in this frame
             return None
-        if checked and one is not None and _near(one[1], arrs[pick], w, h):
-            # the fast landmarker is on the person chosen: keep its landmarks, so that with one person in
-            # view every frame's landmarks are exactly MediaPipe's one-person tracking
-            result, people, pick, arrs, viss = single, [one[0]], 0, [one[1]], [one[2]]
+        if checked and one is not None:
+            if _near(one[1], arrs[pick], w, h):
+                # the fast landmarker is on the person chosen: keep its landmarks, so that with one person
+                # in view every frame's landmarks are exactly MediaPipe's one-person tracking
+                result, people, pick, arrs, viss = single, [one[0]], 0, [one[1]], [one[2]]
+                self._single_off_until = None
+            else:  # it tracks someone else: look at everyone on every frame for a while, then try it again
+                self._single_off_until = t_s + self.check_every_s
         lms = people[pick]
         xyz = arrs[pick]
         vis = viss[pick]
