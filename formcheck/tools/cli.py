@@ -425,8 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def max_fps_arg(sp):
         sp.add_argument("--max-fps", type=_non_negative_float, default=15.0, metavar="N",
-                        help="analyse a video at about N frames per second (default 15): every k-th frame, k = the "
-                             "video's fps // N (30 fps: every second frame; 25 fps: every frame); 0 = every frame. "
+                        help="analyse a video at about N frames per second (default 15): every k-th frame, the largest k "
+                             "that keeps about N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
                              "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame")
 
     def jobs_arg(sp):
