@@ -4,7 +4,15 @@ Signal: for each arm and leg, its *rise* = elevation above hanging, in degrees (
 shoulder->elbow, thigh hip->knee; 0 hanging, 90 level). Every arm+leg pair scores the rise of
 its less-raised limb; the best pair drives the rep/hold machine and names the side (the
 side of the raised arm). A pair whose arm and leg carry the same left/right label is
-counted but flagged ``same_side_limbs``. Limbs seen too poorly are left out and reported as
+counted but flagged ``same_side_limbs``.
+
+Which side is which is cross-checked with what the camera sees. On all fours (back up) the side
+facing the camera follows from the picture alone: with the head towards the right of the image
+the camera sees the person's right side, with the head towards the left their left side. The
+pose model names a near side too (the side it places nearer and sees better); when the two
+disagree for most of the last second, the model has swapped its left and right labels, and the
+sides are reported the other way round (the arm and leg labels swap together, so
+``same_side_limbs`` is unaffected). Limbs seen too poorly are left out and reported as
 not judged rather than guessed.
 """
 
@@ -19,10 +27,12 @@ from formcheck.core.checker import ExerciseChecker, Measurement, Sample
 from formcheck.core.events import Event, WarningEvent
 from formcheck.core.geometry import angle_deg, elevation_deg
 from formcheck.core.landmarks import PoseFrame
+from formcheck.core.posture import facing_side
 from formcheck.core.reps import RepRecord
 from formcheck.core.sides import best_side
 
 SIDES = ("left", "right")
+OTHER = {"left": "right", "right": "left"}
 LIMBS = {"arm": ("shoulder", "elbow", "wrist"), "leg": ("hip", "knee", "ankle")}
 
 
@@ -48,6 +58,19 @@ def limb_state(frame: PoseFrame, side: str, kind: str, min_vis: float) -> Limb |
     return Limb(rise, elevation_deg(r, m), None)
 
 
+def picture_near_side(frame: PoseFrame, min_vis: float = 0.5) -> str | None:
+    """The side of a person on all fours (back up) that faces the camera, from the picture alone:
+    ``"right"`` when the head (nose) is to the right of the hips in the image, ``"left"`` when to
+    the left; ``None`` when the nose or both hips are not seen or the head is right above the hips."""
+    hips = [frame.px(f"{s}_hip") for s in SIDES if frame.is_visible(f"{s}_hip", min_vis)]
+    if not hips or not frame.is_visible("nose", min_vis):
+        return None
+    dx = float(frame.px("nose")[0] - sum(h[0] for h in hips) / len(hips))
+    if not math.isfinite(dx) or abs(dx) < 1.0:
+        return None
+    return "right" if dx > 0 else "left"
+
+
 class BirdDogChecker(ExerciseChecker):
     """Counts bird-dogs per side; faults: limb_above_horizontal, limb_not_extended,
     same_side_limbs, torso_tilted, hold_too_short; warning unbalanced_sides at the end."""
@@ -58,6 +81,9 @@ class BirdDogChecker(ExerciseChecker):
         self._torso_base: float | None = None
         self._torso_follower = Follower(spec.threshold("rest_follow_s"))  # the resting torso angle, on video time
         self._torso_side: str | None = None
+        #: share of recent frames (time constant ``label_check_s``) in which the pose model's near
+        #: side disagreed with the side the picture shows; above one half, its labels are swapped
+        self._swapped = Follower(spec.threshold("label_check_s"))
         super().__init__(spec)
 
     # ------------------------------------------------------------------ measurement
@@ -93,13 +119,26 @@ class BirdDogChecker(ExerciseChecker):
             extras.update({"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0})
             # the side of a rep is the side of the reaching arm; a leg alone names the opposite arm's side
             named = side if kind == "arm" else ("left" if side == "right" else "right")
-            return Measurement(value=score, angle_deg=score, side=named, extras=extras, unjudged=tuple(unjudged))
+            return Measurement(value=score, angle_deg=score, side=self._seen_side(frame, named), extras=extras,
+                               unjudged=tuple(unjudged))
         arm_limb, leg_limb = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
         extras, unjudged = self._limb_extras(frame, arm_limb, leg_limb)
         extras["same_side"] = float(arm_side == leg_side)
         if partial and score >= t("raised_rise_deg"):
             unjudged.append("the arm or leg on the far side from the camera")
-        return Measurement(value=score, angle_deg=score, side=arm_side, extras=extras, unjudged=tuple(unjudged))
+        return Measurement(value=score, angle_deg=score, side=self._seen_side(frame, arm_side), extras=extras,
+                           unjudged=tuple(unjudged))
+
+    def _seen_side(self, frame: PoseFrame, labelled: str) -> str:
+        """``labelled`` (a side by the pose model's labels), or the other side while the model's
+        labels are swapped (see the module docstring)."""
+        pictured = picture_near_side(frame)
+        model = facing_side(frame)
+        if pictured is not None and model != "front":
+            swapped = self._swapped.update(frame.t_s, 1.0 if model != pictured else 0.0)
+        else:
+            swapped = self._swapped.value
+        return OTHER[labelled] if swapped is not None and swapped > 0.5 else labelled
 
     def _limb_extras(self, frame: PoseFrame, arm: Limb | None, leg: Limb | None) -> tuple[dict[str, float], list[str]]:
         """The raised arm's and leg's elevations and straightness (degrees), the torso angle, and
@@ -228,6 +267,7 @@ class BirdDogChecker(ExerciseChecker):
                 "unbalanced_sides",
                 f"Most reps were seen with the {many} arm ({n[many]}) and few with the {few} arm ({n[few]}): "
                 "alternate sides so both get the same work. If you did alternate, the camera mixed up your left "
-                "and right (it tells them apart by the pose model's labels, which a turned camera can swap).",
+                "and right: it tells them apart by which way your head points and by the pose model's labels, "
+                "and a camera facing you rather than your side can fool both.",
             )
         return None

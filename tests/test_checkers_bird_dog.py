@@ -135,3 +135,36 @@ def test_a_level_reach_under_pose_noise_is_not_called_too_high(seed: int) -> Non
     high = _alt(2, tops=(bird_dog_top("left", arm_deg=35.0), bird_dog_top("right", thigh_deg=35.0)))
     report = run("bird_dog", _limb_wobble(make_stream("all_fours", high, high[-1].end + 2.0, StreamOptions(noise_px=1.0)), 15.0, seed))
     assert [("limb_above_horizontal" in r.faults) for r in report.reps] == [True, True], [r.faults for r in report.reps]
+
+
+def _labels_swapped(stream):
+    """The same frames with every left/right landmark pair's labels exchanged (positions,
+    depths and visibilities travel with the label), as the pose model sometimes does."""
+    from formcheck.core.landmarks import INDEX, PoseFrame
+
+    pairs = [(INDEX[n], INDEX["right_" + n[5:]]) for n in INDEX if n.startswith("left_")]
+    out = []
+    for t, f in stream:
+        if f is None:
+            out.append((t, f))
+            continue
+        xyz, vis, pres = f.xyz.copy(), f.visibility.copy(), f.presence.copy()
+        for a, b in pairs:
+            xyz[[a, b]], vis[[a, b]], pres[[a, b]] = xyz[[b, a]], vis[[b, a]], pres[[b, a]]
+        out.append((t, PoseFrame(t_s=f.t_s, width=f.width, height=f.height, xyz=xyz, visibility=vis, presence=pres,
+                                 num_people=f.num_people)))
+    return out
+
+
+@pytest.mark.parametrize("near", ["left", "right"])
+def test_sides_follow_the_picture_when_the_pose_model_swaps_left_and_right(near: str) -> None:
+    """Alternating reps seen with the pose model's left/right labels swapped for the whole clip
+    are still reported with their true sides: the side facing the camera follows from the
+    picture (which way the head points), and the model's own near side disagrees with it."""
+    reps = _alt(4)
+    stream = make_stream("all_fours", reps, reps[-1].end + 1.5, StreamOptions(near=near, noise_px=0.5))
+    truth = [r.side for r in run("bird_dog", stream).reps]
+    assert truth == ["left", "right", "left", "right"]
+    swapped = run("bird_dog", _labels_swapped(stream))
+    assert [r.side for r in swapped.reps] == truth
+    assert "unbalanced_sides" not in {w.code for w in swapped.warnings}
