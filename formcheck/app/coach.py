@@ -27,7 +27,8 @@ COACH_CSS = """
 .fc-coach .count {font-size: 6.2rem; font-weight: 800; line-height: 1.0; font-variant-numeric: tabular-nums;}
 .fc-coach .count small {font-size: 2.6rem; font-weight: 700;}
 .fc-coach .hold {font-size: 4.2rem; font-weight: 800; line-height: 1.05; font-variant-numeric: tabular-nums;}
-.fc-coach .cue {font-size: 1.9rem; font-weight: 700; line-height: 1.2; margin-top: 0.3rem;}
+.fc-coach .hold.words {font-size: 2.6rem;}
+.fc-coach .cue {font-size: 1.7rem; font-weight: 700; line-height: 1.2; margin-top: 0.3rem;}
 .fc-coach.light .cue.warn {color: #8a0000;} .fc-coach.dark .cue.warn {color: #ffd54f;}
 .fc-coach.light .bar {background: #d0d0d0;} .fc-coach.dark .bar {background: #444;}
 .fc-coach .bar {height: 0.9rem; border-radius: 0.45rem; overflow: hidden; margin: 0.2rem 0 0.3rem 0;}
@@ -152,7 +153,8 @@ def coach_numbers(snap, reps_target: int, hold_target: float, per_side_note: str
             left = max(0.0, hold_target - hold)
             out.append("<div class='lab'>Hold</div>")
             text = f"{left:.0f} s to go" if left >= 0.5 else "Done — and relax"
-            out.append(f"<div class='hold' data-testid='fc-hold'>{html.escape(text)}</div>")
+            words = " words" if left < 0.5 else ""
+            out.append(f"<div class='hold{words}' data-testid='fc-hold'>{html.escape(text)}</div>")
             out.append(f"<div class='bar'><span style='width:{min(100.0, 100 * hold / hold_target):.0f}%'></span></div>")
         else:
             out.append(f"<div class='lab'>Hold</div><div class='hold' data-testid='fc-hold'>{hold_target:g} s</div>")
@@ -198,19 +200,18 @@ def alternate_note(snap, dose: Dose) -> str | None:
 
 
 def scroll_to_top(uid: str, to_coach: bool = False) -> None:
-    """Once for ``uid`` (a set or rest starting), bring the coach view into the first screen: the page's
-    top (today's routine starts with it), or with ``to_coach`` the row of the video and the counter
-    (one exercise, whose instructions sit above it), whatever was scrolled to reach the start button."""
+    """Once for ``uid`` (a set or rest starting, the camera's first frames), bring the coach view into the
+    first screen, whatever was scrolled to reach the start button: today's routine from its progress
+    strip, one exercise (whose instructions sit above) from the row of the video and the counter
+    (``to_coach``). Emit it below the video: an element that comes and goes above it restarts the camera."""
     if st.session_state.get("_scrolled_for") == uid:
         return
     st.session_state["_scrolled_for"] = uid
     target = "true" if to_coach else "false"
     st.html("<script>(function(){var w=window.parent&&window.parent.document?window.parent:window;var n=0;"
-            "function go(){try{var d=w.document;if(" + target + "){var c=d.querySelector('[data-testid=\"fc-coach\"]');"
-            "var row=c&&c.closest('[data-testid=\"stHorizontalBlock\"]');if(row){row.scrollIntoView({block:'start'});return;}"
-            "if(n++<10){setTimeout(go,300);return;}}"
-            "d.querySelectorAll('[data-testid=\"stMain\"],[data-testid=\"stAppViewContainer\"],section.main')"
-            ".forEach(function(e){e.scrollTop=0;});w.scrollTo(0,0);}catch(e){}}go();})();</script>",
+            "function go(){try{var d=w.document,el=null;if(" + target + "){var c=d.querySelector('[data-testid=\"fc-coach\"]');"
+            "el=c&&c.closest('[data-testid=\"stHorizontalBlock\"]');}else{el=d.querySelector('[data-testid=\"fc-strip\"]');}"
+            "if(el){el.scrollIntoView({block:'start'});return;}if(n++<10){setTimeout(go,300);}}catch(e){}}go();})();</script>",
             unsafe_allow_javascript=True)
 
 

@@ -154,6 +154,8 @@ def single_panel() -> None:
         st.session_state["_coach_on"] = True
         st.rerun(scope="app")  # the coach view: instructions fold away
     numbers_for(snap, dose, paced)
+    if snap.active and snap.frames:  # the camera is on: the coach view into the first screen
+        coach.scroll_to_top(f"live-{snap.set_key}", to_coach=True)
     coach.speak(coach.spoken_now(snap), f"{snap.set_key}")
     if snap.finished and snap.set_key and st.session_state.get("_summary_shown_for") != snap.set_key:
         st.session_state["_summary_shown_for"] = snap.set_key
@@ -399,6 +401,8 @@ def routine_panel() -> None:
     dose = r.current
     paced = coach.is_paced(dose)
     numbers_for(snap, dose, paced)
+    if snap.active and snap.frames:  # the camera is on: the coach view into the first screen
+        coach.scroll_to_top(f"live-{snap.set_key}")
     coach.speak(coach.spoken_now(snap) or r.announcement(names), f"{snap.set_key or len(r.results)}")
     if coach.target_reached(snap, dose, paced):
         proc.stop("finished")
