@@ -129,6 +129,7 @@ def iter_pose_frames(
     segmentation: bool = False,
     kind: str = "auto",
     max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
 ) -> tuple[dict, Generator[tuple[float, PoseFrame | None], None, None]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
@@ -140,7 +141,9 @@ def iter_pose_frames(
     non-negative (0 means unknown). ``max_fps``: a video is analysed at about this many frames per
     second of video (every ``stride``-th frame, chosen by the frames' own timestamps, see
     :class:`~formcheck.media.video.FramePicker`); None or 0 analyses every frame. A track is read
-    as it was recorded. The header gives ``stride`` and ``analysed_fps``.
+    as it was recorded. The header gives ``stride`` and ``analysed_fps``. ``fast``: the pose
+    estimator's one-person fast path (see :class:`~formcheck.media.pose.PoseEstimator`,
+    ``check_every_s``; opt-in: it changes the landmarks of people lying down).
     """
     path = check_input(source)
     kind = input_kind(path, kind)
@@ -163,7 +166,7 @@ def iter_pose_frames(
                 "segmentation": bool(head.get("segmentation", False)), "stride": 1,
                 "analysed_fps": header_number(head, "fps")}, from_track()
 
-    from formcheck.media.pose import PoseEstimator, resolve_model
+    from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, resolve_model
     from formcheck.media.video import FramePicker, VideoError, open_video, prefetch
 
     model_path = resolve_model(model)  # fail fast on a bad model, before decoding anything
@@ -175,7 +178,8 @@ def iter_pose_frames(
     picker = FramePicker(info.fps or 30.0, max_fps)
 
     def from_video():
-        with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False) as estimator:
+        with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False,
+                                   check_every_s=CHECK_EVERY_S if fast else 0.0) as estimator:
             for t_s, image in prefetch(reader.frames(picker)):
                 pose = estimator.detect(image, t_s)
                 if on_frame is not None:
@@ -199,6 +203,7 @@ def analyze(
     progress: ProgressFn | None = None,
     kind: str = "auto",
     max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
 ) -> Analysis:
     """Run one video (or saved track) through pose estimation and the exercise checker.
 
@@ -213,6 +218,7 @@ def analyze(
         max_fps: analyse a video at about this many frames per second (default
             :data:`DEFAULT_MAX_FPS`; None or 0: every frame). Counts, holds and faults are the same
             as with every frame; the report's ``frames`` are the frames analysed.
+        fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`).
 
     The annotated video is written to a temporary file beside ``annotate`` and renamed into place
     only when the analysis succeeded; ``annotate`` may never be the input (same file, hard link
@@ -232,16 +238,17 @@ def analyze(
             raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
     with contextlib.ExitStack() as stack:
         tmp_video = stack.enter_context(atomic_output(annotate_path)) if annotate_path is not None else None
-        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, max_fps)
+        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, max_fps, fast)
 
 
 def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_path: Path | None, keep_track: bool,
-             progress: ProgressFn | None, kind: str, max_fps: float | None = DEFAULT_MAX_FPS) -> Analysis:
+             progress: ProgressFn | None, kind: str, max_fps: float | None = DEFAULT_MAX_FPS,
+             fast: bool = False) -> Analysis:
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(source, model, progress,
                                     on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
                                     segmentation=spec.needs_segmentation, kind=kind,
-                                    max_fps=exercise_max_fps(spec, max_fps))
+                                    max_fps=exercise_max_fps(spec, max_fps), fast=fast)
     track = _empty_track(source, head) if keep_track else None
     writer = None
     key_landmarks = session.checker.key_landmarks
@@ -301,7 +308,7 @@ def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None,
 
 
 def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None,
-                segmentation: bool = False, max_fps: float | None = DEFAULT_MAX_FPS) -> Track:
+                segmentation: bool = False, max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Track:
     """Run pose estimation on a video and save its landmark track to ``out``.
 
     ``segmentation``: also run the person mask and store the torso outline measured on it with
@@ -310,7 +317,8 @@ def write_track(source: str | Path, out: str | Path, model: str = "full", progre
     """
     check_input(source)
     check_output_path(out, inputs=(source,))
-    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps)
+    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps,
+                                    fast=fast)
     track = _empty_track(source, head)
     with contextlib.closing(frames):
         track.frames = list(frames)

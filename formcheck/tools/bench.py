@@ -6,9 +6,10 @@ Three streams over the same frames, measured in the same run:
   asked for) looking for one person, ``RunningMode.VIDEO``. The clip is decoded into memory first
   (untimed); only :meth:`PoseEstimator.detect` is timed.
 * **(b) the pipeline on every frame**: decoding from the file on a background thread, the pose
-  estimator as the product runs it (the one-person fast path with a several-people check once a
-  second), ``process_hook`` (smoothing + checker, supplied by the caller) and the overlay, timed
-  end to end from opening the file to the last overlay.
+  estimator as the product runs it (two people looked for on every frame; with ``fast``, the
+  one-person fast path with a several-people check once a second), ``process_hook`` (smoothing +
+  checker, supplied by the caller) and the overlay, timed end to end from opening the file to the
+  last overlay.
 * **(c) the pipeline at its default analysed rate** (``max_fps``, every ``k``-th frame, see
   :class:`~formcheck.media.video.FramePicker`): what ``formcheck analyze`` does.
 
@@ -35,7 +36,7 @@ from formcheck.core.events import CheckerStatus
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.overlay import draw_overlay
 from formcheck.media.pipeline import DEFAULT_MAX_FPS
-from formcheck.media.pose import PoseEstimator
+from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator
 from formcheck.media.video import FramePicker, open_video, prefetch
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class BenchResult:
     every: StreamFigures
     default: StreamFigures
     max_fps: float | None = DEFAULT_MAX_FPS
+    fast: bool = False
 
     @property
     def mediapipe_ms(self) -> float:
@@ -124,12 +126,14 @@ def run_bench(
     max_side: int = 1280,
     segmentation: bool = False,
     max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
 ) -> BenchResult:
     """Measure (a), (b) and (c) on ``video_path`` (see the module doc).
 
     ``progress`` receives one short line per finished pass. ``process_hook`` maps each pose (or
     None) to a status for the overlay; the default is a cheap stand-in. ``segmentation`` asks every
     stream for the person mask (as the pelvic tilt needs). ``max_fps``: stream (c)'s analysed rate.
+    ``fast``: (b) and (c) use the pose estimator's one-person fast path (opt-in in the product).
     """
     hook = process_hook or _default_hook
     say = progress or (lambda msg: None)
@@ -155,8 +159,9 @@ def run_bench(
     passes = dict.fromkeys("abc", 0)
     est_kw: dict[str, Any] = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
-    with PoseEstimator(model, num_poses=1, **est_kw) as est_a, PoseEstimator(model, **est_kw) as est_b, \
-            PoseEstimator(model, **est_kw) as est_c:
+    pipe_kw = dict(est_kw, check_every_s=CHECK_EVERY_S if fast else 0.0)
+    with PoseEstimator(model, num_poses=1, **est_kw) as est_a, PoseEstimator(model, **pipe_kw) as est_b, \
+            PoseEstimator(model, **pipe_kw) as est_c:
         ests = {"b": est_b, "c": est_c}
         for which in order:
             off = passes[which] * span_s
@@ -181,7 +186,7 @@ def run_bench(
     return BenchResult(
         video=str(video_path), model=str(model), frames=n, width=w, height=h, fps=fps, passes=passes["a"],
         mediapipe_fps=a_frames / a_time if a_time > 0 else 0.0, every=streams["b"], default=streams["c"],
-        max_fps=max_fps,
+        max_fps=max_fps, fast=fast,
     )
 
 
@@ -255,7 +260,8 @@ def format_bench(result: BenchResult) -> str:
     lines = [
         f"video: {r.video} ({r.width}x{r.height}, {r.fps:g} fps, {r.frames} frames, "
         f"{r.passes} passes per stream, order a b c c b a)",
-        f"model: {r.model}; pose found in {100 * b.found / max(1, b.frames):.0f}% of frames",
+        f"model: {r.model}; pipeline pose estimator: "
+        f"{'one-person fast path (--fast)' if r.fast else 'two people looked for on every frame (default)'}; pose found in {100 * b.found / max(1, b.frames):.0f}% of frames",
         f"(a) mediapipe alone, one person:     {r.mediapipe_fps:6.1f} frames/s  ({r.mediapipe_ms:.1f} ms/frame)",
         f"(b) pipeline, every frame:           {b.fps:6.1f} frames/s  ({1000 / max(b.fps, 1e-9):.1f} ms/frame), "
         f"real-time factor {b.realtime:.2f}",

@@ -146,7 +146,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"analysing {one_line(Path(args.source).name)}", enabled=args.progress)
     try:
         result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input,
-                         max_fps=args.max_fps)
+                         max_fps=args.max_fps, fast=args.fast)
     finally:
         bar.close()
     report = result.report
@@ -178,7 +178,7 @@ def _analyze_many(args: argparse.Namespace, spec) -> int:
     bar = ProgressBar("analysing", enabled=args.progress, unit="files")
     try:
         results = analyze_files(args.source, spec.id, model=args.model, max_fps=args.max_fps, kind=args.input,
-                                jobs=args.jobs, progress=bar)
+                                jobs=args.jobs, progress=bar, fast=args.fast)
     finally:
         bar.close()
     failed = [r for r in results if r.report is None]
@@ -203,7 +203,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     bar = ProgressBar(f"tracking {one_line(Path(args.video).name)}", enabled=args.progress)
     try:
         track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation,
-                            max_fps=args.max_fps)
+                            max_fps=args.max_fps, fast=args.fast)
     finally:
         bar.close()
     seen = sum(f is not None for _, f in track.frames)
@@ -242,7 +242,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     checker = current["session"].checker
     result = run_bench(args.video, model=args.model, max_frames=args.frames, progress=progress, process_hook=process,
                        key_joints=checker.key_landmarks(), segmentation=checker.spec.needs_segmentation,
-                       max_fps=exercise_max_fps(checker.spec, args.max_fps or None))
+                       max_fps=exercise_max_fps(checker.spec, args.max_fps or None), fast=args.fast)
     print(format_bench(result))
     return EXIT_OK
 
@@ -255,7 +255,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
         result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
-                                    only=args.only, jobs=args.jobs, max_fps=args.max_fps)
+                                    only=args.only, jobs=args.jobs, max_fps=args.max_fps, fast=args.fast)
     finally:
         bar.close()
     if args.write_baseline:  # metrics per exercise under the folder's name, e.g. "heldout"
@@ -428,6 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="analyse a video at about N frames per second (default 15): every k-th frame, the largest k "
                              "that keeps about N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
                              "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame")
+        sp.add_argument("--fast", action="store_true",
+                        help="one-person pose tracking with a look for other people once a second (about 40 %% "
+                             "less model time per frame; experimental: on people lying down its landmarks differ "
+                             "and some counts change, see the README's Speed section)")
 
     def jobs_arg(sp):
         sp.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",

@@ -212,7 +212,7 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
 
 
 def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
-                 max_fps: float | None = DEFAULT_MAX_FPS) -> Path:
+                 max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Path:
     """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
 
     Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
@@ -222,19 +222,21 @@ def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmen
     """
     from formcheck.media.pipeline import write_track
 
-    path = track_cache_path(video, cache_dir, model, segmentation, max_fps)
+    path = track_cache_path(video, cache_dir, model, segmentation, max_fps, fast)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_track(video, path, model=model, segmentation=segmentation, max_fps=max_fps)
+        write_track(video, path, model=model, segmentation=segmentation, max_fps=max_fps, fast=fast)
     return path
 
 
 def track_cache_path(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
-                     max_fps: float | None = DEFAULT_MAX_FPS) -> Path:
+                     max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Path:
     """Where :func:`cached_track` keeps the track of ``video`` made with these settings."""
     st = video.stat()
     seg = ".seg" if segmentation else ""
     rate = ".every" if analysed_stride(video, max_fps) == 1 else f".fps{max_fps:g}"
+    if fast:
+        rate += ".fast"
     return Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}{rate}.{st.st_size}.{int(st.st_mtime)}.fctrack"
 
 
@@ -250,7 +252,8 @@ def analysed_stride(video: Path, max_fps: float | None) -> int:
 
 
 def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None,
-                  track_cache: str | Path | None = None, max_fps: float | None = DEFAULT_MAX_FPS) -> ClipResult:
+                  track_cache: str | Path | None = None, max_fps: float | None = DEFAULT_MAX_FPS,
+                  fast: bool = False) -> ClipResult:
     """Analyse one clip as ``exercise`` (default: the label's) and compare with its label.
 
     With ``track_cache`` the clip's landmarks are computed once and reused (see :func:`cached_track`).
@@ -274,10 +277,10 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
 
             spec = get_exercise(ex)
             source = cached_track(video, track_cache, model, segmentation=spec.needs_segmentation,
-                                  max_fps=exercise_max_fps(spec, max_fps))
+                                  max_fps=exercise_max_fps(spec, max_fps), fast=fast)
         else:
             source = video
-        report = analyze(source, ex, model=model, max_fps=max_fps).report
+        report = analyze(source, ex, model=model, max_fps=max_fps, fast=fast).report
     except Exception as e:  # a clip that cannot be analysed is a failed clip, not a crashed eval
         res.error = str(e)
         return res
@@ -315,7 +318,7 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
 
 def evaluate_directory(directory: str | Path, model: str = "full", progress: ProgressFn | None = None,
                        track_cache: str | Path | None = None, only: str | None = None, jobs: int = 1,
-                       max_fps: float | None = DEFAULT_MAX_FPS) -> EvalResult:
+                       max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> EvalResult:
     """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``).
 
     ``jobs`` > 1 runs the clips in that many worker processes (one clip, with every exercise its
@@ -357,7 +360,7 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         groups: dict[Path, list[int]] = {}  # one task per clip: its analyses share the clip's track
         for i, (video, _, _) in enumerate(analyses):
             groups.setdefault(video, []).append(i)
-        tasks = [([analyses[i] for i in idx], model, str(track_cache), max_fps) for idx in groups.values()]
+        tasks = [([analyses[i] for i in idx], model, str(track_cache), max_fps, fast) for idx in groups.values()]
         done: dict[int, ClipResult] = {}
         for idx, clip_results in zip(groups.values(), run_tasks(_evaluate_group, tasks, jobs)):
             for i, r in zip(idx, clip_results):
@@ -369,9 +372,9 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
 
 
 def _evaluate_group(items: list[tuple[Path, dict, str | None]], model: str, track_cache: str,
-                    max_fps: float | None) -> list[ClipResult]:
+                    max_fps: float | None, fast: bool = False) -> list[ClipResult]:
     """One clip's analyses (a worker task)."""
-    return [evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache, max_fps=max_fps)
+    return [evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache, max_fps=max_fps, fast=fast)
             for video, label, ex in items]
 
 
