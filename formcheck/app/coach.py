@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import math
 
 import streamlit as st
 
@@ -152,8 +153,9 @@ def coach_numbers(snap, reps_target: int, hold_target: float, per_side_note: str
         if phase == "hold" and not snap.finished:
             left = max(0.0, hold_target - hold)
             out.append("<div class='lab'>Hold</div>")
-            text = f"{left:.0f} s to go" if left >= 0.5 else "Done — and relax"
-            words = " words" if left < 0.5 else ""
+            # whole seconds counted down like the voice ("Hold 5, 4, 3, 2, 1"): 0.4 s left still reads "1 s to go"
+            text = f"{math.ceil(left - 1e-6)} s to go" if left > 0.05 else "Done — and relax"
+            words = " words" if left <= 0.05 else ""
             out.append(f"<div class='hold{words}' data-testid='fc-hold'>{html.escape(text)}</div>")
             out.append(f"<div class='bar'><span style='width:{min(100.0, 100 * hold / hold_target):.0f}%'></span></div>")
         else:
