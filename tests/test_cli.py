@@ -79,7 +79,7 @@ def test_real_bridge_clip_counts_one_good_rep():
     assert REQUIRED_KEYS <= set(report)
     assert report["exercise"] == "bridge"
     assert report["reps"] == 1 and report["good_reps"] == 1
-    assert report["frames"] == report["frames_with_pose"] > 80
+    assert report["frames"] == report["frames_with_pose"] > 40  # 91 frames at 30 fps, analysed at 15 frames/s
     (rep,) = report["rep_events"]
     assert set(rep) >= {"index", "start_s", "top_s", "end_s", "hold_s", "side", "good", "faults"}
     assert 1.5 <= rep["hold_s"] <= 2.3  # labelled: about 1.9 s at the top

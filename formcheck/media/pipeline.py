@@ -220,6 +220,9 @@ def analyze(
             as with every frame; the report's ``frames`` are the frames analysed.
         fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`).
 
+    With ``annotate`` every frame is analysed whatever ``max_fps`` (the annotated video keeps the
+    clip's frame rate; the results are the same).
+
     The annotated video is written to a temporary file beside ``annotate`` and renamed into place
     only when the analysis succeeded; ``annotate`` may never be the input (same file, hard link
     or symlink).
@@ -238,7 +241,8 @@ def analyze(
             raise AnalysisError(f"{source}: --annotate needs the video itself, not a landmark track")
     with contextlib.ExitStack() as stack:
         tmp_video = stack.enter_context(atomic_output(annotate_path)) if annotate_path is not None else None
-        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, max_fps, fast)
+        rate = None if annotate_path is not None else max_fps  # an annotated video keeps every frame
+        return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, rate, fast)
 
 
 def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_path: Path | None, keep_track: bool,
