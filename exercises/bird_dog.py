@@ -40,9 +40,9 @@ LIMBS = {"arm": ("shoulder", "elbow", "wrist"), "leg": ("hip", "knee", "ankle")}
 class Limb:
     """One arm or leg as seen in one frame (degrees)."""
 
-    rise: float                 # root->middle joint elevation + 90 (0 hanging, 90 level)
-    elev: float                 # root->tip elevation (tip = hand/foot, or the middle joint if the tip is unseen)
-    straight: float | None      # angle at the middle joint (180 straight), None if the tip is unseen
+    rise: float  # root->middle joint elevation + 90 (0 hanging, 90 level)
+    elev: float  # root->tip elevation (tip = hand/foot, or the middle joint if the tip is unseen)
+    straight: float | None  # angle at the middle joint (180 straight), None if the tip is unseen
 
 
 def limb_state(frame: PoseFrame, side: str, kind: str, min_vis: float) -> Limb | None:
@@ -119,15 +119,21 @@ class BirdDogChecker(ExerciseChecker):
             extras.update({"same_side": 0.0, "single_limb": 1.0 if kind == "arm" else 2.0})
             # the side of a rep is the side of the reaching arm; a leg alone names the opposite arm's side
             named = side if kind == "arm" else ("left" if side == "right" else "right")
-            return Measurement(value=score, angle_deg=score, side=self._seen_side(frame, named), extras=extras,
-                               unjudged=tuple(unjudged))
+            return Measurement(
+                value=score,
+                angle_deg=score,
+                side=self._seen_side(frame, named),
+                extras=extras,
+                unjudged=tuple(unjudged),
+            )
         arm_limb, leg_limb = limbs[("arm", arm_side)], limbs[("leg", leg_side)]
         extras, unjudged = self._limb_extras(frame, arm_limb, leg_limb)
         extras["same_side"] = float(arm_side == leg_side)
         if partial and score >= t("raised_rise_deg"):
             unjudged.append("the arm or leg on the far side from the camera")
-        return Measurement(value=score, angle_deg=score, side=self._seen_side(frame, arm_side), extras=extras,
-                           unjudged=tuple(unjudged))
+        return Measurement(
+            value=score, angle_deg=score, side=self._seen_side(frame, arm_side), extras=extras, unjudged=tuple(unjudged)
+        )
 
     def _seen_side(self, frame: PoseFrame, labelled: str) -> str:
         """``labelled`` (a side by the pose model's labels), or the other side while the model's
@@ -146,8 +152,10 @@ class BirdDogChecker(ExerciseChecker):
         raised = self.spec.threshold("raised_rise_deg")
         extras: dict[str, float] = {}
         unjudged: list[str] = []
-        for limb, elev, straight, what in ((arm, "arm_elev", "elbow_deg", "whether the reaching arm was straight (hand not seen)"),
-                                           (leg, "leg_elev", "knee_deg", "whether the stretched leg was straight (foot not seen)")):
+        for limb, elev, straight, what in (
+            (arm, "arm_elev", "elbow_deg", "whether the reaching arm was straight (hand not seen)"),
+            (leg, "leg_elev", "knee_deg", "whether the stretched leg was straight (foot not seen)"),
+        ):
             if limb is None:
                 continue
             extras[elev] = limb.elev
@@ -204,7 +212,11 @@ class BirdDogChecker(ExerciseChecker):
             faults.append("limb_above_horizontal")
         if raised and x.get("same_side") == 1.0:
             faults.append("same_side_limbs")
-        if self._torso_base is not None and "torso_deg" in x and abs(x["torso_deg"] - self._torso_base) > t("torso_tilt_deg"):
+        if (
+            self._torso_base is not None
+            and "torso_deg" in x
+            and abs(x["torso_deg"] - self._torso_base) > t("torso_tilt_deg")
+        ):
             faults.append("torso_tilted")
         return faults
 

@@ -34,7 +34,7 @@ class BridgeChecker(ExerciseChecker):
 
     def __init__(self, spec):
         t = spec.threshold
-        self._rest_hip = Follower(t("rest_follow_s"))    # hip height above the shoulder at rest, torso lengths
+        self._rest_hip = Follower(t("rest_follow_s"))  # hip height above the shoulder at rest, torso lengths
         self._hug_since: float | None = None
         self._hug_noted = False
         super().__init__(spec)
@@ -111,8 +111,12 @@ class BridgeChecker(ExerciseChecker):
             # the thigh is drawn past the trunk's perpendicular: a knee pulled in, or the pose model
             # has flipped the body end to end; either way not a bridge position, so not measured
             return Measurement(None, angle_deg=angle_deg(sh, hip, knee), extras=extras)
-        unjudged = ("whether the hips went above the shoulder-knee line (camera at the head or feet end)",) if steep else ()
-        return Measurement(value=-bend, angle_deg=angle_deg(sh, hip, knee), side="none", extras=extras, unjudged=unjudged)
+        unjudged = (
+            ("whether the hips went above the shoulder-knee line (camera at the head or feet end)",) if steep else ()
+        )
+        return Measurement(
+            value=-bend, angle_deg=angle_deg(sh, hip, knee), side="none", extras=extras, unjudged=unjudged
+        )
 
     def frame_faults(self, sample: Sample) -> list[str]:
         if not sample.m.extras["steep"] and sample.m.extras["bend_deg"] <= -self.spec.threshold("overarch_deg"):

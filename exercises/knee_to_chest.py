@@ -44,8 +44,8 @@ def infer_knee(hip: np.ndarray, ankle: np.ndarray, thigh: float, shin: float) ->
     u = d / dist
     if dist >= thigh + shin:
         return hip + u * thigh
-    a = (thigh ** 2 - shin ** 2 + dist ** 2) / (2 * dist)
-    h = math.sqrt(max(thigh ** 2 - a ** 2, 0.0))
+    a = (thigh**2 - shin**2 + dist**2) / (2 * dist)
+    h = math.sqrt(max(thigh**2 - a**2, 0.0))
     perp = np.array([-u[1], u[0]])
     k1, k2 = hip + a * u + h * perp, hip + a * u - h * perp
     return k1 if k1[1] < k2[1] else k2
@@ -59,13 +59,13 @@ class KneeToChestChecker(ExerciseChecker):
     def __init__(self, spec):
         t = spec.threshold
         self._thigh_ratio, self._shin_ratio = t("thigh_ratio"), t("shin_ratio")
-        self._ankle_base: dict[str, float] = {}    # resting ankle height below the hip, torso lengths
+        self._ankle_base: dict[str, float] = {}  # resting ankle height below the hip, torso lengths
         self._flex_base: dict[str, float] = {s: t("rest_flex_deg") for s in SIDES}  # resting hip flexion per leg
-        self._torso_base: float | None = None      # resting hip->shoulder elevation, degrees
-        self._head_base: float | None = None       # resting head height above the hip, torso lengths
+        self._torso_base: float | None = None  # resting hip->shoulder elevation, degrees
+        self._head_base: float | None = None  # resting head height above the hip, torso lengths
         self._followers: dict[str, Follower] = {}  # the followers behind these resting values
         self._near: str | None = None
-        self._bridge_since: float | None = None    # a bridge-like hip extension in progress since
+        self._bridge_since: float | None = None  # a bridge-like hip extension in progress since
         super().__init__(spec)
 
     # ------------------------------------------------------------------ thresholds
@@ -100,6 +100,7 @@ class KneeToChestChecker(ExerciseChecker):
     def near_side(self, frame: PoseFrame) -> str:
         """The body side nearer the camera: smaller depth ``z`` and better visibility of shoulder
         and hip; sticky, so a side-on view does not flip sides from frame to frame."""
+
         def score(side: str) -> float:
             idx = [INDEX[f"{side}_{j}"] for j in ("shoulder", "hip")]
             return float(-np.mean(frame.xyz[idx, 2]) + 0.5 * np.mean(frame.visibility[idx]))
@@ -130,8 +131,9 @@ class KneeToChestChecker(ExerciseChecker):
         a = angle_deg(sh, hip, knee)
         return (None, "") if a != a else (180.0 - a, source)
 
-    def hands_flexion(self, frame: PoseFrame, sh: np.ndarray, hip: np.ndarray, torso: float,
-                      near_knee: np.ndarray | None = None) -> float | None:
+    def hands_flexion(
+        self, frame: PoseFrame, sh: np.ndarray, hip: np.ndarray, torso: float, near_knee: np.ndarray | None = None
+    ) -> float | None:
         """Where the hands are, as a hip flexion (degrees): 180 minus the angle shoulder-hip-wrist,
         for the best seen wrist that is up in front of the body where a hugged knee is (at least
         ``hands_up_frac`` torso lengths above the shoulder-hip line, not beyond the shoulders)
@@ -178,8 +180,12 @@ class KneeToChestChecker(ExerciseChecker):
                 flex[s], source[s] = f, src
         near_knee = frame.px(f"{near}_knee") if source.get(near) == "knee" else None
         hands = self.hands_flexion(frame, sh, hip, torso, near_knee)
-        if hands is not None and source.get(far) != "knee" and flex.get(near, 0.0) < self.machine.th.attempt \
-                and hands > flex.get(far, -math.inf):
+        if (
+            hands is not None
+            and source.get(far) != "knee"
+            and flex.get(near, 0.0) < self.machine.th.attempt
+            and hands > flex.get(far, -math.inf)
+        ):
             # the far knee is hidden (its guessed position is unreliable, often left where the leg
             # rested), the near leg is down and the hands are up where a hugged knee is, away from
             # the near knee: the hands show the far leg
@@ -190,7 +196,9 @@ class KneeToChestChecker(ExerciseChecker):
         side = "both" if self._both_up(frame, flex, source, torso) else max(flex, key=lambda k: flex[k])
         extras: dict[str, float] = {f"flex_{s}": v for s, v in flex.items()}
         for s in flex:  # how each leg was measured: knee seen clearly (1) or not (0)
-            extras[f"knee_seen_{s}"] = float(source[s] == "knee" and frame.is_visible(f"{s}_knee", t("other_leg_judge_visibility")))
+            extras[f"knee_seen_{s}"] = float(
+                source[s] == "knee" and frame.is_visible(f"{s}_knee", t("other_leg_judge_visibility"))
+            )
         if hands is not None:
             extras["hands_flex"] = hands
         extras["torso_deg"] = elevation_deg(hip, sh)
@@ -220,7 +228,9 @@ class KneeToChestChecker(ExerciseChecker):
         if min(flex.values()) >= t("both_legs_deg"):
             return True
         ankles = [f"{s}_ankle" for s in SIDES]
-        if min(flex.values()) >= self.machine.th.attempt and all(frame.is_visible(a, t("min_visibility")) for a in ankles):
+        if min(flex.values()) >= self.machine.th.attempt and all(
+            frame.is_visible(a, t("min_visibility")) for a in ankles
+        ):
             return distance(frame.px(ankles[0]), frame.px(ankles[1])) / torso <= t("feet_together_frac")
         return False
 
@@ -287,7 +297,9 @@ class KneeToChestChecker(ExerciseChecker):
         """A knee (or both) drawn in and let go at once — a swing, not a held stretch — is a lying
         leg pull-in, another exercise. (Both knees held in is the double knee-to-chest, a variant.)"""
         in_zone = 0.0 if rep.zone_s is None or rep.end_s is None else rep.end_s - rep.zone_s
-        if max(rep.hold_s, 0.0) < self.spec.threshold("min_stretch_s") and in_zone < 2 * self.spec.threshold("min_stretch_s"):
+        if max(rep.hold_s, 0.0) < self.spec.threshold("min_stretch_s") and in_zone < 2 * self.spec.threshold(
+            "min_stretch_s"
+        ):
             return "a leg pull-in (the knee came in and went straight back out, without a held stretch)"
         return None
 
@@ -306,11 +318,15 @@ class KneeToChestChecker(ExerciseChecker):
             key = f"ankle_rel_{other}"
             foot_up = key in x and other in self._ankle_base and self._ankle_base[other] - x[key] > t("foot_lift_frac")
             # the other thigh coming up (judged only when that knee is clearly seen: a guessed knee jumps about)
-            thigh_up = bool(x.get(f"knee_seen_{other}")) and other_flex - self._flex_base[other] > t("other_flex_rise_deg")
+            thigh_up = bool(x.get(f"knee_seen_{other}")) and other_flex - self._flex_base[other] > t(
+                "other_flex_rise_deg"
+            )
             if foot_up or thigh_up:
                 faults.append("other_leg_lifted")
         torso_up = self._torso_base is not None and x["torso_deg"] - self._torso_base > t("head_lift_deg")
-        head_up = self._head_base is not None and "head_rel" in x and x["head_rel"] - self._head_base > t("head_lift_frac")
+        head_up = (
+            self._head_base is not None and "head_rel" in x and x["head_rel"] - self._head_base > t("head_lift_frac")
+        )
         if torso_up or head_up:
             faults.append("head_lifted")
         return faults

@@ -37,8 +37,17 @@ from formcheck.core.reps import RepRecord
 from formcheck.core.sides import best_side
 
 #: Raw per-frame values that are median-filtered and compared with the resting baseline.
-_KEYS = ("bend_deg", "hip_rel", "torso_px", "hip_knee_px", "belly_px",
-         "knee_x_left", "knee_y_left", "knee_x_right", "knee_y_right")
+_KEYS = (
+    "bend_deg",
+    "hip_rel",
+    "torso_px",
+    "hip_knee_px",
+    "belly_px",
+    "knee_x_left",
+    "knee_y_left",
+    "knee_x_right",
+    "knee_y_right",
+)
 
 
 def belly_thickness(outline: dict | None, lo: float, hi: float) -> float | None:
@@ -75,7 +84,10 @@ def pelvic_tilt_signal(frame: PoseFrame, side: str, band: tuple[float, float] = 
     if not math.isfinite(hip_rel):
         return None
     out = {"bend_deg": bend, "hip_rel": hip_rel, "torso_px": torso, "hip_knee_px": distance(hip, knee)}
-    for s in ("left", "right"):  # where each clearly seen knee is, from the shoulder (which stays down), in torso lengths
+    for s in (
+        "left",
+        "right",
+    ):  # where each clearly seen knee is, from the shoulder (which stays down), in torso lengths
         if frame.is_visible(f"{s}_knee", 0.5):
             k = (frame.px(f"{s}_knee") - sh) / torso
             if math.isfinite(k[0]) and math.isfinite(k[1]):
@@ -114,7 +126,7 @@ class PelvicTiltChecker(ExerciseChecker):
     full_rate = True
 
     def __init__(self, spec):
-        self._base: dict[str, float] | None = None          # resting raw values (medians)
+        self._base: dict[str, float] | None = None  # resting raw values (medians)
         self._cue_rest: dict[str, tuple[float, float]] = {}  # cue -> (resting level, jitter), % torso
         self.source: str | None = None  # "outline" (segmentation mask) or "landmarks", chosen at calibration
         self._window: deque[tuple[float, dict[str, float]]] = deque()  # recent raw samples: the still window's
@@ -207,8 +219,11 @@ class PelvicTiltChecker(ExerciseChecker):
         z.sort(reverse=True)
         sig["hip_lift"] = base["hip_rel"] - sig["hip_rel"]
         sig["change_deg"] = sig["bend_deg"] - base["bend_deg"]
-        moves = [math.hypot(sig[f"knee_x_{s}"] - base[f"knee_x_{s}"], sig[f"knee_y_{s}"] - base[f"knee_y_{s}"])
-                 for s in ("left", "right") if f"knee_x_{s}" in sig and f"knee_x_{s}" in base]
+        moves = [
+            math.hypot(sig[f"knee_x_{s}"] - base[f"knee_x_{s}"], sig[f"knee_y_{s}"] - base[f"knee_y_{s}"])
+            for s in ("left", "right")
+            if f"knee_x_{s}" in sig and f"knee_x_{s}" in base
+        ]
         if moves:
             sig["knee_move"] = max(moves)
         if not z:
@@ -237,16 +252,22 @@ class PelvicTiltChecker(ExerciseChecker):
     def _no_rep_warning(self) -> WarningEvent | None:
         w = super()._no_rep_warning()
         if w is not None and w.code == "no_reps" and self.calibrated:
-            return WarningEvent("tilt_not_seen", "Could not see a pelvic tilt: whatever moved stayed within the jitter of your "
-                                "resting position as this camera sees it. The tilt is a small movement; count and time your "
-                                "holds yourself, and check the camera advice (side view, close-fitting clothes).")
+            return WarningEvent(
+                "tilt_not_seen",
+                "Could not see a pelvic tilt: whatever moved stayed within the jitter of your "
+                "resting position as this camera sees it. The tilt is a small movement; count and time your "
+                "holds yourself, and check the camera advice (side view, close-fitting clothes).",
+            )
         return w
 
     def finish(self) -> list[Event]:
         events = super().finish()
         if self.source == "landmarks" and self.ever_ready:
-            w = WarningEvent("could_not_judge", "Could not see the outline of your belly and lower back (no body mask), "
-                             "so tilts were judged from the hip and torso landmarks alone: the count is less reliable.")
+            w = WarningEvent(
+                "could_not_judge",
+                "Could not see the outline of your belly and lower back (no body mask), "
+                "so tilts were judged from the hip and torso landmarks alone: the count is less reliable.",
+            )
             self.warnings.append(w)
             events.append(w)
         return events

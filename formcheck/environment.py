@@ -29,8 +29,12 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 
 #: OpenCV distributions that all install the same ``cv2`` package. mediapipe depends on
 #: ``opencv-contrib-python``; any other one beside it overwrites part of ``cv2``.
-OPENCV_DISTRIBUTIONS = ("opencv-contrib-python", "opencv-python", "opencv-python-headless",
-                        "opencv-contrib-python-headless")
+OPENCV_DISTRIBUTIONS = (
+    "opencv-contrib-python",
+    "opencv-python",
+    "opencv-python-headless",
+    "opencv-contrib-python-headless",
+)
 
 
 def data_dir() -> Path:
@@ -124,6 +128,8 @@ def opencv_conflict() -> str | None:
     listed = ", ".join(f"{d} {v}" for d, v in found.items())
     keep = "opencv-contrib-python"
     pinned = f"{keep}=={found[keep]}" if keep in found else keep
-    return (f"several OpenCV packages are installed ({listed}) and overwrite each other's cv2; "
-            f"keep only {keep}, which mediapipe needs: pip uninstall -y {' '.join(others)} && "
-            f"pip install --force-reinstall --no-deps {pinned}")
+    return (
+        f"several OpenCV packages are installed ({listed}) and overwrite each other's cv2; "
+        f"keep only {keep}, which mediapipe needs: pip uninstall -y {' '.join(others)} && "
+        f"pip install --force-reinstall --no-deps {pinned}"
+    )

@@ -1,7 +1,7 @@
 """Regenerate the README's exercise section from exercises/*.toml.
 
-    python scripts/exercise_docs.py          # rewrite README.md in place
-    python scripts/exercise_docs.py --check  # exit 1 if README.md is out of date
+python scripts/exercise_docs.py          # rewrite README.md in place
+python scripts/exercise_docs.py --check  # exit 1 if README.md is out of date
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ def render() -> str:
         out.append("")
         kind = "every hold counts as a rep" if spec.kind == "hold" else "reps with a hold at the top"
         per_side = ", per side" if d.per_side else ""
-        out.append(f"- **Counts:** {kind}. Dosage: {d.text} (target {d.reps} reps{per_side}, hold {d.hold_s:g} s; "
-                   f"holds under {d.min_hold_s:g} s are flagged). Key angle: {spec.key_angle_name}.")
+        out.append(
+            f"- **Counts:** {kind}. Dosage: {d.text} (target {d.reps} reps{per_side}, hold {d.hold_s:g} s; "
+            f"holds under {d.min_hold_s:g} s are flagged). Key angle: {spec.key_angle_name}."
+        )
         out.append(f"- **Camera:** {spec.camera.view} view. " + " ".join(spec.camera.advice))
         out.append("- **How to do it:** " + " ".join(spec.instructions))
         out.append("- **Faults:**")
         for f in spec.faults.values():
-            out.append(f"  - `{f.code}`: {f.meaning} Cue: \"{f.cue}\"")
+            out.append(f'  - `{f.code}`: {f.meaning} Cue: "{f.cue}"')
         if spec.limitations:
             out.append("- **What the camera cannot see:** " + " ".join(spec.limitations))
         if spec.safety:

@@ -14,18 +14,24 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 CHROMIUM = os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium")
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-    "--disable-background-networking", "--disable-component-update", "--no-first-run",
-    "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -53,8 +59,11 @@ def to_y4m(clip: Path, out_dir: Path, fps: int = 30, still_s: float = 2.0) -> Pa
         raise RuntimeError("ffmpeg is needed to make the fake camera file (apt-get install ffmpeg)")
     out = out_dir / (clip.stem + ".y4m")
     pad = ["-vf", f"tpad=start_duration={still_s:g}:start_mode=clone"] if still_s > 0 else []
-    subprocess.run([ffmpeg, "-v", "error", "-y", "-i", str(clip), *pad, "-r", str(fps), "-pix_fmt", "yuv420p",
-                    str(out)], check=True, timeout=120)
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-i", str(clip), *pad, "-r", str(fps), "-pix_fmt", "yuv420p", str(out)],
+        check=True,
+        timeout=120,
+    )
     return out
 
 
@@ -62,13 +71,28 @@ def to_y4m(clip: Path, out_dir: Path, fps: int = 30, still_s: float = 2.0) -> Pa
 def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a free 127.0.0.1 port; yields the base URL; kills it afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     full_env = {**os.environ, **env}
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -108,7 +132,8 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout_ms)
+        timeout=timeout_ms,
+    )
 
 
 def choose_radio(page, group_text: str, option: str) -> None:

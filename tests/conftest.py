@@ -26,8 +26,9 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run the ``formcheck`` command in a subprocess, as a user would."""
     env = dict(os.environ)
     env.pop("FORMCHECK_NATIVE_LOGS", None)
-    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
+    )
 
 
 # ---------------------------------------------------------------- landmark tracks, made once per session
@@ -130,6 +131,8 @@ def real_tracks(track_cache) -> TrackCache:
 
     samples = analyses_of(SAMPLES)
     real = analyses_of(REALDEV) if REALDEV.is_dir() else []
-    track_cache.prepare(exact=product_requests(samples, DEFAULT_MAX_FPS),  # as `formcheck eval --track-cache` names them
-                        flexible=product_requests(real, DEFAULT_MAX_FPS) + product_requests(samples + real, None))
+    track_cache.prepare(
+        exact=product_requests(samples, DEFAULT_MAX_FPS),  # as `formcheck eval --track-cache` names them
+        flexible=product_requests(real, DEFAULT_MAX_FPS) + product_requests(samples + real, None),
+    )
     return track_cache

@@ -95,8 +95,9 @@ def make_text_mp4(d: Path, name: str = "notes.mp4") -> Path:
     return p
 
 
-def make_truncated_mp4(d: Path, name: str = "truncated.mp4", keep: float = 0.3, faststart: bool = False,
-                       n_frames: int = 60) -> Path:
+def make_truncated_mp4(
+    d: Path, name: str = "truncated.mp4", keep: float = 0.3, faststart: bool = False, n_frames: int = 60
+) -> Path:
     """The first ``keep`` fraction of a valid mp4's bytes.
 
     Without faststart the index (moov) sits at the end and is lost; with faststart it is at
@@ -141,7 +142,7 @@ def make_audio_m4a(d: Path, name: str = "sound.m4a", seconds: float = 1.0, rate:
         samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
         chunk = 1024
         for k in range(0, n, chunk):
-            block = samples[k:k + chunk][None, :]
+            block = samples[k : k + chunk][None, :]
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(block), format="fltp", layout="mono")
             frame.sample_rate = rate
             frame.pts = k
@@ -195,8 +196,7 @@ VFR_PTS_MS: tuple[int, ...] = (0, 33, 66, 176, 186, 200, 320, 353, 400, 410, 530
 
 def make_vfr_mp4(d: Path, name: str = "vfr.mp4") -> Path:
     """A variable frame rate clip whose frames sit at :data:`VFR_PTS_MS` milliseconds."""
-    return write_mp4(d / name, n_frames=len(VFR_PTS_MS), fps=30, pts=list(VFR_PTS_MS),
-                     time_base=Fraction(1, 1000))
+    return write_mp4(d / name, n_frames=len(VFR_PTS_MS), fps=30, pts=list(VFR_PTS_MS), time_base=Fraction(1, 1000))
 
 
 def make_4k_mp4(d: Path, name: str = "uhd.mp4", n_frames: int = 3) -> Path:

@@ -35,18 +35,32 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, NUM_LANDMARKS, PoseFrame
 
 W, H = 640, 480
-T = 130.0            # torso length, shoulder to hip (px)
-THIGH = 0.9 * T      # hip to knee
-SHIN = 0.88 * T      # knee to ankle
+T = 130.0  # torso length, shoulder to hip (px)
+THIGH = 0.9 * T  # hip to knee
+SHIN = 0.88 * T  # knee to ankle
 UPPER_ARM = 0.48 * T
 FOREARM = 0.46 * T
 
 REST: dict[str, dict[str, float]] = {
-    "supine": {"torso_lift_deg": 0.0, "head_lift_deg": 0.0, "tilt_deg": 0.0, "flex_left_deg": 0.0, "flex_right_deg": 0.0,
-               "hands_hug": 0.0},
-    "all_fours": {"arm_left_deg": -90.0, "arm_right_deg": -90.0, "elbow_left_deg": 0.0, "elbow_right_deg": 0.0,
-                  "thigh_left_deg": -90.0, "thigh_right_deg": -90.0, "knee_left_deg": 90.0, "knee_right_deg": 90.0,
-                  "torso_tilt_deg": 0.0},
+    "supine": {
+        "torso_lift_deg": 0.0,
+        "head_lift_deg": 0.0,
+        "tilt_deg": 0.0,
+        "flex_left_deg": 0.0,
+        "flex_right_deg": 0.0,
+        "hands_hug": 0.0,
+    },
+    "all_fours": {
+        "arm_left_deg": -90.0,
+        "arm_right_deg": -90.0,
+        "elbow_left_deg": 0.0,
+        "elbow_right_deg": 0.0,
+        "thigh_left_deg": -90.0,
+        "thigh_right_deg": -90.0,
+        "knee_left_deg": 90.0,
+        "knee_right_deg": 90.0,
+        "torso_tilt_deg": 0.0,
+    },
     "standing": {"walk_deg": 0.0},
 }
 
@@ -81,7 +95,9 @@ class Rep:
         return 0.5 - 0.5 * math.cos(math.pi * x)
 
 
-def reps_every(n: int, first: float, top: dict[str, float] | list[dict[str, float]], rise=1.0, hold=3.0, lower=1.0, rest=1.5) -> list[Rep]:
+def reps_every(
+    n: int, first: float, top: dict[str, float] | list[dict[str, float]], rise=1.0, hold=3.0, lower=1.0, rest=1.5
+) -> list[Rep]:
     """``n`` identical reps starting at ``first`` s, ``rest`` s apart; ``top`` may be a list (cycled)."""
     tops = top if isinstance(top, list) else [top]
     out, t = [], first
@@ -127,8 +143,8 @@ def _knee_ik(hip: np.ndarray, ankle: np.ndarray) -> np.ndarray:
     d = ankle - hip
     dist = float(np.hypot(*d))
     dist = min(dist, THIGH + SHIN - 1e-6)
-    a = (THIGH ** 2 - SHIN ** 2 + dist ** 2) / (2 * dist)
-    h = math.sqrt(max(THIGH ** 2 - a ** 2, 0.0))
+    a = (THIGH**2 - SHIN**2 + dist**2) / (2 * dist)
+    h = math.sqrt(max(THIGH**2 - a**2, 0.0))
     u = d / max(float(np.hypot(*d)), 1e-9)
     mid = hip + a * u
     perp = np.array([-u[1], u[0]])
@@ -145,7 +161,7 @@ def _supine_rest_ankle() -> np.ndarray:
     hip = SH_SUPINE + np.array([T, 0.0])
     knee = hip + THIGH * _dir(REST_THIGH_ELEV)
     ay = FLOOR_SUPINE - 10
-    return np.array([knee[0] + math.sqrt(SHIN ** 2 - (ay - knee[1]) ** 2), ay])
+    return np.array([knee[0] + math.sqrt(SHIN**2 - (ay - knee[1]) ** 2), ay])
 
 
 ANKLE_SUPINE = _supine_rest_ankle()
@@ -190,13 +206,23 @@ def _supine_side(p: dict[str, float], side: str, _inner: bool = False) -> dict[s
         # both hands go to the knee of the more flexed leg (as people hug one knee with both hands)
         legs = ("left", "right")
         hugged = max(legs, key=lambda s: p[f"flex_{s}_deg"])
-        target = (knee if hugged == side else _supine_side(p, hugged, _inner=True)["knee"]) + np.array([-0.05 * T, -0.06 * T])
+        target = (knee if hugged == side else _supine_side(p, hugged, _inner=True)["knee"]) + np.array(
+            [-0.05 * T, -0.06 * T]
+        )
         wrist = wrist + hug * (target - wrist)
     elbow = (sh + wrist) / 2 + np.array([0.0, -4.0])
     return {
-        "shoulder": sh, "hip": hip, "knee": knee, "ankle": ankle, "elbow": elbow, "wrist": wrist,
-        "heel": ankle + np.array([-6.0, 8.0]), "foot_index": ankle + np.array([26.0, 6.0]),
-        "head": head, "face_up": up, "forward": eye_dir,
+        "shoulder": sh,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "elbow": elbow,
+        "wrist": wrist,
+        "heel": ankle + np.array([-6.0, 8.0]),
+        "foot_index": ankle + np.array([26.0, 6.0]),
+        "head": head,
+        "face_up": up,
+        "forward": eye_dir,
     }
 
 
@@ -212,9 +238,17 @@ def _all_fours_side(p: dict[str, float], side: str) -> dict[str, np.ndarray]:
     ankle = knee + SHIN * _dir(te + kb)
     head = sh + 0.42 * T * _dir(15.0, -1.0)
     return {
-        "shoulder": sh, "hip": hip, "knee": knee, "ankle": ankle, "elbow": elbow, "wrist": wrist,
-        "heel": ankle + np.array([4.0, -6.0]), "foot_index": ankle + np.array([6.0, 10.0]),
-        "head": head, "face_up": np.array([0.0, 1.0]), "forward": _dir(0.0, -1.0),
+        "shoulder": sh,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "elbow": elbow,
+        "wrist": wrist,
+        "heel": ankle + np.array([4.0, -6.0]),
+        "foot_index": ankle + np.array([6.0, 10.0]),
+        "head": head,
+        "face_up": np.array([0.0, 1.0]),
+        "forward": _dir(0.0, -1.0),
     }
 
 
@@ -228,13 +262,23 @@ def _standing_side(p: dict[str, float], side: str, t: float) -> dict[str, np.nda
     wrist = elbow + FOREARM * _dir(-80 - swing)
     head = sh + np.array([4.0, -0.4 * T])
     return {
-        "shoulder": sh, "hip": hip, "knee": knee, "ankle": ankle, "elbow": elbow, "wrist": wrist,
-        "heel": ankle + np.array([-6.0, 6.0]), "foot_index": ankle + np.array([18.0, 8.0]),
-        "head": head, "face_up": np.array([1.0, 0.0]), "forward": np.array([1.0, 0.0]),
+        "shoulder": sh,
+        "hip": hip,
+        "knee": knee,
+        "ankle": ankle,
+        "elbow": elbow,
+        "wrist": wrist,
+        "heel": ankle + np.array([-6.0, 6.0]),
+        "foot_index": ankle + np.array([18.0, 8.0]),
+        "head": head,
+        "face_up": np.array([1.0, 0.0]),
+        "forward": np.array([1.0, 0.0]),
     }
 
 
-def body_points(posture: str, p: dict[str, float], t: float = 0.0, far_offset=(3.0, -3.0), near: str = "left") -> dict[str, np.ndarray]:
+def body_points(
+    posture: str, p: dict[str, float], t: float = 0.0, far_offset=(3.0, -3.0), near: str = "left"
+) -> dict[str, np.ndarray]:
     """All 33 landmarks in canonical pixels (head to the left), far side nudged by ``far_offset``."""
     far = "right" if near == "left" else "left"
     sides = {}
@@ -283,26 +327,32 @@ class StreamOptions:
     """How the camera and the model see the scripted body."""
 
     fps: float = 30.0
-    near: str = "left"                      # body side nearest the camera
-    noise_px: float = 0.0                   # gaussian pixel noise on every landmark
-    far_noise_px: float = 1.5               # extra noise on the far side (model guesses there)
+    near: str = "left"  # body side nearest the camera
+    noise_px: float = 0.0  # gaussian pixel noise on every landmark
+    far_noise_px: float = 1.5  # extra noise on the far side (model guesses there)
     near_vis: float = 0.95
     far_vis: tuple[float, float] = (0.3, 0.6)
-    dropouts: tuple[tuple[float, float], ...] = ()   # (from_s, to_s): frames are None
+    dropouts: tuple[tuple[float, float], ...] = ()  # (from_s, to_s): frames are None
     hidden: dict[str, float] = field(default_factory=dict)  # landmark -> visibility while hidden
-    hidden_when: tuple[float, float] | None = None          # (from_s, to_s) the hidden map applies (None: always)
-    hidden_jump_px: float = 0.0                             # hidden landmarks jump around this much
-    hidden_at_rest: bool = False                            # hidden landmarks are guessed where they rest (not where they are)
-    out_of_frame: tuple[str, ...] = ()                      # landmarks pushed outside the image
-    t_jitter_s: float = 0.0                                 # timestamp jitter (kept increasing)
+    hidden_when: tuple[float, float] | None = None  # (from_s, to_s) the hidden map applies (None: always)
+    hidden_jump_px: float = 0.0  # hidden landmarks jump around this much
+    hidden_at_rest: bool = False  # hidden landmarks are guessed where they rest (not where they are)
+    out_of_frame: tuple[str, ...] = ()  # landmarks pushed outside the image
+    t_jitter_s: float = 0.0  # timestamp jitter (kept increasing)
     num_people: int = 1
     width: int = W
     height: int = H
     seed: int = 0
 
 
-def make_stream(posture: str, reps: list[Rep], duration: float, opts: StreamOptions | None = None,
-                base: dict[str, float] | None = None, **kw) -> list[tuple[float, PoseFrame | None]]:
+def make_stream(
+    posture: str,
+    reps: list[Rep],
+    duration: float,
+    opts: StreamOptions | None = None,
+    base: dict[str, float] | None = None,
+    **kw,
+) -> list[tuple[float, PoseFrame | None]]:
     """The scripted stream: ``posture`` with ``reps`` for ``duration`` seconds (see module doc)."""
     o = opts or StreamOptions(**kw)
     rng = np.random.default_rng(o.seed)
@@ -349,8 +399,15 @@ def make_stream(posture: str, reps: list[Rep], duration: float, opts: StreamOpti
                 x = W - x
             xyz[k] = (x * (o.width / W) / o.width, y * (o.height / H) / o.height, (-0.1 if not is_far else 0.1))
             vis[k] = v
-        frame = PoseFrame(t_s=t, width=o.width, height=o.height, xyz=xyz, visibility=vis, presence=np.clip(vis + 0.04, 0, 1),
-                          num_people=o.num_people)
+        frame = PoseFrame(
+            t_s=t,
+            width=o.width,
+            height=o.height,
+            xyz=xyz,
+            visibility=vis,
+            presence=np.clip(vis + 0.04, 0, 1),
+            num_people=o.num_people,
+        )
         out.append((t, frame))
     return out
 
@@ -360,12 +417,24 @@ def bridge_top(bend_deg: float = 4.0) -> dict[str, float]:
     return {"torso_lift_deg": bridge_lift_for_bend(bend_deg)}
 
 
-def bird_dog_top(arm: str, leg: str | None = None, arm_deg: float = 0.0, thigh_deg: float = 0.0,
-                 elbow_deg: float = 0.0, knee_deg: float = 4.0, torso_tilt_deg: float = 0.0) -> dict[str, float]:
+def bird_dog_top(
+    arm: str,
+    leg: str | None = None,
+    arm_deg: float = 0.0,
+    thigh_deg: float = 0.0,
+    elbow_deg: float = 0.0,
+    knee_deg: float = 4.0,
+    torso_tilt_deg: float = 0.0,
+) -> dict[str, float]:
     """Top pose of a bird-dog: ``arm`` side reaches forward, ``leg`` side (default: opposite) back."""
     leg = leg or ("right" if arm == "left" else "left")
-    return {f"arm_{arm}_deg": arm_deg, f"elbow_{arm}_deg": elbow_deg, f"thigh_{leg}_deg": thigh_deg,
-            f"knee_{leg}_deg": knee_deg, "torso_tilt_deg": torso_tilt_deg}
+    return {
+        f"arm_{arm}_deg": arm_deg,
+        f"elbow_{arm}_deg": elbow_deg,
+        f"thigh_{leg}_deg": thigh_deg,
+        f"knee_{leg}_deg": knee_deg,
+        "torso_tilt_deg": torso_tilt_deg,
+    }
 
 
 def knee_to_chest_top(leg: str, flex_deg: float = 75.0, **extra: float) -> dict[str, float]:

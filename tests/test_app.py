@@ -96,7 +96,9 @@ def test_unanswered_question_is_not_a_pass(db, webrtc):
 def test_any_yes_stops_the_session_until_acknowledged(db, webrtc, flag):
     at = answer_safety(new_app(db), yes=(flag,))
     advice = {"bladder_bowel": safety.EMERGENCY_ADVICE, "weight_loss": safety.TODAY_ADVICE}[flag]
-    assert [e.value for e in at.error] == [safety.evaluate({f.code: f.code == flag for f in safety.RED_FLAGS}).message()]
+    assert [e.value for e in at.error] == [
+        safety.evaluate({f.code: f.code == flag for f in safety.RED_FLAGS}).message()
+    ]
     assert advice in at.error[0].value
     assert "Please don't exercise today" in at.header[0].value
     assert webrtc.calls == [] and not [r for r in at.radio if r.key in ("pain_before", "routine_pain_before")]
@@ -241,19 +243,31 @@ def test_history_page_lists_sets_and_exports_csv(db, webrtc):
     from test_history import report
 
     h = History(db)
-    h.save_set("a", exercise="bridge", source="live", report=report(2, 1), pain_before=3, pain_after=2,
-               stop_reason="finished", finished=True, day="2026-01-01")
+    h.save_set(
+        "a",
+        exercise="bridge",
+        source="live",
+        report=report(2, 1),
+        pain_before=3,
+        pain_after=2,
+        stop_reason="finished",
+        finished=True,
+        day="2026-01-01",
+    )
     with_angle = report(3, 3, ())
-    with_angle.trace = [(i / 10, 140.0 + 30.0 * any(r.start_s <= i / 10 <= r.end_s for r in with_angle.reps), None)
-                        for i in range(150)]
+    with_angle.trace = [
+        (i / 10, 140.0 + 30.0 * any(r.start_s <= i / 10 <= r.end_s for r in with_angle.reps), None) for i in range(150)
+    ]
     h.save_set("b", exercise="bridge", source="upload", report=with_angle, day="2026-01-02", finished=True)
     at = new_app(db)
     at.sidebar.radio(key="page").set_value("History").run()
     assert not at.exception
     df = at.dataframe[0].value
     assert len(df) == 2 and set(df["Source"]) == {"Live camera", "Uploaded video"}
-    assert {b.label for b in at.get("download_button")} == {"Download history (CSV)",
-                                                            "Download the report of this set (HTML)"}
+    assert {b.label for b in at.get("download_button")} == {
+        "Download history (CSV)",
+        "Download the report of this set (HTML)",
+    }
     # progress that means something: holds and the range of motion reached over days, per exercise
     assert len(at.get("arrow_vega_lite_chart")) + len(at.get("vega_lite_chart")) >= 4
     assert list(df["Longest hold (s)"]) == ["3.0", "3.0"] and list(df["Reached (°)"]) == ["170", "—"]
@@ -277,8 +291,14 @@ def test_rtc_configuration_variants():
     from formcheck.app.support import rtc_configuration
 
     assert rtc_configuration({}) == {"iceServers": []}
-    cfg = rtc_configuration({"FORMCHECK_TURN_URL": "turn:t:3478", "FORMCHECK_TURN_USERNAME": "u",
-                             "FORMCHECK_TURN_CREDENTIAL": "p", "FORMCHECK_ICE_SERVERS": '{"urls": ["stun:s"]}'})
+    cfg = rtc_configuration(
+        {
+            "FORMCHECK_TURN_URL": "turn:t:3478",
+            "FORMCHECK_TURN_USERNAME": "u",
+            "FORMCHECK_TURN_CREDENTIAL": "p",
+            "FORMCHECK_ICE_SERVERS": '{"urls": ["stun:s"]}',
+        }
+    )
     assert cfg == {"iceServers": [{"urls": ["stun:s"]}, {"urls": ["turn:t:3478"], "username": "u", "credential": "p"}]}
     with pytest.raises(ValueError):
         rtc_configuration({"FORMCHECK_ICE_SERVERS": "[{"})
@@ -297,9 +317,16 @@ def test_suggestion_from_postures():
 def test_suggestion_note_names_every_position():
     from formcheck.app.support import suggestion_note
 
-    names = {"bird_dog": "Bird-dog", "bridge": "Glute bridge", "pelvic_tilt": "Pelvic tilt", "knee_to_chest": "Knee-to-chest"}
+    names = {
+        "bird_dog": "Bird-dog",
+        "bridge": "Glute bridge",
+        "pelvic_tilt": "Pelvic tilt",
+        "knee_to_chest": "Knee-to-chest",
+    }
     assert "looks like Bird-dog" in suggestion_note("all_fours", "bird_dog", names)
-    assert "Which exercise" in suggestion_note("supine", None, names) and "Glute bridge" in suggestion_note("supine", None, names)
+    assert "Which exercise" in suggestion_note("supine", None, names) and "Glute bridge" in suggestion_note(
+        "supine", None, names
+    )
     assert "on your front" in suggestion_note("prone", None, names)
     assert "on your side" in suggestion_note("side_lying", None, names)
     assert "standing" in suggestion_note("standing", None, names)
@@ -423,8 +450,16 @@ def test_an_uploaded_track_is_analysed_as_a_track(db, webrtc, tmp_path):
 
     from formcheck.tools.cli import main
 
-    History(db).save_set("earlier", exercise="bridge", source="live", report=report(2, 1), day="2026-01-05",
-                         finished=True, pain_before=4, pain_after=2)
+    History(db).save_set(
+        "earlier",
+        exercise="bridge",
+        source="live",
+        report=report(2, 1),
+        day="2026-01-05",
+        finished=True,
+        pain_before=4,
+        pain_after=2,
+    )
     data = _track_bytes(tmp_path)
     (tmp_path / "my_bridges.fctrack").write_bytes(data)
     assert main(["report", str(tmp_path / "my_bridges.fctrack"), "-e", "bridge", "-o", str(tmp_path / "cli.html")]) == 0
@@ -474,9 +509,12 @@ def test_streamlit_control_flow_is_recognised():
 
 
 # ---------------------------------------------------------------------------- issue 12: today's routine
-ROUTINE_DOSES = [{"exercise": "bridge", "reps": 1, "hold_s": 3.0, "sides": "none", "paced": False},
-                 {"exercise": "knee_to_chest", "reps": 1, "hold_s": 1.0, "sides": "each", "paced": True},
-                 {"exercise": "pelvic_tilt", "enabled": False}, {"exercise": "bird_dog", "enabled": False}]
+ROUTINE_DOSES = [
+    {"exercise": "bridge", "reps": 1, "hold_s": 3.0, "sides": "none", "paced": False},
+    {"exercise": "knee_to_chest", "reps": 1, "hold_s": 1.0, "sides": "each", "paced": True},
+    {"exercise": "pelvic_tilt", "enabled": False},
+    {"exercise": "bird_dog", "enabled": False},
+]
 
 
 def _feed_from(at: AppTest, start: float, until: float):
@@ -490,7 +528,10 @@ def test_routine_runs_two_exercises_with_rests_sides_resume_and_summary(db, webr
     at = answer_safety(new_app(db))
     assert at.radio(key="ex_mode").value == "Today's routine"
     t = texts(at)
-    assert "1. **Glute bridge** — 1 reps, hold 3 s" in t and "2. **Knee-to-chest** — 1 reps on each side, hold 1 s · paced" in t
+    assert (
+        "1. **Glute bridge** — 1 reps, hold 3 s" in t
+        and "2. **Knee-to-chest** — 1 reps on each side, hold 1 s · paced" in t
+    )
     assert webrtc.calls == []  # no camera before the pain rating and START
     at.radio(key="routine_pain_before").set_value(2).run()
     at.button(key="routine_start").click().run()
@@ -519,7 +560,11 @@ def test_routine_runs_two_exercises_with_rests_sides_resume_and_summary(db, webr
     assert "Today's routine is done" in texts(at)
     table = at.table[0].value
     assert list(table["Exercise"]) == ["Glute bridge", "Knee-to-chest", "Knee-to-chest"]
-    assert list(table["Side"]) == ["—", "left", "right"] and list(table["Counted"]) == ["camera", "led (paced)", "led (paced)"]
+    assert list(table["Side"]) == ["—", "left", "right"] and list(table["Counted"]) == [
+        "camera",
+        "led (paced)",
+        "led (paced)",
+    ]
     sets = History(db).list_sets()
     assert len(sets) == 3 and [s["paced"] for s in sets] == [True, True, False]
     assert all(s["finished"] for s in sets) and sets[0]["reps"] == 1

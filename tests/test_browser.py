@@ -39,9 +39,12 @@ def _fail_with_log(tmp_path: Path, page, msg: str):
     pytest.fail(f"{msg} (screenshot: {shot})\n--- streamlit log tail ---\n{log}")
 
 
-ROUTINE_DOSES = [{"exercise": "bridge", "reps": 1, "hold_s": 3.0, "sides": "none", "paced": False},
-                 {"exercise": "knee_to_chest", "reps": 1, "hold_s": 2.0, "sides": "each", "paced": True},
-                 {"exercise": "pelvic_tilt", "enabled": False}, {"exercise": "bird_dog", "enabled": False}]
+ROUTINE_DOSES = [
+    {"exercise": "bridge", "reps": 1, "hold_s": 3.0, "sides": "none", "paced": False},
+    {"exercise": "knee_to_chest", "reps": 1, "hold_s": 2.0, "sides": "each", "paced": True},
+    {"exercise": "pelvic_tilt", "enabled": False},
+    {"exercise": "bird_dog", "enabled": False},
+]
 
 #: What the coach view's counter must be, read from the page: large (CSS px) and high contrast (WCAG ratio).
 MIN_COUNTER_PX, MIN_CONTRAST = 64, 7.0
@@ -152,7 +155,10 @@ def test_routine_of_two_exercises_with_a_rest_and_a_side_switch(server):
             assert table.count("Knee-to-chest") == 2 and "Glute bridge" in table and "led (paced)" in table
             sets = History(db).list_sets()
             assert [(s["exercise"], s["paced"], s["finished"]) for s in sets] == [
-                ("knee_to_chest", True, True), ("knee_to_chest", True, True), ("bridge", False, True)]
+                ("knee_to_chest", True, True),
+                ("knee_to_chest", True, True),
+                ("bridge", False, True),
+            ]
             assert all(s["reps"] == 1 for s in sets[:2])
         finally:
             browser.close()
@@ -176,8 +182,11 @@ def test_upload_shows_rep_table_and_downloads(server):
             page.locator("[data-testid='stSelectbox']:visible").last.click()
             page.get_by_role("option", name="Glute bridge").click()
             analyse = page.get_by_role("button", name="Analyse my video")
-            page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                                   "b => b.innerText.includes('Analyse my video') && !b.disabled)", timeout=30_000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('button')].some("
+                "b => b.innerText.includes('Analyse my video') && !b.disabled)",
+                timeout=30_000,
+            )
             analyse.click()
             page.get_by_text("Each repetition").wait_for(timeout=90_000)
             table = page.locator("[data-testid='stTable']").first

@@ -97,7 +97,9 @@ def test_bridge_counts_for_any_resting_bend_and_top(rest_deg: float, top_deg: fl
     assert _rest_bend(tilt) == pytest.approx(rest_deg, abs=0.5)
     top = {"torso_lift_deg": _lift_for(top_deg, tilt)}
     reps = reps_every(5, 2.0, top, rise=1.0, hold=2.5, lower=1.0, rest=1.5)
-    report = run("bridge", make_stream("supine", reps, reps[-1].end + 2.0, StreamOptions(noise_px=1.0), base={"tilt_deg": tilt}))
+    report = run(
+        "bridge", make_stream("supine", reps, reps[-1].end + 2.0, StreamOptions(noise_px=1.0), base={"tilt_deg": tilt})
+    )
     assert len(report.reps) == 5, [(r.start_s, r.end_s) for r in report.reps]
     for r in report.reps:
         # a smooth 1-s rise and fall make the arrival at and departure from the top ambiguous by ~0.2 s each
@@ -109,7 +111,8 @@ def test_bridge_counts_for_any_resting_bend_and_top(rest_deg: float, top_deg: fl
 def test_bridge_clip_that_starts_with_a_rep_counts_it() -> None:
     """A file that starts mid-movement: the frames before the first still rest are replayed."""
     reps = [Rep(0.1, {"torso_lift_deg": _lift_for(4.0, 0.0)}, rise=0.8, hold=2.0, lower=1.0)] + reps_every(
-        2, 5.5, {"torso_lift_deg": _lift_for(4.0, 0.0)})
+        2, 5.5, {"torso_lift_deg": _lift_for(4.0, 0.0)}
+    )
     stream = make_stream("supine", reps, reps[-1].end + 2.0, StreamOptions(noise_px=1.0))
     s = Session("bridge", offline=True)
     for t, f in stream:
@@ -156,8 +159,20 @@ def _jitter_limbs(stream, deg: float, drop_share: float, seed: int = 3):
                     p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
                     q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r
                     xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
-        out.append((t, PoseFrame(t_s=f.t_s, width=w, height=h, xyz=xyz, visibility=f.visibility, presence=f.presence,
-                                 num_people=f.num_people)))
+        out.append(
+            (
+                t,
+                PoseFrame(
+                    t_s=f.t_s,
+                    width=w,
+                    height=h,
+                    xyz=xyz,
+                    visibility=f.visibility,
+                    presence=f.presence,
+                    num_people=f.num_people,
+                ),
+            )
+        )
     return out
 
 
@@ -167,7 +182,9 @@ def test_bird_dog_holds_survive_15_degree_jitter_and_dropped_frames(seed: int) -
     under +-15 degrees of jitter the first ~10 degrees of the way down cannot be told from noise)."""
     tops = [bird_dog_top("left"), bird_dog_top("right")]
     reps = reps_every(4, 2.0, tops, rise=1.0, hold=3.0, lower=1.0, rest=1.5)
-    stream = _jitter_limbs(make_stream("all_fours", reps, reps[-1].end + 2.0, StreamOptions(noise_px=1.0)), 15.0, 0.10, seed)
+    stream = _jitter_limbs(
+        make_stream("all_fours", reps, reps[-1].end + 2.0, StreamOptions(noise_px=1.0)), 15.0, 0.10, seed
+    )
     report = run("bird_dog", stream)
     assert [r.side for r in report.reps] == ["left", "right", "left", "right"]
     errors = [abs(r.hold_s - 3.0) for r in report.reps]
@@ -194,7 +211,9 @@ def _scripts():
 
     bridge = reps_every(3, 2.0, {"torso_lift_deg": _lift_for(4.0, 0.0)}, hold=2.5)
     dog = reps_every(4, 2.0, [bird_dog_top("left"), bird_dog_top("right")], hold=2.5)
-    k2c = reps_every(2, 2.0, [knee_to_chest_top("left"), knee_to_chest_top("right")], rise=1.5, hold=17.0, lower=1.5, rest=2.0)
+    k2c = reps_every(
+        2, 2.0, [knee_to_chest_top("left"), knee_to_chest_top("right")], rise=1.5, hold=17.0, lower=1.5, rest=2.0
+    )
     tilt = reps_every(3, 3.0, {"tilt_deg": 0.0}, hold=5.0, rise=0.8, lower=0.8, rest=2.0)
 
     def pelvic(fps):
@@ -202,9 +221,18 @@ def _scripts():
         return with_tilt(s, tilt, [Tilt(3.0, 3.0)] * len(tilt))
 
     return {
-        "bridge": (lambda fps: make_stream("supine", bridge, bridge[-1].end + 2.0, StreamOptions(fps=fps, noise_px=1.0)), 3),
-        "bird_dog": (lambda fps: make_stream("all_fours", dog, dog[-1].end + 2.0, StreamOptions(fps=fps, noise_px=1.0)), 4),
-        "knee_to_chest": (lambda fps: make_stream("supine", k2c, k2c[-1].end + 2.0, StreamOptions(fps=fps, noise_px=0.6)), 2),
+        "bridge": (
+            lambda fps: make_stream("supine", bridge, bridge[-1].end + 2.0, StreamOptions(fps=fps, noise_px=1.0)),
+            3,
+        ),
+        "bird_dog": (
+            lambda fps: make_stream("all_fours", dog, dog[-1].end + 2.0, StreamOptions(fps=fps, noise_px=1.0)),
+            4,
+        ),
+        "knee_to_chest": (
+            lambda fps: make_stream("supine", k2c, k2c[-1].end + 2.0, StreamOptions(fps=fps, noise_px=0.6)),
+            2,
+        ),
         "pelvic_tilt": (pelvic, 3),
     }
 
@@ -215,8 +243,11 @@ def test_counts_identical_at_15_24_30_and_60_fps(exercise: str) -> None:
     results = {}
     for fps in (15.0, 24.0, 30.0, 60.0):
         report = run(exercise, make(fps))
-        results[fps] = ([r.side for r in report.reps], [sorted(r.faults) for r in report.reps],
-                        [round(r.hold_s, 1) for r in report.reps])
+        results[fps] = (
+            [r.side for r in report.reps],
+            [sorted(r.faults) for r in report.reps],
+            [round(r.hold_s, 1) for r in report.reps],
+        )
         assert len(report.reps) == expected, (fps, results[fps])
     sides = {fps: r[0] for fps, r in results.items()}
     faults = {fps: r[1] for fps, r in results.items()}

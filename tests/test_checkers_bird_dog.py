@@ -14,13 +14,13 @@ L, R = bird_dog_top("left"), bird_dog_top("right")
 class Scenario:
     name: str
     reps: list[Rep]
-    expect: list[tuple[str, list[str]]]          # per counted rep: (side, faults)
+    expect: list[tuple[str, list[str]]]  # per counted rep: (side, faults)
     opts: dict = field(default_factory=dict)
     posture: str = "all_fours"
-    warnings: tuple[str, ...] = ()               # must be present
+    warnings: tuple[str, ...] = ()  # must be present
     no_warnings: tuple[str, ...] = ("unbalanced_sides", "could_not_judge")  # must be absent (unless in warnings)
     hold: float | None = None
-    min_hold: float = 0.0                        # every rep's hold at least this (s)
+    min_hold: float = 0.0  # every rep's hold at least this (s)
 
 
 def _alt(n, tops=(L, R), hold=3.0, **kw):
@@ -30,34 +30,97 @@ def _alt(n, tops=(L, R), hold=3.0, **kw):
 SCENARIOS = [
     Scenario("alternating_clean", _alt(4), [("left", []), ("right", []), ("left", []), ("right", [])], hold=3.0),
     Scenario("slow_ease_in_out", _alt(2, rise=2.0, lower=2.0), [("left", []), ("right", [])], hold=3.0),
-    Scenario("noisy_25fps_jitter", _alt(2), [("left", []), ("right", [])], {"noise_px": 1.5, "fps": 25.0, "t_jitter_s": 0.01}, hold=3.0),
+    Scenario(
+        "noisy_25fps_jitter",
+        _alt(2),
+        [("left", []), ("right", [])],
+        {"noise_px": 1.5, "fps": 25.0, "t_jitter_s": 0.01},
+        hold=3.0,
+    ),
     Scenario("hold_too_short", _alt(2, hold=1.0), [("left", ["hold_too_short"]), ("right", ["hold_too_short"])]),
-    Scenario("arm_above_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=40), R)),
-             [("left", ["limb_above_horizontal"]), ("right", [])]),
-    Scenario("leg_above_horizontal", _alt(2, tops=(L, bird_dog_top("right", thigh_deg=40))),
-             [("left", []), ("right", ["limb_above_horizontal"])]),
-    Scenario("elbow_bent", _alt(2, tops=(bird_dog_top("left", elbow_deg=55), R)), [("left", ["limb_not_extended"]), ("right", [])]),
-    Scenario("knee_bent", _alt(2, tops=(L, bird_dog_top("right", thigh_deg=-20, knee_deg=45))),
-             [("left", []), ("right", ["limb_not_extended"])]),
+    Scenario(
+        "arm_above_horizontal",
+        _alt(2, tops=(bird_dog_top("left", arm_deg=40), R)),
+        [("left", ["limb_above_horizontal"]), ("right", [])],
+    ),
+    Scenario(
+        "leg_above_horizontal",
+        _alt(2, tops=(L, bird_dog_top("right", thigh_deg=40))),
+        [("left", []), ("right", ["limb_above_horizontal"])],
+    ),
+    Scenario(
+        "elbow_bent",
+        _alt(2, tops=(bird_dog_top("left", elbow_deg=55), R)),
+        [("left", ["limb_not_extended"]), ("right", [])],
+    ),
+    Scenario(
+        "knee_bent",
+        _alt(2, tops=(L, bird_dog_top("right", thigh_deg=-20, knee_deg=45))),
+        [("left", []), ("right", ["limb_not_extended"])],
+    ),
     # the limbs never reach the top zone: the pause at their own peak is still timed as the hold
-    Scenario("limbs_well_below_horizontal", _alt(2, tops=(bird_dog_top("left", arm_deg=-35, thigh_deg=-35), R)),
-             [("left", ["limb_not_extended"]), ("right", [])], hold=3.0),
-    Scenario("bent_limbs_below_level", _alt(2, tops=(bird_dog_top("left", arm_deg=-30, elbow_deg=40, thigh_deg=-25, knee_deg=60), R)),
-             [("left", ["limb_not_extended"]), ("right", [])], min_hold=2.0),
-    Scenario("same_side_limbs", _alt(2, tops=(bird_dog_top("left", leg="left"), bird_dog_top("right", leg="right"))),
-             [("left", ["same_side_limbs"]), ("right", ["same_side_limbs"])]),
-    Scenario("torso_sagging", _alt(2, tops=(bird_dog_top("left", torso_tilt_deg=18), R)), [("left", ["torso_tilted"]), ("right", [])]),
-    Scenario("torso_tilted_up", _alt(2, tops=(L, bird_dog_top("right", torso_tilt_deg=-18))), [("left", []), ("right", ["torso_tilted"])]),
-    Scenario("unbalanced_sides", _alt(4, tops=(L, L, L, R)), [("left", []), ("left", []), ("left", []), ("right", [])],
-             warnings=("unbalanced_sides",)),
+    Scenario(
+        "limbs_well_below_horizontal",
+        _alt(2, tops=(bird_dog_top("left", arm_deg=-35, thigh_deg=-35), R)),
+        [("left", ["limb_not_extended"]), ("right", [])],
+        hold=3.0,
+    ),
+    Scenario(
+        "bent_limbs_below_level",
+        _alt(2, tops=(bird_dog_top("left", arm_deg=-30, elbow_deg=40, thigh_deg=-25, knee_deg=60), R)),
+        [("left", ["limb_not_extended"]), ("right", [])],
+        min_hold=2.0,
+    ),
+    Scenario(
+        "same_side_limbs",
+        _alt(2, tops=(bird_dog_top("left", leg="left"), bird_dog_top("right", leg="right"))),
+        [("left", ["same_side_limbs"]), ("right", ["same_side_limbs"])],
+    ),
+    Scenario(
+        "torso_sagging",
+        _alt(2, tops=(bird_dog_top("left", torso_tilt_deg=18), R)),
+        [("left", ["torso_tilted"]), ("right", [])],
+    ),
+    Scenario(
+        "torso_tilted_up",
+        _alt(2, tops=(L, bird_dog_top("right", torso_tilt_deg=-18))),
+        [("left", []), ("right", ["torso_tilted"])],
+    ),
+    Scenario(
+        "unbalanced_sides",
+        _alt(4, tops=(L, L, L, R)),
+        [("left", []), ("left", []), ("left", []), ("right", [])],
+        warnings=("unbalanced_sides",),
+    ),
     Scenario("one_side_only_two", _alt(2, tops=(L,)), [("left", []), ("left", [])], warnings=("unbalanced_sides",)),
-    Scenario("three_to_two_is_balanced", _alt(5), [("left", []), ("right", []), ("left", []), ("right", []), ("left", [])]),
+    Scenario(
+        "three_to_two_is_balanced", _alt(5), [("left", []), ("right", []), ("left", []), ("right", []), ("left", [])]
+    ),
     # tight framing: the stretched-back foot leaves the picture; the rep still counts, knee not judged
-    Scenario("foot_out_of_frame", _alt(2), [("left", []), ("right", [])],
-             {"out_of_frame": ("left_ankle", "left_heel", "left_foot_index", "right_ankle", "right_heel", "right_foot_index")},
-             warnings=("could_not_judge",)),
+    Scenario(
+        "foot_out_of_frame",
+        _alt(2),
+        [("left", []), ("right", [])],
+        {
+            "out_of_frame": (
+                "left_ankle",
+                "left_heel",
+                "left_foot_index",
+                "right_ankle",
+                "right_heel",
+                "right_foot_index",
+            )
+        },
+        warnings=("could_not_judge",),
+    ),
     # the far-side arm and leg are hidden: reps still counted from the near limbs, far side reported as not judged
-    Scenario("far_limbs_hidden", _alt(2), [("left", []), ("right", [])], {"far_vis": (0.05, 0.2)}, warnings=("could_not_judge",)),
+    Scenario(
+        "far_limbs_hidden",
+        _alt(2),
+        [("left", []), ("right", [])],
+        {"far_vis": (0.05, 0.2)},
+        warnings=("could_not_judge",),
+    ),
     Scenario("short_dropout", _alt(2), [("left", []), ("right", [])], {"dropouts": ((4.0, 4.5),)}),
     Scenario("long_dropout", _alt(2), [("right", [])], {"dropouts": ((3.5, 5.5),)}, warnings=("lost_tracking",)),
     Scenario("supine_clip", [Rep(2.0, {"torso_lift_deg": 20.0})], [], posture="supine", warnings=("wrong_exercise",)),
@@ -118,8 +181,20 @@ def _limb_wobble(stream, deg: float, seed: int):
                     p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
                     q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r
                     xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
-        out.append((t, PoseFrame(t_s=f.t_s, width=w, height=h, xyz=xyz, visibility=f.visibility, presence=f.presence,
-                                 num_people=f.num_people)))
+        out.append(
+            (
+                t,
+                PoseFrame(
+                    t_s=f.t_s,
+                    width=w,
+                    height=h,
+                    xyz=xyz,
+                    visibility=f.visibility,
+                    presence=f.presence,
+                    num_people=f.num_people,
+                ),
+            )
+        )
     return out
 
 
@@ -128,12 +203,21 @@ def test_a_level_reach_under_pose_noise_is_not_called_too_high(seed: int) -> Non
     """A reach held 10 degrees above level, seen with a +-15-degree wobble, spends runs of frames
     above 20 degrees; judged on the median over the hold it is not
     an arched back. The same reach held 35 degrees above level is."""
-    level = _alt(2, tops=(bird_dog_top("left", arm_deg=10.0, thigh_deg=10.0), bird_dog_top("right", arm_deg=10.0, thigh_deg=10.0)))
-    report = run("bird_dog", _limb_wobble(make_stream("all_fours", level, level[-1].end + 2.0, StreamOptions(noise_px=1.0)), 12.0, seed))
+    level = _alt(
+        2,
+        tops=(bird_dog_top("left", arm_deg=10.0, thigh_deg=10.0), bird_dog_top("right", arm_deg=10.0, thigh_deg=10.0)),
+    )
+    report = run(
+        "bird_dog",
+        _limb_wobble(make_stream("all_fours", level, level[-1].end + 2.0, StreamOptions(noise_px=1.0)), 12.0, seed),
+    )
     assert len(report.reps) == 2
     assert all("limb_above_horizontal" not in r.faults for r in report.reps), [r.faults for r in report.reps]
     high = _alt(2, tops=(bird_dog_top("left", arm_deg=35.0), bird_dog_top("right", thigh_deg=35.0)))
-    report = run("bird_dog", _limb_wobble(make_stream("all_fours", high, high[-1].end + 2.0, StreamOptions(noise_px=1.0)), 15.0, seed))
+    report = run(
+        "bird_dog",
+        _limb_wobble(make_stream("all_fours", high, high[-1].end + 2.0, StreamOptions(noise_px=1.0)), 15.0, seed),
+    )
     assert [("limb_above_horizontal" in r.faults) for r in report.reps] == [True, True], [r.faults for r in report.reps]
 
 
@@ -151,8 +235,20 @@ def _labels_swapped(stream):
         xyz, vis, pres = f.xyz.copy(), f.visibility.copy(), f.presence.copy()
         for a, b in pairs:
             xyz[[a, b]], vis[[a, b]], pres[[a, b]] = xyz[[b, a]], vis[[b, a]], pres[[b, a]]
-        out.append((t, PoseFrame(t_s=f.t_s, width=f.width, height=f.height, xyz=xyz, visibility=vis, presence=pres,
-                                 num_people=f.num_people)))
+        out.append(
+            (
+                t,
+                PoseFrame(
+                    t_s=f.t_s,
+                    width=f.width,
+                    height=f.height,
+                    xyz=xyz,
+                    visibility=vis,
+                    presence=pres,
+                    num_people=f.num_people,
+                ),
+            )
+        )
     return out
 
 

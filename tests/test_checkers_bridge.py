@@ -12,11 +12,11 @@ from streams import Rep, StreamOptions, bridge_top, make_stream, reps_every, run
 class Scenario:
     name: str
     reps: list[Rep]
-    expect_faults: list[list[str]]              # per counted rep, in order
+    expect_faults: list[list[str]]  # per counted rep, in order
     opts: dict = field(default_factory=dict)
     posture: str = "supine"
-    warnings: tuple[str, ...] = ()              # warning codes that must be present
-    hold: float | None = None                   # scripted hold (s) to check hold_s against
+    warnings: tuple[str, ...] = ()  # warning codes that must be present
+    hold: float | None = None  # scripted hold (s) to check hold_s against
 
 
 def _reps(n, top=None, hold=3.0, **kw):
@@ -25,13 +25,22 @@ def _reps(n, top=None, hold=3.0, **kw):
 
 SCENARIOS = [
     Scenario("clean", _reps(3), [[], [], []], hold=3.0),
-    Scenario("clean_noisy_jittered", _reps(3), [[], [], []], {"noise_px": 1.5, "t_jitter_s": 0.008, "fps": 25.0}, hold=3.0),
+    Scenario(
+        "clean_noisy_jittered", _reps(3), [[], [], []], {"noise_px": 1.5, "t_jitter_s": 0.008, "fps": 25.0}, hold=3.0
+    ),
     Scenario("hold_too_short", _reps(2, hold=0.5), [["hold_too_short"], ["hold_too_short"]]),
     Scenario("hips_too_low", _reps(2, top=bridge_top(21.0)), [["hips_too_low"], ["hips_too_low"]]),
     Scenario("hips_overarched", _reps(2, top=bridge_top(-20.0)), [["hips_overarched"], ["hips_overarched"]]),
-    Scenario("mixed", [*_reps(1), Rep(8.0, bridge_top(4.0), hold=0.4), Rep(12.0, bridge_top(21.0))],
-             [[], ["hold_too_short"], ["hips_too_low"]]),
-    Scenario("hips_sagging", [Rep(2.0, bridge_top(2.0), hold=4.0, wobble={"torso_lift_deg": (-6.0, 1.0)})], [["hips_sagging"]]),
+    Scenario(
+        "mixed",
+        [*_reps(1), Rep(8.0, bridge_top(4.0), hold=0.4), Rep(12.0, bridge_top(21.0))],
+        [[], ["hold_too_short"], ["hips_too_low"]],
+    ),
+    Scenario(
+        "hips_sagging",
+        [Rep(2.0, bridge_top(2.0), hold=4.0, wobble={"torso_lift_deg": (-6.0, 1.0)})],
+        [["hips_sagging"]],
+    ),
     Scenario("short_dropout_bridged", _reps(2), [[], []], {"dropouts": ((3.5, 3.9),)}),
     Scenario("long_dropout_loses_rep", _reps(2), [[]], {"dropouts": ((3.2, 5.0),)}, warnings=("lost_tracking",)),
     Scenario("all_fours_clip", [], [], posture="all_fours", warnings=("wrong_exercise",)),
@@ -70,6 +79,8 @@ def test_a_low_bridge_from_a_flat_rest_is_a_bridge_not_a_leg_movement(top_deg: f
 
     tilt = 25.0 - _rest_bend(0.0)
     reps = reps_every(2, 2.0, {"torso_lift_deg": _lift_for(top_deg, tilt)}, hold=3.0)
-    report = run("bridge", make_stream("supine", reps, reps[-1].end + 1.5, StreamOptions(noise_px=1.0), base={"tilt_deg": tilt}))
+    report = run(
+        "bridge", make_stream("supine", reps, reps[-1].end + 1.5, StreamOptions(noise_px=1.0), base={"tilt_deg": tilt})
+    )
     assert [r.faults for r in report.reps] == [faults, faults]
     assert not {"wrong_exercise", "other_movement"} & {w.code for w in report.warnings}

@@ -18,8 +18,8 @@ from streams import (
 @dataclass
 class Scenario:
     name: str
-    tops: list[dict]                             # keys may say "near"/"far" instead of left/right
-    expect: list[tuple[str, list[str]]]          # per counted hold: (side: near/far/both, faults)
+    tops: list[dict]  # keys may say "near"/"far" instead of left/right
+    expect: list[tuple[str, list[str]]]  # per counted hold: (side: near/far/both, faults)
     hold: float = 18.0
     opts: dict = field(default_factory=dict)
     posture: str = "supine"
@@ -32,7 +32,12 @@ HUG_NEAR, HUG_FAR = knee_to_chest_top("near", hands_hug=1.0), knee_to_chest_top(
 
 SCENARIOS = [
     Scenario("near_then_far_clean", [NEAR, FAR], [("near", []), ("far", [])]),
-    Scenario("noisy_jittered", [FAR, NEAR], [("far", []), ("near", [])], opts={"noise_px": 1.5, "t_jitter_s": 0.01, "fps": 24.0}),
+    Scenario(
+        "noisy_jittered",
+        [FAR, NEAR],
+        [("far", []), ("near", [])],
+        opts={"noise_px": 1.5, "t_jitter_s": 0.01, "fps": 24.0},
+    ),
     # both knees held in: the double knee-to-chest variant, counted (reported as "both knees")
     Scenario("both_knees", [knee_to_chest_top("both")], [("both", [])]),
     # a knee (or both) swung in and straight back out is a dynamic leg pull-in, not a held stretch
@@ -42,31 +47,66 @@ SCENARIOS = [
     # the near foot (clearly visible) comes up while the far knee is hugged
     Scenario("other_leg_lifted", [knee_to_chest_top("far", flex_near_deg=30.0)], [("far", ["other_leg_lifted"])]),
     # the far leg is fully visible here, so its lifting can be judged
-    Scenario("other_far_leg_lifted_visible", [knee_to_chest_top("near", flex_far_deg=30.0)], [("near", ["other_leg_lifted"])],
-             opts={"far_vis": (0.8, 0.9)}),
+    Scenario(
+        "other_far_leg_lifted_visible",
+        [knee_to_chest_top("near", flex_far_deg=30.0)],
+        [("near", ["other_leg_lifted"])],
+        opts={"far_vis": (0.8, 0.9)},
+    ),
     # the far leg is hidden and its guessed knee/ankle jump by tens of pixels: not read as lifting
-    Scenario("far_leg_hidden_jumping", [NEAR], [("near", [])],
-             opts={"hidden": {"far_knee": 0.15, "far_ankle": 0.2, "far_heel": 0.2, "far_foot_index": 0.2}, "hidden_jump_px": 40.0},
-             warnings=("could_not_judge",)),
+    Scenario(
+        "far_leg_hidden_jumping",
+        [NEAR],
+        [("near", [])],
+        opts={
+            "hidden": {"far_knee": 0.15, "far_ankle": 0.2, "far_heel": 0.2, "far_foot_index": 0.2},
+            "hidden_jump_px": 40.0,
+        },
+        warnings=("could_not_judge",),
+    ),
     Scenario("head_lifted", [knee_to_chest_top("near", head_lift_deg=20.0)], [("near", ["head_lifted"])]),
     # the hands cover the hugged knee: it is inferred from hip and ankle
-    Scenario("hands_hide_knee", [NEAR, FAR], [("near", []), ("far", [])],
-             opts={"hidden": {"near_knee": 0.1, "far_knee": 0.1}, "hidden_jump_px": 30.0}),
+    Scenario(
+        "hands_hide_knee",
+        [NEAR, FAR],
+        [("near", []), ("far", [])],
+        opts={"hidden": {"near_knee": 0.1, "far_knee": 0.1}, "hidden_jump_px": 30.0},
+    ),
     Scenario("short_dropout", [NEAR], [("near", [])], opts={"dropouts": ((8.0, 8.8),)}),
-    Scenario("long_dropout", [NEAR, FAR], [("far", [])], opts={"dropouts": ((8.0, 10.0),)}, warnings=("lost_tracking",),
-             check_hold=False),
+    Scenario(
+        "long_dropout",
+        [NEAR, FAR],
+        [("far", [])],
+        opts={"dropouts": ((8.0, 10.0),)},
+        warnings=("lost_tracking",),
+        check_hold=False,
+    ),
     # real MediaPipe: the far knee hugged with both hands is not seen, and its guessed knee and foot stay
     # where the leg rested (jumping a little); the hands holding it show the hold
-    Scenario("far_hold_hidden_leg_guessed_at_rest", [HUG_NEAR, HUG_FAR], [("near", []), ("far", [])],
-             opts={"hidden": {"far_knee": 0.1, "far_ankle": 0.2, "far_heel": 0.3, "far_foot_index": 0.3},
-                   "hidden_at_rest": True, "hidden_jump_px": 12.0}),
+    Scenario(
+        "far_hold_hidden_leg_guessed_at_rest",
+        [HUG_NEAR, HUG_FAR],
+        [("near", []), ("far", [])],
+        opts={
+            "hidden": {"far_knee": 0.1, "far_ankle": 0.2, "far_heel": 0.3, "far_foot_index": 0.3},
+            "hidden_at_rest": True,
+            "hidden_jump_px": 12.0,
+        },
+    ),
     # hands on the near knee while the far leg is hidden and guessed at rest: not read as a far-leg hold
-    Scenario("near_hold_far_guessed_at_rest", [HUG_NEAR], [("near", [])],
-             opts={"hidden": {"far_knee": 0.1, "far_ankle": 0.2}, "hidden_at_rest": True, "hidden_jump_px": 12.0}),
+    Scenario(
+        "near_hold_far_guessed_at_rest",
+        [HUG_NEAR],
+        [("near", [])],
+        opts={"hidden": {"far_knee": 0.1, "far_ankle": 0.2}, "hidden_at_rest": True, "hidden_jump_px": 12.0},
+    ),
     # the other (far) foot is never seen well, but its knee is: the thigh coming up is the other leg lifting
-    Scenario("other_leg_lifted_knee_seen_foot_hidden", [knee_to_chest_top("near", flex_far_deg=40.0, hands_hug=1.0)],
-             [("near", ["other_leg_lifted"])],
-             opts={"far_vis": (0.8, 0.9), "hidden": {"far_ankle": 0.3, "far_heel": 0.3, "far_foot_index": 0.3}}),
+    Scenario(
+        "other_leg_lifted_knee_seen_foot_hidden",
+        [knee_to_chest_top("near", flex_far_deg=40.0, hands_hug=1.0)],
+        [("near", ["other_leg_lifted"])],
+        opts={"far_vis": (0.8, 0.9), "hidden": {"far_ankle": 0.3, "far_heel": 0.3, "far_foot_index": 0.3}},
+    ),
     Scenario("bridge_clip", [bridge_top(4.0)] * 2, [], hold=3.0, warnings=("wrong_exercise",)),
     Scenario("all_fours_clip", [], [], posture="all_fours", warnings=("wrong_exercise",)),
     Scenario("standing_clip", [], [], posture="standing", warnings=("no_exercise_posture",)),
@@ -82,10 +122,16 @@ def _named(d: dict, near: str) -> dict:
 @pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
 def test_knee_to_chest_scenarios(sc: Scenario, near: str) -> None:
     far = "right" if near == "left" else "left"
-    reps = reps_every(len(sc.tops), 2.0, [_named(t, near) for t in sc.tops], rise=1.5, hold=sc.hold, lower=1.5, rest=2.0) if sc.tops else []
+    reps = (
+        reps_every(len(sc.tops), 2.0, [_named(t, near) for t in sc.tops], rise=1.5, hold=sc.hold, lower=1.5, rest=2.0)
+        if sc.tops
+        else []
+    )
     opts = dict(sc.opts)
     if "hidden" in opts:
-        opts["hidden"] = {n.replace("near_", f"{near}_").replace("far_", f"{far}_"): v for n, v in opts["hidden"].items()}
+        opts["hidden"] = {
+            n.replace("near_", f"{near}_").replace("far_", f"{far}_"): v for n, v in opts["hidden"].items()
+        }
     duration = (max(r.end for r in reps) if reps else 6.0) + 1.5
     base = {"walk_deg": 25.0} if sc.posture == "standing" else None
     stream = make_stream(sc.posture, reps, duration, StreamOptions(near=near, **{"noise_px": 0.6, **opts}), base=base)

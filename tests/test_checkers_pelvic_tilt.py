@@ -36,7 +36,9 @@ def _capsule_sdf(px: np.ndarray, py: np.ndarray, a: np.ndarray, b: np.ndarray) -
     return np.hypot(px - (a[0] + t * ab[0]), py - (a[1] + t * ab[1]))
 
 
-def silhouette(frame: PoseFrame, flatten_pct: float, rng: np.random.Generator | None = None, edge_noise_px: float = 0.3) -> np.ndarray:
+def silhouette(
+    frame: PoseFrame, flatten_pct: float, rng: np.random.Generator | None = None, edge_noise_px: float = 0.3
+) -> np.ndarray:
     """A soft person mask (H/4, W/4) for ``frame``: torso band (half-thickness 0.25 torso lengths,
     the belly side thinned by ``flatten_pct`` % of the torso length over 0.05..0.35 of the way
     from hip to shoulder, tapering off) and thighs."""
@@ -48,7 +50,9 @@ def silhouette(frame: PoseFrame, flatten_pct: float, rng: np.random.Generator | 
     idx = {n: i for i, n in enumerate(("left_shoulder", "right_shoulder", "left_hip", "right_hip"))}
     from formcheck.core.landmarks import INDEX
 
-    sh = (pts[INDEX["left_shoulder"]] + pts[INDEX["right_shoulder"]]) / 2  # the drawn body: true midline (noise-free enough)
+    sh = (
+        pts[INDEX["left_shoulder"]] + pts[INDEX["right_shoulder"]]
+    ) / 2  # the drawn body: true midline (noise-free enough)
     hip = (pts[INDEX["left_hip"]] + pts[INDEX["right_hip"]]) / 2
     del idx
     axis = sh - hip
@@ -57,8 +61,8 @@ def silhouette(frame: PoseFrame, flatten_pct: float, rng: np.random.Generator | 
     n = np.array([-u[1], u[0]])
     if n[1] > 0:
         n = -n
-    a = ((px - hip[0]) * u[0] + (py - hip[1]) * u[1]) / L      # 0 at the hip, 1 at the shoulder
-    d = (px - hip[0]) * n[0] + (py - hip[1]) * n[1]            # px, + towards the belly side
+    a = ((px - hip[0]) * u[0] + (py - hip[1]) * u[1]) / L  # 0 at the hip, 1 at the shoulder
+    d = (px - hip[0]) * n[0] + (py - hip[1]) * n[1]  # px, + towards the belly side
     noise = (lambda: float(rng.normal(0, edge_noise_px))) if rng is not None else (lambda: 0.0)
     bump = np.clip(1.0 - (np.abs(a - 0.2) - 0.15) / 0.1, 0.0, 1.0)  # full over 0.05..0.35 of the torso, tapering off
     up = 0.25 * L - bump * flatten_pct / 100.0 * L + noise()
@@ -111,14 +115,14 @@ def with_tilt(stream, reps: list[Rep], tilts: list[Tilt | None], mask: bool = Tr
 class Scenario:
     name: str
     reps: list[Rep]
-    tilts: list[Tilt | None]                     # per scripted rep: how the tilt shows (None: not a tilt)
-    expect: list[list[str]]                      # per counted rep: faults
+    tilts: list[Tilt | None]  # per scripted rep: how the tilt shows (None: not a tilt)
+    expect: list[list[str]]  # per counted rep: faults
     opts: dict = field(default_factory=dict)
     mask: bool = True
     posture: str = "supine"
     warnings: tuple[str, ...] = ()
     no_warnings: tuple[str, ...] = ("could_not_judge",)
-    warning_mentions: str = ""                   # text the first warning must contain
+    warning_mentions: str = ""  # text the first warning must contain
     hold: float | None = None
 
 
@@ -133,31 +137,68 @@ T = Tilt(3.0, 3.0)
 SCENARIOS = [
     Scenario("clean", _reps(3), [T] * 3, [[], [], []], hold=5.0),
     Scenario("gentle", _reps(2), [Tilt(2.2, 2.0)] * 2, [[], []], hold=5.0),
-    Scenario("noisy_jittered_25fps", _reps(2), [T] * 2, [[], []], {"noise_px": 1.0, "fps": 25.0, "t_jitter_s": 0.01}, hold=5.0),
+    Scenario(
+        "noisy_jittered_25fps",
+        _reps(2),
+        [T] * 2,
+        [[], []],
+        {"noise_px": 1.0, "fps": 25.0, "t_jitter_s": 0.01},
+        hold=5.0,
+    ),
     Scenario("hold_too_short", _reps(2, hold=2.0), [T] * 2, [["hold_too_short"], ["hold_too_short"]]),
     Scenario("hips_lifted", _reps(2, top=LIFT), [T] * 2, [["hips_lifted"], ["hips_lifted"]]),
-    Scenario("mixed", [Rep(3.0, {}, 0.8, 5.0, 0.8), Rep(12.0, {}, 0.8, 2.0, 0.8), Rep(18.0, LIFT, 0.8, 5.0, 0.8)], [T] * 3,
-             [[], ["hold_too_short"], ["hips_lifted"]]),
+    Scenario(
+        "mixed",
+        [Rep(3.0, {}, 0.8, 5.0, 0.8), Rep(12.0, {}, 0.8, 2.0, 0.8), Rep(18.0, LIFT, 0.8, 5.0, 0.8)],
+        [T] * 3,
+        [[], ["hold_too_short"], ["hips_lifted"]],
+    ),
     # a flattening of half a percent of the torso length is within the outline's noise: honestly not counted
     # below what the camera can see: not counted, and the report says so (never a silent 0)
     Scenario("tiny_tilt_missed", _reps(2), [Tilt(0.5, 0.3)] * 2, [], warnings=("tilt_not_seen",)),
     Scenario("short_dropout", _reps(2), [T] * 2, [[], []], {"dropouts": ((5.0, 5.4),)}),
     # no mask (e.g. an old track): the hip landmark's shift is used, and the report says it is less reliable
-    Scenario("landmarks_only", _reps(2), [Tilt(0.0, 5.0)] * 2, [[], []], mask=False, warnings=("could_not_judge",),
-             no_warnings=(), warning_mentions="less reliable"),
-    Scenario("bridge_clip", reps_every(3, 3.0, bridge_top(4.0), hold=3.0), [None] * 3, [], warnings=("wrong_exercise",),
-             warning_mentions="bridge"),
-    Scenario("knee_to_chest_clip", reps_every(2, 3.0, knee_to_chest_top("near"), hold=6.0), [None] * 2, [], warnings=("wrong_exercise",),
-             warning_mentions="knee-to-chest"),
-    Scenario("all_fours_clip", [], [], [], posture="all_fours", warnings=("wrong_exercise",), mask=False, no_warnings=()),
-    Scenario("standing_clip", [], [], [], posture="standing", warnings=("no_exercise_posture",), mask=False, no_warnings=()),
+    Scenario(
+        "landmarks_only",
+        _reps(2),
+        [Tilt(0.0, 5.0)] * 2,
+        [[], []],
+        mask=False,
+        warnings=("could_not_judge",),
+        no_warnings=(),
+        warning_mentions="less reliable",
+    ),
+    Scenario(
+        "bridge_clip",
+        reps_every(3, 3.0, bridge_top(4.0), hold=3.0),
+        [None] * 3,
+        [],
+        warnings=("wrong_exercise",),
+        warning_mentions="bridge",
+    ),
+    Scenario(
+        "knee_to_chest_clip",
+        reps_every(2, 3.0, knee_to_chest_top("near"), hold=6.0),
+        [None] * 2,
+        [],
+        warnings=("wrong_exercise",),
+        warning_mentions="knee-to-chest",
+    ),
+    Scenario(
+        "all_fours_clip", [], [], [], posture="all_fours", warnings=("wrong_exercise",), mask=False, no_warnings=()
+    ),
+    Scenario(
+        "standing_clip", [], [], [], posture="standing", warnings=("no_exercise_posture",), mask=False, no_warnings=()
+    ),
 ]
 
 
 @pytest.mark.parametrize("near", ["left", "right"])
 @pytest.mark.parametrize("sc", SCENARIOS, ids=lambda s: s.name)
 def test_pelvic_tilt_scenarios(sc: Scenario, near: str) -> None:
-    reps = [Rep(r.start, {k.replace("near", near): v for k, v in r.top.items()}, r.rise, r.hold, r.lower) for r in sc.reps]
+    reps = [
+        Rep(r.start, {k.replace("near", near): v for k, v in r.top.items()}, r.rise, r.hold, r.lower) for r in sc.reps
+    ]
     duration = min((max(r.end for r in reps) if reps else 6.0) + 1.5, 36.0)
     base = {"walk_deg": 25.0} if sc.posture == "standing" else None
     opts = {"fps": 15.0, "noise_px": 0.6, **sc.opts}

@@ -70,8 +70,20 @@ def _analyze_json(path: Path, exercise: str = "bridge") -> dict:
     return json.loads(proc.stdout)  # exactly one JSON object on stdout
 
 
-REQUIRED_KEYS = {"exercise", "source", "duration_s", "fps", "frames", "frames_with_pose", "reps", "good_reps",
-                 "rep_events", "holds", "faults", "warnings"}
+REQUIRED_KEYS = {
+    "exercise",
+    "source",
+    "duration_s",
+    "fps",
+    "frames",
+    "frames_with_pose",
+    "reps",
+    "good_reps",
+    "rep_events",
+    "holds",
+    "faults",
+    "warnings",
+}
 
 
 def test_real_bridge_clip_counts_one_good_rep():
@@ -99,7 +111,9 @@ def test_walking_clip_gives_no_reps_and_a_warning():
 
 def test_readable_summary_by_default_and_annotated_video(tmp_path):
     out = tmp_path / "annotated.webm"
-    proc = run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--annotate", str(out), "--csv", str(tmp_path / "r.csv"))
+    proc = run_cli(
+        "analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--annotate", str(out), "--csv", str(tmp_path / "r.csv")
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1 reps, 1 with good form" in proc.stdout
     with av.open(str(out)) as c:
@@ -125,7 +139,9 @@ def test_rotated_phone_video_is_turned_upright(tmp_path):
     frames, fps = _frames(clip_path(BRIDGE))
     sideways = [cv2.rotate(f, cv2.ROTATE_90_CLOCKWISE) for f in frames]
     # stored sideways; the display matrix says "turn 90 degrees counter-clockwise to view"
-    path = _encode(tmp_path / "phone.mp4", sideways, [round(i * 1000 / fps) for i in range(len(frames))], rotation_ccw=90)
+    path = _encode(
+        tmp_path / "phone.mp4", sideways, [round(i * 1000 / fps) for i in range(len(frames))], rotation_ccw=90
+    )
     report = _analyze_json(path)
     assert report["reps"] == 1
 
@@ -185,7 +201,9 @@ def test_video_with_no_person(tmp_path):
     _one_line_error(run_cli("analyze", str(path), "-e", "bridge", "--json"), "no person")
 
 
-@pytest.mark.parametrize("model, needles", [("heavy", ["heavy", "not bundled"]), ("/nope/model.task", ["model.task", "not found"])])
+@pytest.mark.parametrize(
+    "model, needles", [("heavy", ["heavy", "not bundled"]), ("/nope/model.task", ["model.task", "not found"])]
+)
 def test_bad_model_names_the_file(model, needles):
     _one_line_error(run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--model", model), *needles)
 

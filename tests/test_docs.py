@@ -11,7 +11,9 @@ from formcheck.core.exercise import all_exercises
 
 
 def test_readme_exercise_section_is_up_to_date():
-    proc = subprocess.run([sys.executable, "scripts/exercise_docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "scripts/exercise_docs.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
 
 

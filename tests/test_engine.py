@@ -40,8 +40,9 @@ from formcheck.media.tracks import (
 
 
 # ---------------------------------------------------------------- geometry
-@pytest.mark.parametrize("a,b,c,expected", [((0, 0), (1, 0), (2, 0), 180.0), ((0, 0), (1, 0), (1, 1), 90.0),
-                                            ((1, 0), (0, 0), (1, 1), 45.0)])
+@pytest.mark.parametrize(
+    "a,b,c,expected", [((0, 0), (1, 0), (2, 0), 180.0), ((0, 0), (1, 0), (1, 1), 90.0), ((1, 0), (0, 0), (1, 1), 45.0)]
+)
 def test_angle_deg(a, b, c, expected) -> None:
     assert angle_deg(a, b, c) == pytest.approx(expected)
 
@@ -93,11 +94,24 @@ def test_smoother_keeps_unreliable_landmarks_out() -> None:
 
 # ---------------------------------------------------------------- posture and sides
 @pytest.mark.parametrize("near", ["left", "right"])
-@pytest.mark.parametrize("posture,top,expected", [
-    ("supine", {}, SUPINE), ("supine", bridge_top(4.0), SUPINE), ("all_fours", {}, ALL_FOURS),
-    ("all_fours", bird_dog_top("left"), ALL_FOURS), ("standing", {"walk_deg": 25.0}, STANDING)])
+@pytest.mark.parametrize(
+    "posture,top,expected",
+    [
+        ("supine", {}, SUPINE),
+        ("supine", bridge_top(4.0), SUPINE),
+        ("all_fours", {}, ALL_FOURS),
+        ("all_fours", bird_dog_top("left"), ALL_FOURS),
+        ("standing", {"walk_deg": 25.0}, STANDING),
+    ],
+)
 def test_posture_and_facing(posture, top, expected, near) -> None:
-    stream = make_stream(posture, [Rep(0.0, top, rise=0.5, hold=2.0)], 1.5, near=near, base={"walk_deg": 20.0} if posture == "standing" else None)
+    stream = make_stream(
+        posture,
+        [Rep(0.0, top, rise=0.5, hold=2.0)],
+        1.5,
+        near=near,
+        base={"walk_deg": 20.0} if posture == "standing" else None,
+    )
     frame = stream[-1][1]
     assert classify_posture(frame) == expected
     if posture != "standing":
@@ -165,8 +179,26 @@ def test_report_json_contract() -> None:
     reps = [Rep(2.0, bridge_top(4.0)), Rep(8.0, bridge_top(4.0), hold=0.3)]
     report = run("bridge", make_stream("supine", reps, 12.0))
     d = json.loads(report.to_json(include_trace=True))
-    for key in ("exercise", "source", "duration_s", "fps", "frames", "frames_with_pose", "reps", "good_reps", "reps_by_side",
-                "target_reps", "target_hold_s", "rep_events", "holds", "faults", "warnings", "model", "report_version", "trace"):
+    for key in (
+        "exercise",
+        "source",
+        "duration_s",
+        "fps",
+        "frames",
+        "frames_with_pose",
+        "reps",
+        "good_reps",
+        "reps_by_side",
+        "target_reps",
+        "target_hold_s",
+        "rep_events",
+        "holds",
+        "faults",
+        "warnings",
+        "model",
+        "report_version",
+        "trace",
+    ):
         assert key in d, key
     assert d["exercise"] == "bridge" and d["reps"] == 2 and d["good_reps"] == 1
     for r in d["rep_events"]:
@@ -190,18 +222,25 @@ def _lying(nose_dy: float, stack: float = 0.0):
     (negative: below, face down); left/right shoulders and hips ``stack`` px apart vertically."""
     from formcheck.core.landmarks import frame_from_points
 
-    pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0, 300.0 - stack),
-           "left_hip": (280.0, 300.0), "right_hip": (280.0, 300.0 - stack),
-           "left_knee": (380.0, 260.0), "right_knee": (380.0, 260.0 - stack),
-           "left_ear": (100.0, 295.0), "right_ear": (100.0, 295.0), "nose": (85.0, 295.0 - nose_dy)}
+    pts = {
+        "left_shoulder": (150.0, 300.0),
+        "right_shoulder": (150.0, 300.0 - stack),
+        "left_hip": (280.0, 300.0),
+        "right_hip": (280.0, 300.0 - stack),
+        "left_knee": (380.0, 260.0),
+        "right_knee": (380.0, 260.0 - stack),
+        "left_ear": (100.0, 295.0),
+        "right_ear": (100.0, 295.0),
+        "nose": (85.0, 295.0 - nose_dy),
+    }
     return frame_from_points(0.0, pts)
 
 
 def test_lying_on_the_back_front_and_side_are_told_apart() -> None:
     from formcheck.core.posture import PRONE, SIDE_LYING, SUPINE
 
-    assert classify_posture(_lying(nose_dy=20.0)) == SUPINE       # face up: nose ~0.15 torso above the ears
-    assert classify_posture(_lying(nose_dy=-15.0)) == PRONE       # face down (a superman)
+    assert classify_posture(_lying(nose_dy=20.0)) == SUPINE  # face up: nose ~0.15 torso above the ears
+    assert classify_posture(_lying(nose_dy=-15.0)) == PRONE  # face down (a superman)
     assert classify_posture(_lying(nose_dy=20.0, stack=80.0)) == SIDE_LYING  # shoulders and hips stacked (a clamshell)
 
 
@@ -210,14 +249,20 @@ def test_camera_up_to_about_45_degrees_off_the_side_view_still_counts_as_side_on
     from formcheck.core.posture import facing_side
 
     def body(spread: float):
-        pts = {"left_shoulder": (150.0, 300.0), "right_shoulder": (150.0 + spread, 300.0),
-               "left_hip": (280.0, 300.0), "right_hip": (280.0 + spread, 300.0),
-               "left_knee": (380.0, 260.0), "right_knee": (380.0 + spread, 260.0), "left_elbow": (160.0, 330.0),
-               "right_elbow": (160.0 + spread, 330.0)}
+        pts = {
+            "left_shoulder": (150.0, 300.0),
+            "right_shoulder": (150.0 + spread, 300.0),
+            "left_hip": (280.0, 300.0),
+            "right_hip": (280.0 + spread, 300.0),
+            "left_knee": (380.0, 260.0),
+            "right_knee": (380.0 + spread, 260.0),
+            "left_elbow": (160.0, 330.0),
+            "right_elbow": (160.0 + spread, 330.0),
+        }
         return frame_from_points(0.0, pts)
 
-    assert facing_side(body(0.8 * 130 * 0.9)) != "front"   # ~40 degrees off the side view: still side-on
-    assert facing_side(body(1.3 * 130)) == "front"         # looking at the chest or from the head/feet end: turn the camera
+    assert facing_side(body(0.8 * 130 * 0.9)) != "front"  # ~40 degrees off the side view: still side-on
+    assert facing_side(body(1.3 * 130)) == "front"  # looking at the chest or from the head/feet end: turn the camera
 
 
 def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
@@ -234,8 +279,14 @@ def test_a_camera_far_off_the_side_view_says_turn_the_camera_not_zero() -> None:
         for name, k in INDEX.items():
             if name.startswith("right_"):
                 xyz[k, 0] += 1.3 * 130.0 / f.width
-        turned.append((t, PoseFrame(t_s=f.t_s, width=f.width, height=f.height, xyz=xyz, visibility=f.visibility,
-                                    presence=f.presence)))
+        turned.append(
+            (
+                t,
+                PoseFrame(
+                    t_s=f.t_s, width=f.width, height=f.height, xyz=xyz, visibility=f.visibility, presence=f.presence
+                ),
+            )
+        )
     report = run("bridge", turned)
     assert report.reps == []
     assert "camera_angle" in {w.code for w in report.warnings}
@@ -247,8 +298,13 @@ def test_the_top_of_a_high_bridge_is_still_lying_on_the_back() -> None:
     from formcheck.core.landmarks import frame_from_points
     from formcheck.core.posture import SUPINE, UNKNOWN
 
-    top = {"left_shoulder": (150.0, 300.0), "left_hip": (242.0, 208.0), "left_knee": (330.0, 150.0),
-           "left_ear": (100.0, 295.0), "nose": (90.0, 280.0)}
+    top = {
+        "left_shoulder": (150.0, 300.0),
+        "left_hip": (242.0, 208.0),
+        "left_knee": (330.0, 150.0),
+        "left_ear": (100.0, 295.0),
+        "nose": (90.0, 280.0),
+    }
     assert classify_posture(frame_from_points(0.0, top)) == SUPINE
     dog = {**top, "left_knee": (300.0, 300.0)}
     assert classify_posture(frame_from_points(0.0, dog)) == UNKNOWN

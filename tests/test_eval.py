@@ -76,8 +76,10 @@ def _bridge_track_folder(tmp_path, label_reps, exercise="bridge", name="clip"):
     from formcheck.media.tracks import Track, save_track
 
     stream = make_stream("supine", reps_every(3, 3.0, bridge_top(), hold=3.0, rest=1.5), 20.0)
-    save_track(Track(source=f"{name}.mp4", fps=30.0, width=640, height=480, duration_s=20.0, frames=stream),
-               tmp_path / f"{name}.fctrack")
+    save_track(
+        Track(source=f"{name}.mp4", fps=30.0, width=640, height=480, duration_s=20.0, frames=stream),
+        tmp_path / f"{name}.fctrack",
+    )
     label = {"clip": f"{name}.fctrack", "exercise": exercise, "expected": {"reps": len(label_reps)}, "reps": label_reps}
     (tmp_path / f"{name}.json").write_text(json.dumps(label))
     return tmp_path
@@ -85,8 +87,16 @@ def _bridge_track_folder(tmp_path, label_reps, exercise="bridge", name="clip"):
 
 def _truth(k, good=True, faults=()):
     start = 3.0 + 5.5 * k
-    return {"index": k + 1, "start_s": start, "top_s": start + 1.0, "hold_s": 3.0, "end_s": start + 5.0, "side": "none",
-            "good": good, "faults": list(faults)}
+    return {
+        "index": k + 1,
+        "start_s": start,
+        "top_s": start + 1.0,
+        "hold_s": 3.0,
+        "end_s": start + 5.0,
+        "side": "none",
+        "good": good,
+        "faults": list(faults),
+    }
 
 
 def test_eval_scores_a_track_folder_per_exercise(tmp_path):
@@ -94,13 +104,13 @@ def test_eval_scores_a_track_folder_per_exercise(tmp_path):
 
     _bridge_track_folder(tmp_path, [_truth(0), _truth(1), _truth(2, good=False, faults=["hips_overarched"])])
     assert [p.suffix for p, _ in find_clips(tmp_path)] == [".fctrack"]
-    result = evaluate_directory(tmp_path)          # no model: the track is re-scored
+    result = evaluate_directory(tmp_path)  # no model: the track is re-scored
     (c,) = result.clips
     assert c.error is None and c.reps == 3 and c.count_ok and c.group == "bridge"
     agg = result.to_dict()["by_exercise"]["bridge"]
     assert agg["exact_count_share"] == 1.0 and agg["faults_expected"] == 1 and agg["fault_recall"] == 0.0
     assert agg["hold_mae_s"] is not None and agg["hold_mae_s"] < 0.5
-    assert agg["false_cues_per_min_clean"] is None       # the only clip has a faulty rep: not clean
+    assert agg["false_cues_per_min_clean"] is None  # the only clip has a faulty rep: not clean
     text = format_eval(result)
     assert "bridge" in text and "overall" in text
 
@@ -109,12 +119,15 @@ def test_eval_handles_partial_real_labels(tmp_path):
     """Real-video labels: approximate holds and reps without times still give a count."""
     from formcheck.tools.evaluate import evaluate_directory
 
-    reps = [{"index": 1, "start_s": 3.0, "end_s": 8.0, "hold_s_approx": 3}, {"index": 2, "hold_s_approx": 3},
-            {"index": 3}]
+    reps = [
+        {"index": 1, "start_s": 3.0, "end_s": 8.0, "hold_s_approx": 3},
+        {"index": 2, "hold_s_approx": 3},
+        {"index": 3},
+    ]
     _bridge_track_folder(tmp_path, reps)
     (c,) = evaluate_directory(tmp_path).clips
     assert c.error is None and c.count_ok
-    assert c.matched == 1 and c.judged == 0 and c.hold_errors == []   # nothing known to score but the count
+    assert c.matched == 1 and c.judged == 0 and c.hold_errors == []  # nothing known to score but the count
 
 
 def test_eval_track_folder_from_the_command_line(tmp_path):
@@ -132,9 +145,15 @@ def test_compare_to_baseline_flags_only_real_regressions():
     from formcheck.tools.evaluate import compare_to_baseline
 
     base = {"bridge": {"exact_count_share": 0.9, "rep_mae": 0.1, "hold_mae_s": None, "false_cues_per_min": 0.5}}
-    assert compare_to_baseline({"bridge": {"exact_count_share": 0.95, "rep_mae": 0.0, "hold_mae_s": 0.2,
-                                           "false_cues_per_min": 0.55}}, base) == []
-    worse = compare_to_baseline({"bridge": {"exact_count_share": 0.8, "rep_mae": 0.3, "false_cues_per_min": None}}, base)
+    assert (
+        compare_to_baseline(
+            {"bridge": {"exact_count_share": 0.95, "rep_mae": 0.0, "hold_mae_s": 0.2, "false_cues_per_min": 0.55}}, base
+        )
+        == []
+    )
+    worse = compare_to_baseline(
+        {"bridge": {"exact_count_share": 0.8, "rep_mae": 0.3, "false_cues_per_min": None}}, base
+    )
     assert len(worse) == 3 and any("exact_count_share" in w for w in worse)
     assert compare_to_baseline({}, base) == ["bridge: missing (baseline has None clips)"]
 
@@ -164,7 +183,8 @@ def test_checkers_do_not_get_worse_on_the_stress_corpus(split):
         pytest.skip(f"no baseline for {split} yet: {REWRITE.format(split=split)}")
     current = baseline_metrics(evaluate_directory(folder))
     assert current["overall"]["clips"] == baseline[split]["overall"]["clips"], (
-        f"the corpus changed; rewrite the baseline: {REWRITE.format(split=split)}")
+        f"the corpus changed; rewrite the baseline: {REWRITE.format(split=split)}"
+    )
     worse = compare_to_baseline(current, baseline[split])
     assert not worse, "\n".join(worse) + f"\nIf this is intended: {REWRITE.format(split=split)}"
 

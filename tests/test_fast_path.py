@@ -14,8 +14,10 @@ from formcheck.core.session import Session
 from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator
 from formcheck.media.video import open_video
 
-pytestmark = [pytest.mark.mediapipe,
-              pytest.mark.skipif(not (BRIDGE.is_file() and STANDING.is_file()), reason="sample clips missing")]
+pytestmark = [
+    pytest.mark.mediapipe,
+    pytest.mark.skipif(not (BRIDGE.is_file() and STANDING.is_file()), reason="sample clips missing"),
+]
 
 
 def test_one_person_in_view_gives_exactly_the_one_person_landmarks():

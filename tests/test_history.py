@@ -17,8 +17,9 @@ from formcheck.core.report import Report
 def report(reps=2, good=1, faults=("hips_too_low",)) -> Report:
     r = Report(exercise="bridge", source="x", duration_s=12.0, fps=30, frames=360, frames_with_pose=350)
     for i in range(reps):
-        r.reps.append(RepEvent(i + 1, i * 5.0, i * 5 + 1.0, i * 5 + 4.0, 3.0, "none", i < good,
-                               [] if i < good else list(faults)))
+        r.reps.append(
+            RepEvent(i + 1, i * 5.0, i * 5 + 1.0, i * 5 + 4.0, 3.0, "none", i < good, [] if i < good else list(faults))
+        )
         r.holds.append(HoldEvent(i * 5 + 1.0, i * 5 + 4.0, "none", i + 1))
     for code in faults:
         r.faults.append(FaultEvent(code, 6.0, 2, "Lift your hips a little higher."))
@@ -101,7 +102,9 @@ def test_transaction_rolls_back(tmp_path):
 
 def test_progress_and_csv(tmp_path):
     h = History(tmp_path / "h.sqlite3")
-    h.save_set("a", exercise="bridge", source="live", report=report(2, 1), day="2026-01-01", pain_before=4, pain_after=3)
+    h.save_set(
+        "a", exercise="bridge", source="live", report=report(2, 1), day="2026-01-01", pain_before=4, pain_after=3
+    )
     h.save_set("b", exercise="bridge", source="upload", report=report(4, 4, ()), day="2026-01-02", source_name="me.mp4")
     h.save_set("c", exercise="bridge", source="sample", report=report(0, 0, ()), day="2026-01-02")
     prog = h.progress()
@@ -154,7 +157,9 @@ def test_delete_all_leaves_no_trace_of_the_rows_in_the_file(tmp_path):
     h = History(db)
     h.record_safety_check({"fever": False, "secret_marker_answer_xyz": False}, blocked=False)
     h.delete_all()
-    raw = db.read_bytes() + (db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b"")
+    raw = db.read_bytes() + (
+        db.with_name(db.name + "-wal").read_bytes() if db.with_name(db.name + "-wal").exists() else b""
+    )
     assert b"secret_marker_answer_xyz" not in raw
 
 
@@ -162,10 +167,13 @@ def test_delete_all_leaves_no_trace_of_the_rows_in_the_file(tmp_path):
 def test_an_older_save_never_lowers_a_set(tmp_path):
     h = History(tmp_path / "h.sqlite3")
     assert h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=4)
-    assert h.save_set("k", exercise="bridge", source="live", report=report(3, 3, ()), seq=5, finished=True,
-                      stop_reason="finished")
+    assert h.save_set(
+        "k", exercise="bridge", source="live", report=report(3, 3, ()), seq=5, finished=True, stop_reason="finished"
+    )
     assert not h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=4)  # late periodic save
-    assert not h.save_set("k", exercise="bridge", source="live", report=report(2, 2, ()), seq=9)  # unfinished after final
+    assert not h.save_set(
+        "k", exercise="bridge", source="live", report=report(2, 2, ()), seq=9
+    )  # unfinished after final
     row = h.get_set("k")
     assert (row["reps"], row["finished"], row["stop_reason"], row["save_seq"]) == (3, True, "finished", 5)
 
@@ -184,8 +192,10 @@ def test_version_1_database_is_upgraded_and_keeps_its_sets(tmp_path):
     with sqlite3.connect(p) as c:
         for stmt in MIGRATIONS[0]:
             c.execute(stmt)
-        c.execute("INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
-                  "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)")
+        c.execute(
+            "INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
+            "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)"
+        )
         c.execute("PRAGMA user_version = 1")
     h = History(p)
     assert h.schema_version() == SCHEMA_VERSION
@@ -217,19 +227,25 @@ def test_read_only_database_is_detected_at_open(tmp_path, monkeypatch):
 def test_read_only_after_open_gives_one_line_errors(tmp_path, monkeypatch):
     h = History(tmp_path / "h.sqlite3")
     _read_only(monkeypatch)
-    for call in (lambda: h.save_set("a", exercise="bridge", source="live", report=report()),
-                 lambda: h.record_safety_check({"fever": False}, blocked=False),
-                 lambda: h.set_pain("a", after=3), h.delete_all):
+    for call in (
+        lambda: h.save_set("a", exercise="bridge", source="live", report=report()),
+        lambda: h.record_safety_check({"fever": False}, blocked=False),
+        lambda: h.set_pain("a", after=3),
+        h.delete_all,
+    ):
         with pytest.raises(HistoryError, match="read-only") as e:
             call()
         assert "\n" not in str(e.value)
     assert h.list_sets() == []  # reading still works
 
 
-@pytest.mark.parametrize("tables", [
-    ["CREATE TABLE sets (id INTEGER PRIMARY KEY, name TEXT, price REAL)"],  # another app's "sets"
-    ["CREATE TABLE users (id INTEGER PRIMARY KEY)"],
-])
+@pytest.mark.parametrize(
+    "tables",
+    [
+        ["CREATE TABLE sets (id INTEGER PRIMARY KEY, name TEXT, price REAL)"],  # another app's "sets"
+        ["CREATE TABLE users (id INTEGER PRIMARY KEY)"],
+    ],
+)
 def test_foreign_database_is_refused_and_left_untouched(tmp_path, tables):
     p = tmp_path / "other.db"
     with sqlite3.connect(p) as c:
@@ -242,8 +258,9 @@ def test_foreign_database_is_refused_and_left_untouched(tmp_path, tables):
     assert "another program's database" in msg and "FORMCHECK_DB" in msg and "\n" not in msg
     with sqlite3.connect(p) as c:
         assert int(c.execute("PRAGMA user_version").fetchone()[0]) == 0
-        assert [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")] == \
-            [t.split()[2] for t in tables]
+        assert [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")] == [
+            t.split()[2] for t in tables
+        ]
     assert len(p.read_bytes()) == len(before)
 
 
@@ -305,8 +322,9 @@ def test_holds_range_of_motion_and_the_report_are_kept_per_set(tmp_path):
     h = History(tmp_path / "h.sqlite3")
     r = report(2, 2, ())
     r.holds[1] = HoldEvent(6.0, 10.5, "none", 2)  # a 4.5 s hold
-    r.trace = [(i / 10, 150.0 + (20.0 if 1.0 <= i / 10 <= 4.0 or 6.0 <= i / 10 <= 10.5 else 0.0), None)
-               for i in range(0, 2000)]  # 200 s of key angle: thinned when stored
+    r.trace = [
+        (i / 10, 150.0 + (20.0 if 1.0 <= i / 10 <= 4.0 or 6.0 <= i / 10 <= 10.5 else 0.0), None) for i in range(0, 2000)
+    ]  # 200 s of key angle: thinned when stored
     h.save_set("a", exercise="bridge", source="upload", report=r, day="2026-01-01", paced=True)
     h.save_set("b", exercise="bridge", source="live", report=report(1, 1, ()), day="2026-01-02")
     a = h.get_set("a")
@@ -345,8 +363,10 @@ def test_version_2_database_is_upgraded(tmp_path):
     with sqlite3.connect(p) as c:
         for stmt in MIGRATIONS[0] + MIGRATIONS[1]:
             c.execute(stmt)
-        c.execute("INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
-                  "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)")
+        c.execute(
+            "INSERT INTO sets (key, day, started_at, updated_at, exercise, source, reps) "
+            "VALUES ('old', '2026-01-01', 'a', 'a', 'bridge', 'live', 4)"
+        )
         c.execute("PRAGMA user_version = 2")
     h = History(p)
     assert h.schema_version() == SCHEMA_VERSION == 3

@@ -66,10 +66,12 @@ def test_the_purity_check_catches_a_forbidden_import(tmp_path, monkeypatch):
 
 
 def test_importing_the_core_loads_no_camera_model_or_browser_library():
-    code = ("import sys, formcheck.core.session, formcheck.core.report, formcheck.core.exercise as e\n"
-            "[e.load_checker_class(s) for s in e.all_exercises().values()]\n"
-            "heavy = sorted(m for m in ('cv2', 'mediapipe', 'streamlit', 'av', 'streamlit_webrtc') if m in sys.modules)\n"
-            "print(','.join(heavy))")
+    code = (
+        "import sys, formcheck.core.session, formcheck.core.report, formcheck.core.exercise as e\n"
+        "[e.load_checker_class(s) for s in e.all_exercises().values()]\n"
+        "heavy = sorted(m for m in ('cv2', 'mediapipe', 'streamlit', 'av', 'streamlit_webrtc') if m in sys.modules)\n"
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""

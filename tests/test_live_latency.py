@@ -99,8 +99,9 @@ def test_fast_frames_are_measured_and_never_switch_model(clock):
 
 
 def test_lag_grows_when_frames_wait_behind_slow_ones(clock):
-    proc = LiveProcessor("bridge", model="full", estimator_factory=lambda: SlowEstimator(clock, 45), draw=False,
-                         latency_budget_ms=None)
+    proc = LiveProcessor(
+        "bridge", model="full", estimator_factory=lambda: SlowEstimator(clock, 45), draw=False, latency_budget_ms=None
+    )
     _run(proc, clock, 5.0)  # frames every 33 ms, each taking 45 ms: a queue would grow without end
     snap = proc.snapshot()
     assert snap.latency_p95_ms == pytest.approx(45.0, abs=0.5)

@@ -94,9 +94,13 @@ def test_thirty_minute_live_replay_keeps_memory_and_snapshot_time_flat(tmp_path,
     first_f, last_f = min(frame_med[:ENDS]), min(frame_med[-ENDS:])
     first_s, last_s = min(snap_med[:ENDS]), min(snap_med[-ENDS:])
     ratio_frame, ratio_snap = last_f / first_f, last_s / first_s
-    for k, v in {"rss_growth_mb": round(growth, 1), "frame_ms_first": round(1e3 * first_f, 3),
-                 "frame_ms_last": round(1e3 * last_f, 3), "snapshot_us_first": round(1e6 * first_s, 2),
-                 "snapshot_us_last": round(1e6 * last_s, 2)}.items():
+    for k, v in {
+        "rss_growth_mb": round(growth, 1),
+        "frame_ms_first": round(1e3 * first_f, 3),
+        "frame_ms_last": round(1e3 * last_f, 3),
+        "snapshot_us_first": round(1e6 * first_s, 2),
+        "snapshot_us_last": round(1e6 * last_s, 2),
+    }.items():
         record_property(k, v)
         print(f"{k}: {v}")
     assert snap.frames == FRAMES

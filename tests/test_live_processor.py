@@ -18,12 +18,27 @@ def bridge_pose(t: float, lift: float):
     sh, knee, ankle = (160, 380), (420, 300), (480, 390)
     line_y = sh[1] + (knee[1] - sh[1]) * ((330 - sh[0]) / (knee[0] - sh[0]))
     hip = (330, 390 + (line_y - 390) * lift)
-    pts = {"nose": (100, 370), "left_ear": (115, 365), "right_ear": (115, 366),
-           "left_shoulder": sh, "right_shoulder": (sh[0], sh[1] + 2), "left_elbow": (230, 395),
-           "right_elbow": (230, 396), "left_wrist": (300, 400), "right_wrist": (300, 401),
-           "left_hip": hip, "right_hip": (hip[0], hip[1] + 2), "left_knee": knee, "right_knee": (knee[0], knee[1] + 2),
-           "left_ankle": ankle, "right_ankle": (ankle[0], ankle[1] + 2), "left_heel": (470, 400),
-           "right_heel": (470, 401), "left_foot_index": (510, 400), "right_foot_index": (510, 401)}
+    pts = {
+        "nose": (100, 370),
+        "left_ear": (115, 365),
+        "right_ear": (115, 366),
+        "left_shoulder": sh,
+        "right_shoulder": (sh[0], sh[1] + 2),
+        "left_elbow": (230, 395),
+        "right_elbow": (230, 396),
+        "left_wrist": (300, 400),
+        "right_wrist": (300, 401),
+        "left_hip": hip,
+        "right_hip": (hip[0], hip[1] + 2),
+        "left_knee": knee,
+        "right_knee": (knee[0], knee[1] + 2),
+        "left_ankle": ankle,
+        "right_ankle": (ankle[0], ankle[1] + 2),
+        "left_heel": (470, 400),
+        "right_heel": (470, 401),
+        "left_foot_index": (510, 400),
+        "right_foot_index": (510, 401),
+    }
     vis = {n: (0.99 if n.startswith("left") or n == "nose" else 0.6) for n in pts}
     return frame_from_points(t, pts, 640, 480, visibility=vis)
 
@@ -45,7 +60,7 @@ def lift_at(t: float, period: float = 6.0, start: float = 1.5) -> float:
 class FakeEstimator:
     """Returns the scripted pose for the frame's time (the image is ignored)."""
 
-    instances: list["FakeEstimator"] = []
+    instances: list[FakeEstimator] = []
 
     def __init__(self, fail: bool = False, offset: float = 0.0):
         self.closed = False
@@ -112,7 +127,7 @@ def test_frame_rate_does_not_change_hold_time(fps):
 def test_dropped_frames_never_break_counting():
     rng = np.random.default_rng(1)
     ts = [t for t in times(30, 14) if rng.random() > 0.45]  # drop ~45 % of the frames, irregularly
-    ts = [t + rng.uniform(0, 0.01) for t in ts]              # and jitter the rest
+    ts = [t + rng.uniform(0, 0.01) for t in ts]  # and jitter the rest
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False)
     run(proc, ts)
     rep = proc.snapshot().report
@@ -126,7 +141,7 @@ def test_repeated_and_backward_timestamps_are_skipped_or_rebased():
     snap = proc.snapshot()
     assert snap.frames == 3 and snap.dropped == 2
     run(proc, [100.0, 100.1])  # a jump forward is fine
-    run(proc, [0.0, 0.1])      # a new clock (stream restarted): continues after the old one
+    run(proc, [0.0, 0.1])  # a new clock (stream restarted): continues after the old one
     snap = proc.snapshot()
     assert snap.frames == 7
     assert snap.stream_t_s > 100.0
@@ -146,9 +161,16 @@ def test_saver_gets_every_rep_and_the_stop(tmp_path):
     def saver(p):
         payloads.append(p)
         meta = p["meta"]
-        hist.save_set(p["key"], exercise=p["exercise"], source="live", report=p["report"],
-                      pain_before=meta.get("pain_before"), stop_reason=p["stop_reason"], finished=p["finished"],
-                      started_at=p["started_at"])
+        hist.save_set(
+            p["key"],
+            exercise=p["exercise"],
+            source="live",
+            report=p["report"],
+            pain_before=meta.get("pain_before"),
+            stop_reason=p["stop_reason"],
+            finished=p["finished"],
+            started_at=p["started_at"],
+        )
 
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False, saver=saver, meta={"pain_before": 4})
     run(proc, times(30, 7))
@@ -512,7 +534,9 @@ def test_a_failing_history_is_reported_once_in_the_log(caplog):
     proc = LiveProcessor("bridge", estimator_factory=FakeEstimator, draw=False, saver=read_only)
     with caplog.at_level(logging.WARNING, logger="formcheck.app.live_processor"):
         run(proc, times(30, 14))
-    assert proc.snapshot().error.startswith("Could not save to the history: /x/h.sqlite3: the history file is read-only")
+    assert proc.snapshot().error.startswith(
+        "Could not save to the history: /x/h.sqlite3: the history file is read-only"
+    )
     assert len([r for r in caplog.records if r.name == "formcheck.app.live_processor"]) == 1
     assert proc.snapshot().reps == 2  # counting goes on
 
@@ -537,7 +561,9 @@ def test_a_passing_problem_leaves_the_page_when_things_work_again():
         if fail["save"]:
             raise OSError("disk full")
 
-    proc = LiveProcessor("bridge", estimator_factory=lambda: Flaky(offset=1.0), draw=False, saver=saver)  # rest until 2.5 s
+    proc = LiveProcessor(
+        "bridge", estimator_factory=lambda: Flaky(offset=1.0), draw=False, saver=saver
+    )  # rest until 2.5 s
     run(proc, times(30, 1))
     assert proc.snapshot().error == "Pose estimation failed: graph error"
     fail["detect"] = False

@@ -16,15 +16,25 @@ KEY = ("left_shoulder", "left_hip", "left_knee")
 
 def _pose(w: int, h: int, vis: float = 0.95):
     pts = {
-        "nose": (0.15 * w, 0.70 * h), "left_ear": (0.17 * w, 0.68 * h), "right_ear": (0.17 * w, 0.69 * h),
-        "left_shoulder": (0.25 * w, 0.72 * h), "right_shoulder": (0.25 * w, 0.73 * h),
-        "left_elbow": (0.35 * w, 0.78 * h), "right_elbow": (0.35 * w, 0.79 * h),
-        "left_wrist": (0.45 * w, 0.80 * h), "right_wrist": (0.45 * w, 0.81 * h),
-        "left_hip": (0.50 * w, 0.60 * h), "right_hip": (0.50 * w, 0.61 * h),
-        "left_knee": (0.65 * w, 0.45 * h), "right_knee": (0.65 * w, 0.46 * h),
-        "left_ankle": (0.70 * w, 0.75 * h), "right_ankle": (0.70 * w, 0.76 * h),
-        "left_heel": (0.69 * w, 0.78 * h), "right_heel": (0.69 * w, 0.79 * h),
-        "left_foot_index": (0.76 * w, 0.78 * h), "right_foot_index": (0.76 * w, 0.79 * h),
+        "nose": (0.15 * w, 0.70 * h),
+        "left_ear": (0.17 * w, 0.68 * h),
+        "right_ear": (0.17 * w, 0.69 * h),
+        "left_shoulder": (0.25 * w, 0.72 * h),
+        "right_shoulder": (0.25 * w, 0.73 * h),
+        "left_elbow": (0.35 * w, 0.78 * h),
+        "right_elbow": (0.35 * w, 0.79 * h),
+        "left_wrist": (0.45 * w, 0.80 * h),
+        "right_wrist": (0.45 * w, 0.81 * h),
+        "left_hip": (0.50 * w, 0.60 * h),
+        "right_hip": (0.50 * w, 0.61 * h),
+        "left_knee": (0.65 * w, 0.45 * h),
+        "right_knee": (0.65 * w, 0.46 * h),
+        "left_ankle": (0.70 * w, 0.75 * h),
+        "right_ankle": (0.70 * w, 0.76 * h),
+        "left_heel": (0.69 * w, 0.78 * h),
+        "right_heel": (0.69 * w, 0.79 * h),
+        "left_foot_index": (0.76 * w, 0.78 * h),
+        "right_foot_index": (0.76 * w, 0.79 * h),
     }
     # the far side dim: exercised as dashed bones
     visd = {n: (vis if n.startswith("left") or n == "nose" else 0.3) for n in pts}
@@ -32,9 +42,20 @@ def _pose(w: int, h: int, vis: float = 0.95):
 
 
 def _status(**kw) -> CheckerStatus:
-    base = dict(exercise="bridge", t_s=1.0, phase="hold", reps=3, good_reps=2, target_reps=10,
-                hold_s=2.1, target_hold_s=3.0, side="left", key_angle_deg=171.0,
-                cue="Lift your hips a little higher", pose_found=True)
+    base = dict(
+        exercise="bridge",
+        t_s=1.0,
+        phase="hold",
+        reps=3,
+        good_reps=2,
+        target_reps=10,
+        hold_s=2.1,
+        target_hold_s=3.0,
+        side="left",
+        key_angle_deg=171.0,
+        cue="Lift your hips a little higher",
+        pose_found=True,
+    )
     base.update(kw)
     return CheckerStatus(**base)
 
@@ -50,9 +71,13 @@ def test_draws_in_place(w: int, h: int, with_pose: bool, status_kind: str) -> No
     frame = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
     before = frame.copy()
     pose = _pose(w, h) if with_pose else None
-    status = {"none": None, "hold": _status(),
-              "setup": _status(phase="setup", cue=None, setup_message="Move so your whole body is in view",
-                               hold_s=0.0, target_hold_s=0.0)}[status_kind]
+    status = {
+        "none": None,
+        "hold": _status(),
+        "setup": _status(
+            phase="setup", cue=None, setup_message="Move so your whole body is in view", hold_s=0.0, target_hold_s=0.0
+        ),
+    }[status_kind]
     out = draw_overlay(frame, pose, status, key_joints=KEY)
     assert out is frame
     assert out.shape == (h, w, 3) and out.dtype == np.uint8
@@ -71,8 +96,11 @@ def test_pose_from_smaller_model_image_is_drawn_at_frame_size() -> None:
 
 def test_long_cue_and_missing_angle() -> None:
     frame = np.zeros((240, 320, 3), np.uint8)
-    st = _status(key_angle_deg=None, cue="Keep both knees bent and press through your heels while you lift your hips "
-                                          "slowly until your body makes a straight line from shoulders to knees")
+    st = _status(
+        key_angle_deg=None,
+        cue="Keep both knees bent and press through your heels while you lift your hips "
+        "slowly until your body makes a straight line from shoulders to knees",
+    )
     draw_overlay(frame, _pose(320, 240), st, key_joints=KEY)
     assert frame[-5:].any()
 
@@ -86,7 +114,7 @@ def test_joints_are_drawn_where_the_landmarks_are() -> None:
 
     def white_near(name: str) -> int:
         x, y = (pose.xyz[INDEX[name], :2] * (w, h)).astype(int)
-        return int(np.all(frame[y - 2:y + 3, x - 2:x + 3] >= 245, axis=2).sum())
+        return int(np.all(frame[y - 2 : y + 3, x - 2 : x + 3] >= 245, axis=2).sum())
 
     for name in ("left_shoulder", "left_hip", "left_knee", "left_ankle"):  # visibility 0.95
         assert white_near(name) >= 8, name

@@ -76,11 +76,14 @@ def test_packaged_samples_have_labels_and_licences():
     assert list(d.glob("LICENSE-*"))
 
 
-@pytest.mark.parametrize("installed, conflict", [
-    ({"opencv-contrib-python": "5.1.0.95"}, False),
-    ({"opencv-contrib-python": "5.1.0.95", "opencv-python": "4.12.0.88"}, True),
-    ({"opencv-contrib-python": "5.1.0.95", "opencv-python-headless": "4.12.0.88"}, True),
-])
+@pytest.mark.parametrize(
+    "installed, conflict",
+    [
+        ({"opencv-contrib-python": "5.1.0.95"}, False),
+        ({"opencv-contrib-python": "5.1.0.95", "opencv-python": "4.12.0.88"}, True),
+        ({"opencv-contrib-python": "5.1.0.95", "opencv-python-headless": "4.12.0.88"}, True),
+    ],
+)
 def test_opencv_conflict_is_one_line_with_the_fix(monkeypatch, installed, conflict):
     monkeypatch.delenv("FORMCHECK_SKIP_OPENCV_CHECK", raising=False)
     monkeypatch.setattr(env, "_version", lambda dist: installed.get(dist))
@@ -103,10 +106,13 @@ def test_opencv_conflict_stops_the_cli_before_any_work(monkeypatch, capsys):
     assert cli.main(["exercises"]) == cli.EXIT_OK  # listing the exercises never needs cv2
 
 
-@pytest.mark.parametrize("argv, module, extra", [
-    (["synth", "--exercise", "bridge", "--reps", "1", "-o", "{tmp}/clip.mp4"], "moderngl", "synth"),
-    (["app", "--port", "8599"], "streamlit", "app"),
-])
+@pytest.mark.parametrize(
+    "argv, module, extra",
+    [
+        (["synth", "--exercise", "bridge", "--reps", "1", "-o", "{tmp}/clip.mp4"], "moderngl", "synth"),
+        (["app", "--port", "8599"], "streamlit", "app"),
+    ],
+)
 def test_a_missing_extra_names_its_pip_install(monkeypatch, capsys, tmp_path, argv, module, extra):
     monkeypatch.setitem(sys.modules, module, None)  # as if the extra were not installed
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
@@ -120,16 +126,23 @@ def test_the_readme_module_map_names_every_module():
     import re
 
     readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("The tree follows the data path"):]
-    block = block[block.index("```") + 3:]
-    block = block[:block.index("```")]
-    missing = [f"{d.name}/" for d in (ROOT / "formcheck").iterdir()
-               if d.is_dir() and not d.name.startswith("__") and f"{d.name}/" not in block]
+    block = readme[readme.index("The tree follows the data path") :]
+    block = block[block.index("```") + 3 :]
+    block = block[: block.index("```")]
+    missing = [
+        f"{d.name}/"
+        for d in (ROOT / "formcheck").iterdir()
+        if d.is_dir() and not d.name.startswith("__") and f"{d.name}/" not in block
+    ]
     for sub in ("core", "media", "app", "tools"):
-        missing += [f"{sub}/{f.name}" for f in (ROOT / "formcheck" / sub).glob("*.py")
-                    if f.stem != "__init__" and not re.search(rf"\b{f.stem}\b", block)]
-    missing += [f.name for f in (ROOT / "formcheck").glob("*.py")
-                if not f.stem.startswith("__") and f.name not in block]
+        missing += [
+            f"{sub}/{f.name}"
+            for f in (ROOT / "formcheck" / sub).glob("*.py")
+            if f.stem != "__init__" and not re.search(rf"\b{f.stem}\b", block)
+        ]
+    missing += [
+        f.name for f in (ROOT / "formcheck").glob("*.py") if not f.stem.startswith("__") and f.name not in block
+    ]
     assert missing == [], f"add these to the README's module map: {missing}"
 
 
@@ -178,15 +191,24 @@ def test_a_failure_with_json_is_one_error_object_with_the_same_exit_code(tmp_pat
     plain = run_cli("analyze", str(tmp_path / "missing.mp4"), "-e", "bridge")
     assert proc.returncode == plain.returncode == 2
     obj = json.loads(proc.stdout)
-    assert set(obj) == {"error"} and set(obj["error"]) == {"code", "message"} and "missing.mp4" in obj["error"]["message"]
+    assert (
+        set(obj) == {"error"} and set(obj["error"]) == {"code", "message"} and "missing.mp4" in obj["error"]["message"]
+    )
     usage = run_cli("analyze", "--json")
     assert usage.returncode == 2 and json.loads(usage.stdout)["error"]["code"] == "usage"
 
 
 @pytest.mark.parametrize("cmd", ["exercises", "exercises --json", "--help", "eval --help"])
 def test_a_closed_pipe_ends_quietly(cmd):
-    proc = subprocess.run(f"{sys.executable} -m formcheck {cmd} | head -0; echo \"rc=${{PIPESTATUS[0]}}\"",
-                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        f'{sys.executable} -m formcheck {cmd} | head -0; echo "rc=${{PIPESTATUS[0]}}"',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert proc.stdout.strip() == "rc=0" and proc.stderr == "", proc.stderr
 
 
@@ -230,8 +252,14 @@ def _addon(site: Path, ok: bool = True) -> None:
 def test_an_installed_add_on_is_found_through_its_entry_point(tmp_path):
     _addon(tmp_path, ok=False)
     envvars = dict(os.environ, PYTHONPATH=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "formcheck", "exercises", "--json"], capture_output=True, text=True,
-                          timeout=120, env=envvars, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "formcheck", "exercises", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=envvars,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     ids = [e["id"] for e in json.loads(proc.stdout)]
     assert "hip_lift" in ids and {"bridge", "bird_dog", "pelvic_tilt", "knee_to_chest"} <= set(ids)
@@ -278,8 +306,12 @@ def wheel_env(tmp_path_factory):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     dist = base / "dist"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
-                            str(src)], capture_output=True, text=True, timeout=600)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist), str(src)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = dist.glob("formcheck-*.whl")
 
@@ -294,11 +326,21 @@ def wheel_env(tmp_path_factory):
         if n.startswith(("formcheck", "__editable__", "pip", "_distutils_hack", "__pycache__")) or n.endswith(".pth"):
             continue
         (deps / n).symlink_to(entry)
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     (site / "test-deps.pth").write_text(f"{deps}\n")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-index",
-                              f"{wheel}[app]"], capture_output=True, text=True, timeout=600)
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-index", f"{wheel}[app]"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert install.returncode == 0, install.stderr[-3000:]
     outside = base / "elsewhere"
     outside.mkdir()
@@ -318,13 +360,17 @@ def test_the_wheel_holds_the_package_and_no_top_level_exercises(wheel_env):
     assert not [n for n in names if n.startswith(("exercises/", "tests/", "sample_videos/"))]
     assert "formcheck/exercises/bridge.toml" in names and "formcheck/app/run.py" in names
     assert "formcheck/models/pose_landmarker_full.task" in names
-    assert {"formcheck/samples/bridge_side_physiocore.mp4", "formcheck/samples/bridge_side_physiocore.json"} <= set(names)
+    assert {"formcheck/samples/bridge_side_physiocore.mp4", "formcheck/samples/bridge_side_physiocore.json"} <= set(
+        names
+    )
 
 
 def test_the_installed_wheel_runs_not_the_checkout(wheel_env):
     py, bin_dir, outside, _ = wheel_env
-    proc = _run([str(py), "-c", "import formcheck, formcheck.exercises as e; print(formcheck.__file__); print(e.__file__)"],
-                outside)
+    proc = _run(
+        [str(py), "-c", "import formcheck, formcheck.exercises as e; print(formcheck.__file__); print(e.__file__)"],
+        outside,
+    )
     assert proc.returncode == 0, proc.stderr
     for line in proc.stdout.split():
         assert "site-packages" in line and not line.startswith(str(ROOT)), line
@@ -384,11 +430,19 @@ def test_formcheck_app_serves_on_loopback_only_whatever_the_folder(wheel_env):
     hostile = outside / "hostile"
     (hostile / ".streamlit").mkdir(parents=True)
     (hostile / ".streamlit" / "config.toml").write_text(
-        '[server]\naddress = "0.0.0.0"\nheadless = false\n[browser]\ngatherUsageStats = true\n')
+        '[server]\naddress = "0.0.0.0"\nheadless = false\n[browser]\ngatherUsageStats = true\n'
+    )
     port = _free_port()
     e = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.Popen([str(bin_dir / "formcheck"), "app", "--port", str(port)], cwd=hostile, env=e,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(bin_dir / "formcheck"), "app", "--port", str(port)],
+        cwd=hostile,
+        env=e,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         health = None
         for _ in range(240):  # up to about a minute on a loaded machine

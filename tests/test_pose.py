@@ -114,9 +114,9 @@ def test_repeated_and_backwards_timestamps(bridge_frames) -> None:
     f = bridge_frames[0][1]
     with PoseEstimator("lite", num_poses=1) as est:
         a = est.detect(f, 1.0)
-        b = est.detect(f, 1.0)      # repeated
-        c = est.detect(f, 0.5)      # backwards
-        d = est.detect(f, 1.0004)   # same millisecond after rounding
+        b = est.detect(f, 1.0)  # repeated
+        c = est.detect(f, 0.5)  # backwards
+        d = est.detect(f, 1.0004)  # same millisecond after rounding
     assert all(x is not None for x in (a, b, c, d))
     assert c.t_s == 0.5  # the caller's time is kept
 
@@ -192,13 +192,27 @@ def _people(w: int = 1280, h: int = 480):
     lying_xyz = lying.xyz.copy()
     lying_xyz[:, 0] *= 640 / w
     cx = 0.8 * w
-    pts = {"nose": (cx, 40), "left_ear": (cx + 5, 38), "right_ear": (cx - 5, 38),
-           "left_shoulder": (cx + 30, 100), "right_shoulder": (cx - 30, 100), "left_elbow": (cx + 40, 170),
-           "right_elbow": (cx - 40, 170), "left_wrist": (cx + 45, 230), "right_wrist": (cx - 45, 230),
-           "left_hip": (cx + 20, 240), "right_hip": (cx - 20, 240), "left_knee": (cx + 22, 340),
-           "right_knee": (cx - 22, 340), "left_ankle": (cx + 24, 440), "right_ankle": (cx - 24, 440),
-           "left_heel": (cx + 20, 450), "right_heel": (cx - 20, 450), "left_foot_index": (cx + 40, 455),
-           "right_foot_index": (cx - 40, 455)}
+    pts = {
+        "nose": (cx, 40),
+        "left_ear": (cx + 5, 38),
+        "right_ear": (cx - 5, 38),
+        "left_shoulder": (cx + 30, 100),
+        "right_shoulder": (cx - 30, 100),
+        "left_elbow": (cx + 40, 170),
+        "right_elbow": (cx - 40, 170),
+        "left_wrist": (cx + 45, 230),
+        "right_wrist": (cx - 45, 230),
+        "left_hip": (cx + 20, 240),
+        "right_hip": (cx - 20, 240),
+        "left_knee": (cx + 22, 340),
+        "right_knee": (cx - 22, 340),
+        "left_ankle": (cx + 24, 440),
+        "right_ankle": (cx - 24, 440),
+        "left_heel": (cx + 20, 450),
+        "right_heel": (cx - 20, 450),
+        "left_foot_index": (cx + 40, 455),
+        "right_foot_index": (cx - 40, 455),
+    }
     standing = frame_from_points(0.0, pts, w, h)
     assert classify_posture(standing) == "standing"
     return (lying_xyz, lying.visibility), (standing.xyz, standing.visibility), w, h

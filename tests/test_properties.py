@@ -37,12 +37,22 @@ from formcheck.core.session import Session
 EXERCISES = ("bridge", "bird_dog", "pelvic_tilt", "knee_to_chest")
 #: Examples per checker for the main property (CI: 2,000).
 EXAMPLES = int(os.environ.get("FORMCHECK_HYPOTHESIS_EXAMPLES", "2000"))
-settings.register_profile("formcheck-properties", max_examples=EXAMPLES, deadline=None, database=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "formcheck-properties",
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SETTINGS = settings(settings.get_profile("formcheck-properties"))
 
-coord = st.one_of(st.floats(-2.0, 3.0), st.just(float("nan")), st.just(float("inf")), st.just(float("-inf")),
-                  st.floats(allow_nan=True, allow_infinity=True))
+coord = st.one_of(
+    st.floats(-2.0, 3.0),
+    st.just(float("nan")),
+    st.just(float("inf")),
+    st.just(float("-inf")),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
 vis = st.one_of(st.floats(-1.0, 2.0), st.just(float("nan")), st.just(float("inf")))
 
 
@@ -50,15 +60,33 @@ vis = st.one_of(st.floats(-1.0, 2.0), st.just(float("nan")), st.just(float("inf"
 def garbage_frame(draw, t: float) -> PoseFrame | None:
     if draw(st.booleans()):
         return None
-    xyz = np.array(draw(st.lists(coord, min_size=NUM_LANDMARKS * 3, max_size=NUM_LANDMARKS * 3))).reshape(NUM_LANDMARKS, 3)
+    xyz = np.array(draw(st.lists(coord, min_size=NUM_LANDMARKS * 3, max_size=NUM_LANDMARKS * 3))).reshape(
+        NUM_LANDMARKS, 3
+    )
     v = np.array(draw(st.lists(vis, min_size=NUM_LANDMARKS, max_size=NUM_LANDMARKS)))
-    return PoseFrame(t_s=t, width=draw(st.sampled_from([1, 640, 1920])), height=draw(st.sampled_from([1, 480, 1080])),
-                     xyz=xyz, visibility=v, presence=v, num_people=draw(st.integers(0, 5)))
+    return PoseFrame(
+        t_s=t,
+        width=draw(st.sampled_from([1, 640, 1920])),
+        height=draw(st.sampled_from([1, 480, 1080])),
+        xyz=xyz,
+        visibility=v,
+        presence=v,
+        num_people=draw(st.integers(0, 5)),
+    )
 
 
 _REAL = {
-    "supine": make_stream("supine", [Rep(0.5, bridge_top(4.0), 0.5, 1.0, 0.5), Rep(3.0, knee_to_chest_top("left"), 0.5, 1.0, 0.5),
-                                     Rep(5.0, pelvic_tilt_top(6.0), 0.5, 1.0, 0.5)], 7.0, fps=15.0, noise_px=1.0),
+    "supine": make_stream(
+        "supine",
+        [
+            Rep(0.5, bridge_top(4.0), 0.5, 1.0, 0.5),
+            Rep(3.0, knee_to_chest_top("left"), 0.5, 1.0, 0.5),
+            Rep(5.0, pelvic_tilt_top(6.0), 0.5, 1.0, 0.5),
+        ],
+        7.0,
+        fps=15.0,
+        noise_px=1.0,
+    ),
     "all_fours": make_stream("all_fours", [Rep(0.5, bird_dog_top("left"), 0.5, 1.0, 0.5)], 3.0, fps=15.0, noise_px=1.0),
 }
 
@@ -75,13 +103,34 @@ def rng_garbage_frame(rng: np.random.Generator, t: float) -> PoseFrame:
     for arr in (xyz, v):
         mask = rng.random(arr.shape) < share
         arr[mask] = rng.choice(_BAD, size=int(mask.sum()))
-    return PoseFrame(t_s=t, width=int(rng.choice([1, 640, 1920])), height=int(rng.choice([1, 480, 1080])),
-                     xyz=xyz, visibility=v, presence=v.copy(), num_people=int(rng.integers(0, 6)))
+    return PoseFrame(
+        t_s=t,
+        width=int(rng.choice([1, 640, 1920])),
+        height=int(rng.choice([1, 480, 1080])),
+        xyz=xyz,
+        visibility=v,
+        presence=v.copy(),
+        num_people=int(rng.integers(0, 6)),
+    )
 
 
 #: Steps between timestamps (seconds): normal, repeated, backwards, restarts, jumps, and broken
 #: values (a NaN/inf step gives that frame a NaN/inf time; the clock carries on after it).
-_STEPS = [1 / 30, 1 / 30, 1 / 30, 1 / 15, 0.0, -0.1, -5.0, "restart", 2.0, 1e12, float("nan"), float("inf"), float("-inf")]
+_STEPS = [
+    1 / 30,
+    1 / 30,
+    1 / 30,
+    1 / 15,
+    0.0,
+    -0.1,
+    -5.0,
+    "restart",
+    2.0,
+    1e12,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
 
 
 def _times(steps) -> list[float]:
@@ -111,8 +160,16 @@ def fast_stream(draw, max_frames: int = 16):
             out.append((t, None if rng.random() < 0.2 else rng_garbage_frame(rng, t)))
         else:
             _, f = real[(start + i) % len(real)]
-            out.append((t, None if f is None else PoseFrame(t, f.width, f.height, f.xyz, f.visibility, f.presence,
-                                                           num_people=int(rng.integers(1, 4)))))
+            out.append(
+                (
+                    t,
+                    None
+                    if f is None
+                    else PoseFrame(
+                        t, f.width, f.height, f.xyz, f.visibility, f.presence, num_people=int(rng.integers(1, 4))
+                    ),
+                )
+            )
     return out
 
 
@@ -130,14 +187,23 @@ def stream(draw, max_frames: int = 90):
             out.append((frame_t, draw(garbage_frame(frame_t))))
         else:
             _, f = real[(start + i) % len(real)]
-            out.append((frame_t, None if f is None else PoseFrame(frame_t, f.width, f.height, f.xyz, f.visibility, f.presence,
-                                                                 num_people=draw(st.integers(1, 3)))))
+            out.append(
+                (
+                    frame_t,
+                    None
+                    if f is None
+                    else PoseFrame(
+                        frame_t, f.width, f.height, f.xyz, f.visibility, f.presence, num_people=draw(st.integers(1, 3))
+                    ),
+                )
+            )
     return out
 
 
 def _strict_json(text: str):
     def bad(name: str):
         raise ValueError(f"non-standard JSON constant {name}")
+
     return json.loads(text, parse_constant=bad)
 
 
@@ -196,10 +262,22 @@ def test_pure_garbage_frames(exercise: str, data) -> None:
 @given(noise=st.floats(0.0, 6.0), seed=st.integers(0, 10_000), drop=st.floats(0.0, 4.0))
 def test_noisy_real_streams_keep_invariants(exercise: str, noise: float, seed: int, drop: float) -> None:
     posture = "all_fours" if exercise == "bird_dog" else "supine"
-    top = {"bridge": bridge_top(4.0), "bird_dog": bird_dog_top("right"), "pelvic_tilt": pelvic_tilt_top(6.0),
-           "knee_to_chest": knee_to_chest_top("both")}[exercise]
-    frames = make_stream(posture, [Rep(1.0, top, 0.5, 2.0, 0.5), Rep(5.0, top, 0.5, 1.0, 0.5)], 8.0, fps=15.0,
-                         noise_px=noise, seed=seed, dropouts=((2.0, 2.0 + drop),), t_jitter_s=0.02)
+    top = {
+        "bridge": bridge_top(4.0),
+        "bird_dog": bird_dog_top("right"),
+        "pelvic_tilt": pelvic_tilt_top(6.0),
+        "knee_to_chest": knee_to_chest_top("both"),
+    }[exercise]
+    frames = make_stream(
+        posture,
+        [Rep(1.0, top, 0.5, 2.0, 0.5), Rep(5.0, top, 0.5, 1.0, 0.5)],
+        8.0,
+        fps=15.0,
+        noise_px=noise,
+        seed=seed,
+        dropouts=((2.0, 2.0 + drop),),
+        t_jitter_s=0.02,
+    )
     _check_run(exercise, frames, True)
 
 
@@ -209,9 +287,19 @@ CLEAN = {
     "bridge": ("supine", [Rep(3.0, bridge_top(4.0)), Rep(8.5, bridge_top(4.0))], 13.5),
     "bird_dog": ("all_fours", [Rep(1.0, bird_dog_top("left")), Rep(7.0, bird_dog_top("right"))], 12.0),
     # a tilt seen by two cues, as on real bodies: the thighs turn 6 degrees and the hips rise ~2.6 % of the torso
-    "pelvic_tilt": ("supine", [Rep(4.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8),
-                               Rep(12.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8)], 20.0),
-    "knee_to_chest": ("supine", [Rep(2.0, knee_to_chest_top("left"), 1.5, 16.0, 1.5), Rep(23.0, knee_to_chest_top("right"), 1.5, 16.0, 1.5)], 44.0),
+    "pelvic_tilt": (
+        "supine",
+        [
+            Rep(4.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8),
+            Rep(12.0, pelvic_tilt_top(6.0, torso_lift_deg=1.5), 0.8, 5.0, 0.8),
+        ],
+        20.0,
+    ),
+    "knee_to_chest": (
+        "supine",
+        [Rep(2.0, knee_to_chest_top("left"), 1.5, 16.0, 1.5), Rep(23.0, knee_to_chest_top("right"), 1.5, 16.0, 1.5)],
+        44.0,
+    ),
 }
 
 

@@ -26,20 +26,29 @@ CLIPS = find_clips(REALDEV) if REALDEV.is_dir() else []
 #: Clips whose count is still wrong, with the reason (strict: the test says so when one starts to pass).
 KNOWN_WRONG = {
     "bridge_ball_hpy": "filmed from the feet end and above: MediaPipe flips the legs end to end at rest, so no "
-                       "resting position is ever seen (issue 8: 'turn the camera' is not said yet for this view)",
+    "resting position is ever seen (issue 8: 'turn the camera' is not said yet for this view)",
 }
 
 
 def _cases():
     if not CLIPS:
-        return [pytest.param(None, None, marks=pytest.mark.skip(
-            reason=f"{REALDEV} is absent: the real clips are not redistributable (see issue 8 and its README)"))]
+        return [
+            pytest.param(
+                None,
+                None,
+                marks=pytest.mark.skip(
+                    reason=f"{REALDEV} is absent: the real clips are not redistributable (see issue 8 and its README)"
+                ),
+            )
+        ]
     out = []
     for video, label_path in CLIPS:
         label = json.loads(label_path.read_text())
         exercises = [label["exercise"]] if label.get("exercise") else label.get("analyse_as", [])
         for ex in exercises:
-            marks = [pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[video.stem])] if video.stem in KNOWN_WRONG else []
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[video.stem])] if video.stem in KNOWN_WRONG else []
+            )
             out.append(pytest.param(video, ex, marks=marks, id=f"{video.stem}-{ex}"))
     return out
 

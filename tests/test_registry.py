@@ -29,8 +29,17 @@ def test_builtins_present() -> None:
     assert set(BUILTINS) <= set(specs)
 
 
-@pytest.mark.parametrize("name,expected", [("bird-dog", "bird_dog"), ("Bird dog", "bird_dog"), ("knee-to-chest", "knee_to_chest"),
-                                           ("Pelvic Tilt", "pelvic_tilt"), ("glute_bridge", "bridge"), ("knee_hug", "knee_to_chest")])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("bird-dog", "bird_dog"),
+        ("Bird dog", "bird_dog"),
+        ("knee-to-chest", "knee_to_chest"),
+        ("Pelvic Tilt", "pelvic_tilt"),
+        ("glute_bridge", "bridge"),
+        ("knee_hug", "knee_to_chest"),
+    ],
+)
 def test_lookup_by_name_or_alias(name: str, expected: str) -> None:
     assert get_exercise(name).id == expected
 
@@ -116,7 +125,7 @@ cue = "Pause at the top."
 meaning = "The hold at the top was shorter than the minimum."
 """
 
-FIFTH_PY = '''
+FIFTH_PY = """
 from formcheck.core.checker import ExerciseChecker, Measurement
 from formcheck.core.geometry import line_deviation_deg
 
@@ -125,7 +134,7 @@ class HingeChecker(ExerciseChecker):
     def measure(self, frame):
         bend = line_deviation_deg(frame.px("left_shoulder"), frame.px("left_hip"), frame.px("left_knee"))
         return Measurement(None if bend != bend else -bend, angle_deg=bend)
-'''
+"""
 
 
 def test_fifth_exercise_from_a_folder(tmp_path) -> None:

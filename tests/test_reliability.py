@@ -48,8 +48,10 @@ BRIDGE = "bridge_side_physiocore.mp4"
 
 def _strict_json(text: str):
     """``json.loads`` that refuses NaN and Infinity, as strict parsers (browsers, jq) do."""
+
     def bad(name: str):
         raise ValueError(f"non-standard JSON constant {name}")
+
     return json.loads(text, parse_constant=bad)
 
 
@@ -80,18 +82,24 @@ def _bridge_stream():
 
 
 def _track_file(path: Path, frames, fps: float = 15.0) -> Path:
-    return save_track(Track(source="scripted", fps=fps, width=640, height=480, model="scripted", frames=list(frames)), path)
+    return save_track(
+        Track(source="scripted", fps=fps, width=640, height=480, model="scripted", frames=list(frames)), path
+    )
 
 
 # ------------------------------------------------------------------- 1. outputs never overwrite inputs
-@pytest.mark.parametrize("args", [
-    ("analyze", "{v}", "-e", "bridge", "--annotate", "{v}"),
-    ("analyze", "{v}", "-e", "bridge", "--csv", "{v}"),
-    ("track", "{v}", "-o", "{v}"),
-    ("analyze", "{v}", "-e", "bridge", "--annotate", "{hard}"),
-    ("analyze", "{v}", "-e", "bridge", "--csv", "{sym}"),
-    ("track", "{v}", "-o", "{hard}"),
-], ids=["annotate-same", "csv-same", "track-same", "annotate-hardlink", "csv-symlink", "track-hardlink"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("analyze", "{v}", "-e", "bridge", "--annotate", "{v}"),
+        ("analyze", "{v}", "-e", "bridge", "--csv", "{v}"),
+        ("track", "{v}", "-o", "{v}"),
+        ("analyze", "{v}", "-e", "bridge", "--annotate", "{hard}"),
+        ("analyze", "{v}", "-e", "bridge", "--csv", "{sym}"),
+        ("track", "{v}", "-o", "{hard}"),
+    ],
+    ids=["annotate-same", "csv-same", "track-same", "annotate-hardlink", "csv-symlink", "track-hardlink"],
+)
 def test_output_onto_input_is_refused_and_input_untouched(video: Path, args) -> None:
     hard, sym = video.with_name("hard.mp4"), video.with_name("sym.mp4")
     os.link(video, hard)
@@ -106,8 +114,9 @@ def test_output_onto_input_is_refused_and_input_untouched(video: Path, args) -> 
 
 def test_two_outputs_on_one_file_are_refused(video: Path) -> None:
     out = video.with_name("out.mp4")
-    _one_line_error(run_cli("analyze", str(video), "-e", "bridge", "--annotate", str(out), "--csv", str(out)),
-                    "two outputs")
+    _one_line_error(
+        run_cli("analyze", str(video), "-e", "bridge", "--annotate", str(out), "--csv", str(out)), "two outputs"
+    )
     assert not out.exists()
 
 
@@ -126,7 +135,9 @@ def test_failed_run_keeps_the_old_output_and_leaves_no_partial_file(tmp_path: Pa
     shutil.copyfile(clip_path(BRIDGE), old_video)
     old_csv.write_text("the previous run\n")
     before = _md5(old_video)
-    proc = run_cli("analyze", str(clip), "-e", "bridge", "--annotate", str(old_video), "--csv", str(old_csv), timeout=120)
+    proc = run_cli(
+        "analyze", str(clip), "-e", "bridge", "--annotate", str(old_video), "--csv", str(old_csv), timeout=120
+    )
     _one_line_error(proc, "no person")
     assert _md5(old_video) == before and old_csv.read_text() == "the previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([clip.name, "annotated.mp4", "out.csv"])
@@ -159,7 +170,9 @@ def test_fifo_input_is_refused_at_once(tmp_path: Path, name: str) -> None:
 def test_fifo_model_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "model.task"
     os.mkfifo(fifo)
-    _one_line_error(run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--model", str(fifo), timeout=60), "named pipe")
+    _one_line_error(
+        run_cli("analyze", str(clip_path(BRIDGE)), "-e", "bridge", "--model", str(fifo), timeout=60), "named pipe"
+    )
 
 
 def test_device_input_is_refused() -> None:
@@ -184,13 +197,20 @@ def _gzip_bomb(path: Path, gigabytes: float = 2.0) -> Path:
 def test_gzip_bomb_track_is_refused_quickly_with_bounded_memory(tmp_path: Path, name: str) -> None:
     bomb = _gzip_bomb(tmp_path / name)
     assert bomb.stat().st_size < 4_000_000
-    code = ("import resource, sys; from formcheck.tools.cli import main; rc = main(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.__stdout__); sys.exit(rc)")
+    code = (
+        "import resource, sys; from formcheck.tools.cli import main; rc = main(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.__stdout__); sys.exit(rc)"
+    )
     # no wall-clock assertion (shared machines are noisy): the timeout only catches a hang, the RSS bound is the check
 
     def peak_rss_mb(path: Path) -> tuple[subprocess.CompletedProcess, float]:
-        proc = subprocess.run([sys.executable, "-c", code, "analyze", str(path), "-e", "bridge"], capture_output=True,
-                              text=True, timeout=300, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, "analyze", str(path), "-e", "bridge"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
         return proc, int(proc.stdout.strip().splitlines()[-1]) / 1024
 
     proc, bomb_mb = peak_rss_mb(bomb)
@@ -259,13 +279,26 @@ class GoodChecker(ExerciseChecker):
 BROKEN = {
     "non_utf8": lambda d: (d / "bad.toml").write_bytes(b'id = "caf\xe9"\n'),
     "bad_toml": lambda d: (d / "bad.toml").write_text("id = [unclosed\n"),
-    "reps_inf": lambda d: (d / "bad.toml").write_text(GOOD_TOML.format(id="bad_one", aliases="[]", reps="inf", hold="2.0")),
-    "reps_negative": lambda d: (d / "bad.toml").write_text(GOOD_TOML.format(id="bad_one", aliases="[]", reps="-3", hold="2.0")),
-    "hold_nan": lambda d: (d / "bad.toml").write_text(GOOD_TOML.format(id="bad_one", aliases="[]", reps="5", hold="nan")),
-    "string_not_list": lambda d: (d / "bad.toml").write_text(GOOD_TOML.format(id="bad_one", aliases='"abc"', reps="5", hold="2.0")),
-    "checker_import_fails": lambda d: ((d / "bad.toml").write_text(
-        GOOD_TOML.format(id="bad_one", aliases="[]", reps="5", hold="2.0").replace("good.py:GoodChecker", "broken.py:X")),
-        (d / "broken.py").write_text("import no_such_module_anywhere\n")),
+    "reps_inf": lambda d: (d / "bad.toml").write_text(
+        GOOD_TOML.format(id="bad_one", aliases="[]", reps="inf", hold="2.0")
+    ),
+    "reps_negative": lambda d: (d / "bad.toml").write_text(
+        GOOD_TOML.format(id="bad_one", aliases="[]", reps="-3", hold="2.0")
+    ),
+    "hold_nan": lambda d: (d / "bad.toml").write_text(
+        GOOD_TOML.format(id="bad_one", aliases="[]", reps="5", hold="nan")
+    ),
+    "string_not_list": lambda d: (d / "bad.toml").write_text(
+        GOOD_TOML.format(id="bad_one", aliases='"abc"', reps="5", hold="2.0")
+    ),
+    "checker_import_fails": lambda d: (
+        (d / "bad.toml").write_text(
+            GOOD_TOML.format(id="bad_one", aliases="[]", reps="5", hold="2.0").replace(
+                "good.py:GoodChecker", "broken.py:X"
+            )
+        ),
+        (d / "broken.py").write_text("import no_such_module_anywhere\n"),
+    ),
 }
 
 
@@ -298,8 +331,14 @@ def test_broken_addons_do_not_break_the_command(addon_dir: Path) -> None:
         sub.mkdir()
         make(sub)
     env_dirs = os.pathsep.join([str(addon_dir), *(str(p) for p in addon_dir.iterdir() if p.is_dir())])
-    proc = subprocess.run([sys.executable, "-m", "formcheck", "exercises"], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT, env={**os.environ, "FORMCHECK_EXERCISE_PATH": env_dirs})
+    proc = subprocess.run(
+        [sys.executable, "-m", "formcheck", "exercises"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "FORMCHECK_EXERCISE_PATH": env_dirs},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "good_addon" in proc.stdout and "bridge" in proc.stdout
     assert proc.stderr.count("skipping the exercise add-on") == len(BROKEN), proc.stderr
@@ -308,7 +347,9 @@ def test_broken_addons_do_not_break_the_command(addon_dir: Path) -> None:
 
 def test_addon_cannot_replace_a_builtin_unless_asked(addon_dir: Path, monkeypatch) -> None:
     (addon_dir / "good.toml").write_text(GOOD_TOML.format(id="bridge", aliases="[]", reps="5", hold="2.0"))
-    (addon_dir / "alias.toml").write_text(GOOD_TOML.format(id="other_addon", aliases='["bird-dog"]', reps="5", hold="2.0"))
+    (addon_dir / "alias.toml").write_text(
+        GOOD_TOML.format(id="other_addon", aliases='["bird-dog"]', reps="5", hold="2.0")
+    )
     specs = ex.all_exercises()
     assert specs["bridge"].source.parent == ex.builtin_directory()
     assert "other_addon" not in specs and ex.get_exercise("bird-dog").id == "bird_dog"
@@ -322,7 +363,9 @@ def test_backwards_timestamps_are_retimed_and_warned() -> None:
     (1 rep instead of 2) without a word. Now it counts as if the second followed on."""
     first, second = _bridge_stream(), _bridge_stream()
     shift = first[-1][0] + 1 / 15
-    following = first + [(t + shift, None if f is None else dataclasses.replace(f, t_s=f.t_s + shift)) for t, f in second]
+    following = first + [
+        (t + shift, None if f is None else dataclasses.replace(f, t_s=f.t_s + shift)) for t, f in second
+    ]
     expected = run("bridge", following)
     s = Session("bridge")
     for t, f in first + second:
@@ -351,8 +394,20 @@ def test_nan_and_inf_timestamps_and_fps_give_valid_json(tmp_path: Path) -> None:
     path = tmp_path / "nan.fctrack"
     frames = _bridge_stream()
     with gzip.open(path, "wt") as f:  # Python's json writes NaN/Infinity: what a hostile track holds
-        f.write(json.dumps({"format": "formcheck-track", "version": 1, "fps": float("nan"), "duration_s": float("inf"),
-                            "width": 640, "height": 480, "frames": float("inf")}) + "\n")
+        f.write(
+            json.dumps(
+                {
+                    "format": "formcheck-track",
+                    "version": 1,
+                    "fps": float("nan"),
+                    "duration_s": float("inf"),
+                    "width": 640,
+                    "height": 480,
+                    "frames": float("inf"),
+                }
+            )
+            + "\n"
+        )
         for i, (t, fr) in enumerate(frames):
             t_out = float("nan") if i % 17 == 3 else float("inf") if i % 23 == 5 else t
             f.write(json.dumps({"t_s": t_out, "pose": None if fr is None else fr.to_dict()}) + "\n")
@@ -402,7 +457,10 @@ def test_app_command_does_not_discard_stderr(monkeypatch) -> None:
     seen = {}
 
     def fake_run(cmd, env=None):
-        seen["cmd"], seen["stderr_fd_ok"] = cmd, os.path.samefile(f"/proc/self/fd/{sys.stderr.fileno()}", "/proc/self/fd/2")
+        seen["cmd"], seen["stderr_fd_ok"] = (
+            cmd,
+            os.path.samefile(f"/proc/self/fd/{sys.stderr.fileno()}", "/proc/self/fd/2"),
+        )
         return 0
 
     monkeypatch.setattr(cli, "run_filtered", fake_run)
@@ -435,13 +493,16 @@ def test_control_characters_in_the_exercise_name_stay_one_line() -> None:
     assert one_line("a\x1b[31mb\r\n") == "a\\x1b[31mb\\r\\n"
 
 
-@pytest.mark.parametrize("args", [("exercises",), ("exercises", "--json"), ("analyze", "{track}", "-e", "bridge", "--json")])
+@pytest.mark.parametrize(
+    "args", [("exercises",), ("exercises", "--json"), ("analyze", "{track}", "-e", "bridge", "--json")]
+)
 def test_closed_pipe_ends_quietly(tmp_path: Path, args) -> None:
     """``formcheck ... | head -0``: the reader is gone before anything is written."""
     track = _track_file(tmp_path / "t.fctrack", _bridge_stream())
     argv = [a.format(track=track) for a in args]
-    p = subprocess.Popen([sys.executable, "-m", "formcheck", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         cwd=ROOT)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
     p.stdout.close()
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0
@@ -450,18 +511,25 @@ def test_closed_pipe_ends_quietly(tmp_path: Path, args) -> None:
 
 def test_closed_pipe_after_the_first_line_ends_quietly(tmp_path: Path) -> None:
     track = _track_file(tmp_path / "t.fctrack", _bridge_stream())
-    proc = subprocess.run(["bash", "-o", "pipefail", "-c",
-                           f"{sys.executable} -m formcheck analyze {track} -e bridge --json | head -1"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    proc = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{sys.executable} -m formcheck analyze {track} -e bridge --json | head -1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert proc.stdout == "{\n" and proc.stderr == "", proc.stderr
     assert proc.returncode == 0
 
 
-@pytest.mark.parametrize("args,code", [
-    (("analyze", "missing.mp4", "-e", "bridge", "--json"), "bad_video"),
-    (("analyze", "x.mp4", "-e", "nope", "--json"), "bad_exercise"),
-    (("analyze", "--json", "-e", "bridge"), "usage"),
-])
+@pytest.mark.parametrize(
+    "args,code",
+    [
+        (("analyze", "missing.mp4", "-e", "bridge", "--json"), "bad_video"),
+        (("analyze", "x.mp4", "-e", "nope", "--json"), "bad_exercise"),
+        (("analyze", "--json", "-e", "bridge"), "usage"),
+    ],
+)
 def test_json_failures_print_one_json_error_object(args, code: str) -> None:
     proc = run_cli(*args, timeout=60)
     assert proc.returncode == 2

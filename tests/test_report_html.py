@@ -30,9 +30,16 @@ def _report():
 
 def test_the_page_is_self_contained_escaped_and_complete():
     d = _report().to_dict(include_trace=True)
-    page = render_report(d, exercise_name="Glute <bridge>", cue_for={}, dose_text="10 reps, hold 3 s", day="2026-02-01",
-                         pain_before=4, pain_after=3, trend=[{"day": "2026-01-30", "reps": 8, "good_reps": 7,
-                                                              "best_hold_s": 3.2, "rom_deg": 171.0}])
+    page = render_report(
+        d,
+        exercise_name="Glute <bridge>",
+        cue_for={},
+        dose_text="10 reps, hold 3 s",
+        day="2026-02-01",
+        pain_before=4,
+        pain_after=3,
+        trend=[{"day": "2026-01-30", "reps": 8, "good_reps": 7, "best_hold_s": 3.2, "rom_deg": 171.0}],
+    )
     assert "Glute &lt;bridge&gt;" in page and "<b>cue</b>" not in page and "&lt;b&gt;cue&lt;/b&gt;" in page
     assert not re.search(r"(src|href)=['\"]?(https?:|//)", page)  # nothing is fetched: it opens offline
     assert "@media print" in page and page.count("<svg") == 1
@@ -43,8 +50,10 @@ def test_the_page_is_self_contained_escaped_and_complete():
 
 
 def test_a_set_without_reps_or_trace_still_makes_a_page():
-    page = render_report({"exercise": "bridge", "reps": 0, "rep_events": [], "holds": [], "faults": [], "warnings": []},
-                         exercise_name="Glute bridge")
+    page = render_report(
+        {"exercise": "bridge", "reps": 0, "rep_events": [], "holds": [], "faults": [], "warnings": []},
+        exercise_name="Glute bridge",
+    )
     assert "No repetitions were counted" in page and "no plot" in page
 
 
@@ -53,20 +62,29 @@ def test_report_of_a_saved_set_and_plain_errors(db, tmp_path, capsys):
     assert main(["report", "last", "-o", str(out)]) == 2
     assert "no history yet" in capsys.readouterr().err
     h = History(db)
-    h.save_set("abcdef0123", exercise="bridge", source="live", report=_report(), finished=True, pain_before=5,
-               pain_after=4, day="2026-02-02")
+    h.save_set(
+        "abcdef0123",
+        exercise="bridge",
+        source="live",
+        report=_report(),
+        finished=True,
+        pain_before=5,
+        pain_after=4,
+        day="2026-02-02",
+    )
     assert main(["report", "last", "-o", str(out)]) == 0
     page = out.read_text()
     assert "2026-02-02" in page and "5 → 4 / 10" in page and "live camera set" in page
     assert main(["report", "abcdef", "-o", str(tmp_path / "r2.html")]) == 0
     assert (tmp_path / "r2.html").read_text() == page
-    for argv, words in ((["report", "fedcba", "-o", str(out)], "no such set"),
-                        (["report", "last", "-o", str(out), "--thumbnails"], "cannot have pictures"),
-                        (["report", "last", "-o", str(tmp_path / "r.pdf")], ".html"),
-                        (["report", str(tmp_path / "missing.mp4"), "-o", str(out)], "-e EXERCISE"),
-                        (["report", "last"], "-o report.html")):
+    for argv, words in (
+        (["report", "fedcba", "-o", str(out)], "no such set"),
+        (["report", "last", "-o", str(out), "--thumbnails"], "cannot have pictures"),
+        (["report", "last", "-o", str(tmp_path / "r.pdf")], ".html"),
+        (["report", str(tmp_path / "missing.mp4"), "-o", str(out)], "-e EXERCISE"),
+        (["report", "last"], "-o report.html"),
+    ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert main(["report", "--list"]) == 0 and "abcdef01" in capsys.readouterr().out
-

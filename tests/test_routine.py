@@ -13,7 +13,12 @@ from formcheck.core.exercise import all_exercises
 from formcheck.core.pacer import PacedSet, Tempo, beat_at
 from formcheck.core.routine import Dose, Routine, doses_from_json, doses_to_json, guide_doses
 
-NAMES = {"pelvic_tilt": "Pelvic tilt", "bird_dog": "Bird-dog", "bridge": "Glute bridge", "knee_to_chest": "Knee-to-chest"}
+NAMES = {
+    "pelvic_tilt": "Pelvic tilt",
+    "bird_dog": "Bird-dog",
+    "bridge": "Glute bridge",
+    "knee_to_chest": "Knee-to-chest",
+}
 
 
 def test_doctests():
@@ -31,8 +36,12 @@ def test_guide_doses_in_the_guides_order():
 
 
 def test_a_whole_routine_with_rests_sides_skip_and_resume():
-    doses = [Dose("pelvic_tilt", 10, 5.0), Dose("bird_dog", 10, 3.0, "alternate", enabled=False),
-             Dose("bridge", 10, 3.0), Dose("knee_to_chest", 1, 20.0, "each")]
+    doses = [
+        Dose("pelvic_tilt", 10, 5.0),
+        Dose("bird_dog", 10, 3.0, "alternate", enabled=False),
+        Dose("bridge", 10, 3.0),
+        Dose("knee_to_chest", 1, 20.0, "each"),
+    ]
     r = Routine(doses, rest_s=30, side_rest_s=10)
     assert r.total == 3 and r.label(NAMES) == "1 of 3: Pelvic tilt"
     r.set_done({"key": "a", "reps": 10}, now=0.0)
@@ -68,17 +77,26 @@ def test_stop_and_bad_inputs():
         Routine([Dose("bridge", 0, 3.0)])
     with pytest.raises(ValueError, match="hold must be"):
         Routine([Dose("bridge", 3, float("nan"))])
-    for bad in (None, [], {"doses": "x"}, {"doses": [{"exercise": "bridge", "reps": "many", "hold_s": 3}]},
-                {"doses": [{"exercise": "bridge", "reps": 3, "hold_s": 3}], "phase": "dancing"},
-                {"doses": [{"exercise": "bridge", "reps": 3, "hold_s": 3}], "index": 7}):
+    for bad in (
+        None,
+        [],
+        {"doses": "x"},
+        {"doses": [{"exercise": "bridge", "reps": "many", "hold_s": 3}]},
+        {"doses": [{"exercise": "bridge", "reps": 3, "hold_s": 3}], "phase": "dancing"},
+        {"doses": [{"exercise": "bridge", "reps": 3, "hold_s": 3}], "index": 7},
+    ):
         with pytest.raises(ValueError, match="damaged"):
             Routine.from_dict(bad)
 
 
 def test_saved_doses_are_merged_over_the_guide():
     defaults = guide_doses(all_exercises())
-    saved = [{"exercise": "bridge", "reps": 12, "hold_s": 4, "paced": True}, {"exercise": "nope", "reps": 1},
-             {"exercise": "bird_dog", "reps": -3}, "junk"]
+    saved = [
+        {"exercise": "bridge", "reps": 12, "hold_s": 4, "paced": True},
+        {"exercise": "nope", "reps": 1},
+        {"exercise": "bird_dog", "reps": -3},
+        "junk",
+    ]
     doses = doses_from_json(saved, defaults)
     assert doses[0] == Dose("bridge", 12, 4.0, "none", True, True)
     assert doses[1] == next(d for d in defaults if d.exercise == "bird_dog")  # unusable: the guide's dose

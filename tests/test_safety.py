@@ -16,8 +16,15 @@ def all_no():
 
 
 def test_the_guides_warning_signs_are_all_asked():
-    assert set(CODES) == {"bladder_bowel", "saddle_numbness", "fever", "leg_weakness", "abdominal_pain",
-                          "sudden_severe_pain", "weight_loss"}
+    assert set(CODES) == {
+        "bladder_bowel",
+        "saddle_numbness",
+        "fever",
+        "leg_weakness",
+        "abdominal_pain",
+        "sudden_severe_pain",
+        "weight_loss",
+    }
     for f in safety.RED_FLAGS:
         assert f.question.endswith("?") and f.short
 

@@ -53,8 +53,9 @@ def test_bench_live_prints_latency_and_drops():
 def test_analyze_several_files_with_two_workers(tmp_path):
     a = shutil.copy(clip_path(BRIDGE), tmp_path / "a.mp4")
     walking = clip_path("walking_sports2d_demo.mp4")
-    proc = run_cli("analyze", str(a), str(walking), str(tmp_path / "missing.mp4"), "-e", "bridge", "--jobs", "2",
-                   "--json")
+    proc = run_cli(
+        "analyze", str(a), str(walking), str(tmp_path / "missing.mp4"), "-e", "bridge", "--jobs", "2", "--json"
+    )
     assert proc.returncode == 2, proc.stderr
     reports = json.loads(proc.stdout)["reports"]
     assert [r.get("source") for r in reports] == [str(a), str(walking), str(tmp_path / "missing.mp4")]

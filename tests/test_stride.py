@@ -27,7 +27,8 @@ HOLD_TOL_S = 0.1
 def outcome(report) -> dict:
     """What must not change with the analysed rate."""
     return {
-        "reps": len(report.reps), "good_reps": report.good_reps,
+        "reps": len(report.reps),
+        "good_reps": report.good_reps,
         "per_rep": [(r.side, r.good, sorted(r.faults)) for r in report.reps],
         "faults": sorted((f.code, f.rep) for f in report.faults),
         "holds": len(report.holds),
@@ -41,8 +42,23 @@ def assert_same(every, strided, what: str) -> None:
 
 
 # ---------------------------------------------------------------- choosing frames (pure)
-@pytest.mark.parametrize("fps, stride", [(30, 2), (29.97, 2), (29.83, 2), (60, 4), (59.94, 4), (50, 3), (25, 1), (24, 1),
-                                         (15, 1), (120, 8), (0, 1), (float("nan"), 1)])
+@pytest.mark.parametrize(
+    "fps, stride",
+    [
+        (30, 2),
+        (29.97, 2),
+        (29.83, 2),
+        (60, 4),
+        (59.94, 4),
+        (50, 3),
+        (25, 1),
+        (24, 1),
+        (15, 1),
+        (120, 8),
+        (0, 1),
+        (float("nan"), 1),
+    ],
+)
 def test_stride_keeps_at_least_max_fps(fps, stride):
     assert stride_for(fps, 15) == stride
     assert stride_for(fps, None) == stride_for(fps, 0) == 1
@@ -82,7 +98,7 @@ def test_corpus_counts_holds_and_faults_are_the_same_at_the_default_rate():
         head, it = iter_track(clip)
         frames = list(it)
         fps = header_number(head, "fps")
-        for ex in ([label["exercise"]] if label.get("exercise") else label.get("analyse_as", ["bridge"])):
+        for ex in [label["exercise"]] if label.get("exercise") else label.get("analyse_as", ["bridge"]):
             pick = FramePicker(fps, exercise_max_fps(get_exercise(ex), DEFAULT_MAX_FPS))
             sub = [(t, p) for t, p in frames if pick(t)]
             checked += 1

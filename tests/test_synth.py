@@ -1,4 +1,5 @@
 """Tests of the synthetic clip generator (formcheck.synth) without rendering whole clips."""
+
 import json
 import math
 
@@ -21,32 +22,34 @@ def test_import_needs_no_renderer():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "import formcheck.synth, formcheck.synth.generate, formcheck.synth.corpus\n"
-            "from formcheck.synth.corpus import draw, plan\n"
-            "draw(plan(3, 2)[1])\n"
-            "bad = [m for m in ('moderngl', 'glcontext', 'torch', 'anny', 'av') if m in sys.modules]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys\n"
+        "import formcheck.synth, formcheck.synth.generate, formcheck.synth.corpus\n"
+        "from formcheck.synth.corpus import draw, plan\n"
+        "draw(plan(3, 2)[1])\n"
+        "bad = [m for m in ('moderngl', 'glcontext', 'torch', 'anny', 'av') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
 def test_identity_pose_reproduces_rest(body):
     verts, heads, _ = body.pose({})
-    assert np.abs(verts - body.rest_verts).max() < 1e-3   # float16 weights
+    assert np.abs(verts - body.rest_verts).max() < 1e-3  # float16 weights
     assert np.abs(heads - body.rest_heads).max() < 1e-6
 
 
 def test_bone_rotation_moves_children(body):
     thigh = [body.bone("upperleg01.L"), body.bone("upperleg02.L")]
-    R = rot_x(-90.0)                       # hip flexion 90 deg: thigh points forward (-y)
+    R = rot_x(-90.0)  # hip flexion 90 deg: thigh points forward (-y)
     rots = {b: R for b in thigh}
     _, heads, _ = body.pose(rots)
     hip = heads[body.bone("upperleg01.L")]
     knee = heads[body.bone("lowerleg01.L")]
     rest = body.rest_heads[body.bone("lowerleg01.L")] - body.rest_heads[body.bone("upperleg01.L")]
     assert np.allclose(knee - hip, R @ rest, atol=1e-6)
-    assert knee[1] < hip[1] - 0.3               # knee in front of the hip
+    assert knee[1] < hip[1] - 0.3  # knee in front of the hip
     assert abs(knee[2] - hip[2]) < 0.1
     # the shank inherits the thigh rotation; the other leg does not move
     assert np.allclose(heads[body.bone("foot.R")], body.rest_heads[body.bone("foot.R")])
@@ -90,12 +93,12 @@ def test_bridge_motion_follows_gt(body):
     r = reps[0]
     rest = _hip_height(m, 0.5)
     top = [_hip_height(m, t) for t in np.linspace(r.top_s, r.top_s + r.hold_s, 5)]
-    assert np.ptp(top) < 1e-6                      # still during [top_s, top_s + hold_s]
-    assert top[0] > rest + 0.12                     # hips clearly lifted
-    assert _hip_height(m, r.top_s - 0.3) < top[0]   # still rising before top_s
+    assert np.ptp(top) < 1e-6  # still during [top_s, top_s + hold_s]
+    assert top[0] > rest + 0.12  # hips clearly lifted
+    assert _hip_height(m, r.top_s - 0.3) < top[0]  # still rising before top_s
     assert abs(_hip_height(m, r.end_s + 0.2) - rest) < 1e-6
     low = _hip_height(m, reps[1].top_s + 0.5)
-    assert rest < low < top[0] - 0.04               # hips_too_low: partway up
+    assert rest < low < top[0] - 0.04  # hips_too_low: partway up
 
 
 def test_bridge_feet_stay_planted(body):
@@ -108,6 +111,7 @@ def test_bridge_feet_stay_planted(body):
 
 def test_bridge_angles_and_overarch(body):
     from formcheck.synth.motions import joint_angle
+
     reps, _ = schedule("bridge", 2, faults={2: ["hips_overarched"]})
     m = Motion(body, "bridge", reps)
 
@@ -122,7 +126,7 @@ def test_bridge_angles_and_overarch(body):
     a_arch, z_arch = shk(reps[1].top_s + 0.5)
     assert 115 < a_rest < 145
     assert a_top > 172
-    assert z_arch > z_top + 0.03 and a_arch < 165     # bent the other way: hips above the line
+    assert z_arch > z_top + 0.03 and a_arch < 165  # bent the other way: hips above the line
 
 
 def test_bridge_sagging_drops_during_hold(body):
@@ -140,18 +144,19 @@ def test_bird_dog_opposite_and_same_side(body):
     # rest: hands and knees near the floor
     assert g(h0, "wrist.L")[2] < 0.12 and g(h0, "lowerleg01.L")[2] < 0.12
     _, h1 = m.pose_at(reps[0].top_s + 0.5)
-    assert g(h1, "wrist.L")[2] > 0.45 and g(h1, "foot.R")[2] > 0.35    # left arm, right leg
+    assert g(h1, "wrist.L")[2] > 0.45 and g(h1, "foot.R")[2] > 0.35  # left arm, right leg
     assert g(h1, "foot.L")[2] < 0.2 and g(h1, "wrist.R")[2] < 0.12
     _, h2 = m.pose_at(reps[1].top_s + 0.5)
-    assert g(h2, "wrist.L")[2] > 0.45 and g(h2, "foot.L")[2] > 0.35    # same side
+    assert g(h2, "wrist.L")[2] > 0.45 and g(h2, "foot.L")[2] > 0.35  # same side
     assert g(h2, "foot.R")[2] < 0.2
 
 
 def test_bird_dog_limb_faults(body):
-    reps, _ = schedule("bird_dog", 3, faults={2: ["limb_above_horizontal"],
-                                              3: ["limb_not_extended"]})
+    reps, _ = schedule("bird_dog", 3, faults={2: ["limb_above_horizontal"], 3: ["limb_not_extended"]})
     m = Motion(body, "bird_dog", reps)
-    arm = lambda t, s="L": (lambda h: h[body.bone(f"wrist.{s}")][2] - h[body.bone(f"upperarm01.{s}")][2])(m.pose_at(t)[1])
+    arm = lambda t, s="L": (lambda h: h[body.bone(f"wrist.{s}")][2] - h[body.bone(f"upperarm01.{s}")][2])(
+        m.pose_at(t)[1]
+    )
     clean = arm(reps[0].top_s + 0.5, "L")
     above = arm(reps[1].top_s + 0.5, "R")
     bent = arm(reps[2].top_s + 0.5, "L")
@@ -174,16 +179,21 @@ def test_pelvic_tilt_hips_lifted(body):
 
 
 def test_knee_to_chest_faults(body):
-    reps, _ = schedule("knee_to_chest", 3, sides=["left", "right", "both"],
-                       faults={1: ["other_leg_lifted"], 2: ["head_lifted"]}, hold_s=15.0)
+    reps, _ = schedule(
+        "knee_to_chest",
+        3,
+        sides=["left", "right", "both"],
+        faults={1: ["other_leg_lifted"], 2: ["head_lifted"]},
+        hold_s=15.0,
+    )
     m = Motion(body, "knee_to_chest", reps)
     g = lambda t, l: m.pose_at(t)[1][body.bone(l)]
     t1, t2, t3 = (r.top_s + 1 for r in reps)
-    assert g(t1, "lowerleg01.L")[1] > g(0.0, "lowerleg01.L")[1] + 0.15   # left knee to chest
-    assert g(t1, "foot.R")[2] > g(0.0, "foot.R")[2] + 0.1               # other foot lifted
-    assert abs(g(t2, "foot.L")[2] - g(0.0, "foot.L")[2]) < 0.01          # clean other leg
-    assert g(t2, "head")[2] > g(0.0, "head")[2] + 0.1                    # head lifted
-    assert g(t3, "foot.L")[2] > 0.2 and g(t3, "foot.R")[2] > 0.2         # both knees
+    assert g(t1, "lowerleg01.L")[1] > g(0.0, "lowerleg01.L")[1] + 0.15  # left knee to chest
+    assert g(t1, "foot.R")[2] > g(0.0, "foot.R")[2] + 0.1  # other foot lifted
+    assert abs(g(t2, "foot.L")[2] - g(0.0, "foot.L")[2]) < 0.01  # clean other leg
+    assert g(t2, "head")[2] > g(0.0, "head")[2] + 0.1  # head lifted
+    assert g(t3, "foot.L")[2] > 0.2 and g(t3, "foot.R")[2] > 0.2  # both knees
     # hands near the drawn-up knee
     assert np.linalg.norm(g(t1, "wrist.L")[1:] - g(t1, "lowerleg01.L")[1:]) < 0.2
 
@@ -196,8 +206,19 @@ def test_ground_truth_totals():
     assert gt["expected"] == {"reps": 4, "good_reps": 2, "holds": 4}
     assert [r["good"] for r in gt["reps"]] == [True, False, False, True]
     assert gt["reps"][2]["hold_s"] < 1.5
-    for k in ("clip", "exercise", "source", "fps", "duration_s", "width", "height",
-              "camera_side", "body", "look", "licence"):
+    for k in (
+        "clip",
+        "exercise",
+        "source",
+        "fps",
+        "duration_s",
+        "width",
+        "height",
+        "camera_side",
+        "body",
+        "look",
+        "licence",
+    ):
         assert k in gt
 
 
@@ -211,6 +232,7 @@ def test_parse_fault_and_bad_fault():
 
 def test_sample_clip_gt_files_consistent():
     from pathlib import Path
+
     d = Path(__file__).resolve().parents[1] / "sample_videos"
     files = sorted(d.glob("*.json"))
     assert files, "sample_videos/ has no labelled clips"
@@ -229,12 +251,13 @@ def test_sample_clip_gt_files_consistent():
 def test_render_two_frames():
     # `make test` installs the synth extra (moderngl) and Mesa's EGL: this must really render
     from formcheck.synth.generate import render_frames
+
     spec = ClipSpec("bridge", reps=1, width=160, height=120)
     _, reps, _ = build(spec)
     frames = list(render_frames(spec, [0.0, reps[0].top_s + 0.3]))
     (t0, a, kp0, cam), (t1, b, kp1, _) = frames
     assert a.shape == (120, 160, 3) and a.dtype == np.uint8
-    assert np.abs(a.astype(int) - b.astype(int)).sum() > 0    # the body moved
+    assert np.abs(a.astype(int) - b.astype(int)).sum() > 0  # the body moved
     # the projected hips go up in the image at the top
     y0 = cam.project(kp0[11:13], 160, 120)[:, 1].mean()
     y1 = cam.project(kp1[11:13], 160, 120)[:, 1].mean()
@@ -268,9 +291,9 @@ def test_corpus_split_is_balanced_and_disjoint():
         by_ex = {ex: [c for c in clips if c.exercise == ex] for ex in FAULTS}
         assert {ex: len(v) for ex, v in by_ex.items()} == {ex: 15 for ex in FAULTS}
         for ex, v in by_ex.items():
-            assert sum(c.fault_index is None for c in v) == 5, ex     # a third clean
+            assert sum(c.fault_index is None for c in v) == 5, ex  # a third clean
             firsts = [FAULTS[ex][c.fault_index % len(FAULTS[ex])] for c in v if c.fault_index is not None]
-            assert set(firsts) == set(FAULTS[ex]), ex                  # every fault injected
+            assert set(firsts) == set(FAULTS[ex]), ex  # every fault injected
 
 
 def _within(x, lo_hi, slack=1e-6):
@@ -323,7 +346,7 @@ def _check_fault_size(ex, faults, rp, p):
             assert _within(top, rz.BRIDGE_ARCH_DEG, 1e-3)
         elif "hips_too_low" in faults:
             assert _within(top, rz.BRIDGE_LOW_DEG, 1e-3)
-            assert top >= p["rest_hip_bend_deg"] + rz.BRIDGE_MIN_LIFT_DEG - 0.01    # still a clear lift
+            assert top >= p["rest_hip_bend_deg"] + rz.BRIDGE_MIN_LIFT_DEG - 0.01  # still a clear lift
         elif "hips_sagging" in faults:
             assert _within(rp["sag_bend_deg"], rz.BRIDGE_SAG_DEG, 1e-3)
         else:
@@ -332,7 +355,9 @@ def _check_fault_size(ex, faults, rp, p):
         if "limb_above_horizontal" in faults:
             assert max(rp["arm_elev_deg"], rp["leg_elev_deg"]) >= rz.BIRD_ABOVE_DEG[0] - 1e-3
         elif "limb_not_extended" in faults:
-            assert _within(rp["arm_elev_deg"], rz.BIRD_DROOP_DEG, 1e-3) and _within(rp["knee_deg"], rz.BIRD_KNEE_DEG, 1e-3)
+            assert _within(rp["arm_elev_deg"], rz.BIRD_DROOP_DEG, 1e-3) and _within(
+                rp["knee_deg"], rz.BIRD_KNEE_DEG, 1e-3
+            )
         else:
             assert _within(rp["arm_elev_deg"], rz.BIRD_CLEAN_ELEV_DEG, 1e-3)
             assert _within(rp["leg_elev_deg"], rz.BIRD_CLEAN_ELEV_DEG, 1e-3)
@@ -353,7 +378,7 @@ def _check_fault_size(ex, faults, rp, p):
 
 
 def test_corpus_label_matches_the_drawn_schedule(dev_plan):
-    c, d = dev_plan[4]                                  # a faulty bridge clip
+    c, d = dev_plan[4]  # a faulty bridge clip
     _, reps, dur = build(d.spec)
     gt = ground_truth(d.spec, reps, dur, d.name + ".fctrack")
     assert gt["expected"]["reps"] == d.params["reps"] == len(gt["reps"])
@@ -370,12 +395,12 @@ def test_breathing_moves_the_belly_a_few_mm(body):
     still = Motion(body, "pelvic_tilt", reps)
     breathing = Motion(body, "pelvic_tilt", reps, Style(breath_hz=0.25, breath_chest_m=0.004, breath_belly_m=0.006))
     v0, _ = still.pose_at(0.0)
-    b0, _ = breathing.pose_at(0.0)               # phase 0: the rest level of the breath
-    b1, _ = breathing.pose_at(2.0)               # half a cycle later: the fullest breath
+    b0, _ = breathing.pose_at(0.0)  # phase 0: the rest level of the breath
+    b1, _ = breathing.pose_at(2.0)  # half a cycle later: the fullest breath
     assert np.abs(b0 - v0).max() < 1e-6
     d = np.linalg.norm(b1 - v0, axis=1)
-    assert 0.0045 < d.max() < 0.0065             # the belly, by its amplitude
-    assert (d > 1e-4).mean() < 0.2               # only the front of the torso moves
+    assert 0.0045 < d.max() < 0.0065  # the belly, by its amplitude
+    assert (d > 1e-4).mean() < 0.2  # only the front of the torso moves
 
 
 def test_rest_pose_and_fault_sizes_change_the_motion(body):
@@ -384,7 +409,7 @@ def test_rest_pose_and_fault_sizes_change_the_motion(body):
     reps, _ = schedule("bridge", 1, params={1: {"top_bend_deg": 30.0}})
     flat = Motion(body, "bridge", reps, Style(hip_flex_deg=25.0, knee_flex_deg=70.0))
     bent = Motion(body, "bridge", reps, Style(hip_flex_deg=60.0, knee_flex_deg=115.0))
-    assert flat.hip_bend(0.0) > bent.hip_bend(0.0) + 5       # the flatter rest bends less
+    assert flat.hip_bend(0.0) > bent.hip_bend(0.0) + 5  # the flatter rest bends less
     top = reps[0].top_s + 0.5
     _, h = flat.pose_at(top)
     lift = flat._lift("bend", 30.0)

@@ -27,8 +27,10 @@ FPS = 30
 EMPTY_S = 0.7  # the exerciser is not in view yet
 STILL_S = 2.0  # the exerciser lying still before the rep (live counting starts after a still moment)
 
-pytestmark = [pytest.mark.mediapipe,
-              pytest.mark.skipif(not (BRIDGE.is_file() and STANDING.is_file()), reason="sample clips missing")]
+pytestmark = [
+    pytest.mark.mediapipe,
+    pytest.mark.skipif(not (BRIDGE.is_file() and STANDING.is_file()), reason="sample clips missing"),
+]
 
 
 def _frames(path: Path) -> list[np.ndarray]:
@@ -39,10 +41,10 @@ def _frames(path: Path) -> list[np.ndarray]:
 @pytest.fixture(scope="module")
 def composite() -> list[tuple[float, np.ndarray]]:
     """(t_s, BGR frame) of the side-by-side clip, 30 fps."""
-    bridge = _frames(BRIDGE)                # 640x480, 30 fps, one bridge from 0.35 s
+    bridge = _frames(BRIDGE)  # 640x480, 30 fps, one bridge from 0.35 s
     h = bridge[0].shape[0]
     standing = []
-    for f in _frames(STANDING)[::2]:        # 60 fps -> 30 fps; portrait 1080x1920: keep the person, scale to 480 high
+    for f in _frames(STANDING)[::2]:  # 60 fps -> 30 fps; portrait 1080x1920: keep the person, scale to 480 high
         crop = f[200:1500]
         standing.append(cv2.resize(crop, (round(crop.shape[1] * h / crop.shape[0]), h), interpolation=cv2.INTER_AREA))
     standing = standing + standing[-2:0:-1]  # played forwards then backwards, looped

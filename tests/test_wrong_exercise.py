@@ -44,7 +44,9 @@ def test_other_position_gives_no_reps_and_names_it(tracks, clip, exercise, code,
     assert seen in warnings[code]
 
 
-@pytest.mark.parametrize("clip, exercise, seen", [("bridge", "pelvic_tilt", "bridge"), ("knee_to_chest", "pelvic_tilt", "knee")])
+@pytest.mark.parametrize(
+    "clip, exercise, seen", [("bridge", "pelvic_tilt", "bridge"), ("knee_to_chest", "pelvic_tilt", "knee")]
+)
 def test_other_lying_exercise_gives_no_reps_and_names_it(tracks, clip, exercise, seen):
     """Bridges (hips high) and knees drawn up are not pelvic tilts: 0 reps, and the warning says what they looked like."""
     report = analyze(tracks[clip], exercise).report

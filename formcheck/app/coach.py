@@ -44,12 +44,16 @@ COACH_CSS = """
 """
 
 #: Said on the page, plainly, when paced mode is the default for the pelvic tilt.
-PACED_WHY = ("The camera cannot see a pelvic tilt for most people: the pelvis tips by a few millimetres, often less "
-             "than the camera's own wobble when you lie still. So formcheck leads each tilt for you (paced mode): "
-             "it says when to tilt, counts the hold down and counts the tilts it led. The camera still checks what it "
-             "can see: that you stay in position, that your hips stay on the floor and that you have not left the mat.")
-PACED_SHORT = ("Paced mode: formcheck says when to move, counts each hold down and counts the repetitions it led; the "
-               "camera checks only that you stay in position.")
+PACED_WHY = (
+    "The camera cannot see a pelvic tilt for most people: the pelvis tips by a few millimetres, often less "
+    "than the camera's own wobble when you lie still. So formcheck leads each tilt for you (paced mode): "
+    "it says when to tilt, counts the hold down and counts the tilts it led. The camera still checks what it "
+    "can see: that you stay in position, that your hips stay on the floor and that you have not left the mat."
+)
+PACED_SHORT = (
+    "Paced mode: formcheck says when to move, counts each hold down and counts the repetitions it led; the "
+    "camera checks only that you stay in position."
+)
 
 
 def theme() -> str:
@@ -111,8 +115,12 @@ def session_factory(dose: Dose, paced: bool, side: str | None):
     or a PacedSession, with the dose's reps and hold as the targets."""
     spec = get_exercise(dose.exercise)
     d = spec.dosage
-    spec = dataclasses.replace(spec, dosage=dataclasses.replace(
-        d, reps=int(dose.reps), hold_s=float(dose.hold_s), min_hold_s=min(d.min_hold_s, float(dose.hold_s))))
+    spec = dataclasses.replace(
+        spec,
+        dosage=dataclasses.replace(
+            d, reps=int(dose.reps), hold_s=float(dose.hold_s), min_hold_s=min(d.min_hold_s, float(dose.hold_s))
+        ),
+    )
 
     def make(_exercise: str):
         if paced:
@@ -141,9 +149,11 @@ def coach_numbers(snap, reps_target: int, hold_target: float, per_side_note: str
     s = snap.status
     reps = int(s.get("reps", 0))
     paced = bool(s.get("paced"))
-    out = [f"<div class='fc-coach {theme()}' data-testid='fc-coach'>",
-           f"<div class='lab'>{'Repetitions led' if paced else 'Repetitions'}</div>",
-           f"<div class='count' data-testid='fc-reps'><span class='fc-sr'>Reps: </span>{reps}<small> / {reps_target}</small></div>"]
+    out = [
+        f"<div class='fc-coach {theme()}' data-testid='fc-coach'>",
+        f"<div class='lab'>{'Repetitions led' if paced else 'Repetitions'}</div>",
+        f"<div class='count' data-testid='fc-reps'><span class='fc-sr'>Reps: </span>{reps}<small> / {reps_target}</small></div>",
+    ]
     good = int(s.get("good_reps", 0))
     if reps:
         out.append(f"<div class='lab'>Good form: {good} of {reps}</div>")
@@ -157,7 +167,9 @@ def coach_numbers(snap, reps_target: int, hold_target: float, per_side_note: str
             text = f"{math.ceil(left - 1e-6)} s to go" if left > 0.05 else "Done — and relax"
             words = " words" if left <= 0.05 else ""
             out.append(f"<div class='hold{words}' data-testid='fc-hold'>{html.escape(text)}</div>")
-            out.append(f"<div class='bar'><span style='width:{min(100.0, 100 * hold / hold_target):.0f}%'></span></div>")
+            out.append(
+                f"<div class='bar'><span style='width:{min(100.0, 100 * hold / hold_target):.0f}%'></span></div>"
+            )
         else:
             out.append(f"<div class='lab'>Hold</div><div class='hold' data-testid='fc-hold'>{hold_target:g} s</div>")
     msg, warn = coach_message(snap)
@@ -181,13 +193,18 @@ def coach_message(snap) -> tuple[str | None, bool]:
     if s.get("paced_note"):
         return s["paced_note"], True
     if s.get("phase") == "setup":
-        return (s.get("setup_message") or "Get into the start position.") + " Counting starts when you are in position.", True
+        return (
+            s.get("setup_message") or "Get into the start position."
+        ) + " Counting starts when you are in position.", True
     if s.get("phase") == "calibrating":
         return "Keep still for a moment: learning your resting position.", False
     if s.get("cue"):
         return s["cue"], s.get("cue_code") not in (None, "good_rep", "paced")
-    return {"rest": "Ready — start the next one when you like.", "moving": "Moving…",
-            "hold": "Holding — keep breathing."}.get(s.get("phase"), None), False
+    return {
+        "rest": "Ready — start the next one when you like.",
+        "moving": "Moving…",
+        "hold": "Holding — keep breathing.",
+    }.get(s.get("phase"), None), False
 
 
 def alternate_note(snap, dose: Dose) -> str | None:
@@ -210,11 +227,15 @@ def scroll_to_top(uid: str, to_coach: bool = False) -> None:
         return
     st.session_state["_scrolled_for"] = uid
     target = "true" if to_coach else "false"
-    st.html("<script>(function(){var w=window.parent&&window.parent.document?window.parent:window;var n=0;"
-            "function go(){try{var d=w.document,el=null;if(" + target + "){var c=d.querySelector('[data-testid=\"fc-coach\"]');"
-            "el=c&&c.closest('[data-testid=\"stHorizontalBlock\"]');}else{el=d.querySelector('[data-testid=\"fc-strip\"]');}"
-            "if(el){el.scrollIntoView({block:'start'});return;}if(n++<10){setTimeout(go,300);}}catch(e){}}go();})();</script>",
-            unsafe_allow_javascript=True)
+    st.html(
+        "<script>(function(){var w=window.parent&&window.parent.document?window.parent:window;var n=0;"
+        "function go(){try{var d=w.document,el=null;if("
+        + target
+        + "){var c=d.querySelector('[data-testid=\"fc-coach\"]');"
+        "el=c&&c.closest('[data-testid=\"stHorizontalBlock\"]');}else{el=d.querySelector('[data-testid=\"fc-strip\"]');}"
+        "if(el){el.scrollIntoView({block:'start'});return;}if(n++<10){setTimeout(go,300);}}catch(e){}}go();})();</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def speak(msg: str | None, uid: str) -> None:

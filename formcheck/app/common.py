@@ -8,7 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from formcheck.app import MAX_UPLOAD_MB, support as sup  # noqa: F401 (MAX_UPLOAD_MB: for the pages)
+from formcheck.app import MAX_UPLOAD_MB  # noqa: F401 (MAX_UPLOAD_MB: for the pages)
+from formcheck.app import support as sup
 from formcheck.app.history import History, HistoryError, default_db_path, today
 from formcheck.app.live_processor import one_line
 from formcheck.core import safety
@@ -26,8 +27,14 @@ UPLOAD_TYPES = [s.lstrip(".") for s in sup.UPLOAD_SUFFIXES]
 CONTROL_FLOW = sup.streamlit_control_flow()
 WEBRTC_KEY = "formcheck-live"
 SOURCE_WORDS = {"live": "Live camera", "upload": "Uploaded video", "sample": "Sample clip"}
-STOP_WORDS = {"pain": "Stopped: it hurt", "finished": "Finished", "camera stopped": "Camera stopped",
-              "exercise changed": "Exercise changed", "restarted": "Restarted", "closed": "Closed"}
+STOP_WORDS = {
+    "pain": "Stopped: it hurt",
+    "finished": "Finished",
+    "camera stopped": "Camera stopped",
+    "exercise changed": "Exercise changed",
+    "restarted": "Restarted",
+    "closed": "Closed",
+}
 
 CSS = """
 <style>
@@ -51,7 +58,9 @@ def get_history() -> History | None:
         try:
             cache[path] = History(path)
         except HistoryError as e:
-            st.error(f"Your history cannot be used: {one_line(e)}. You can still exercise; nothing is saved until then.")
+            st.error(
+                f"Your history cannot be used: {one_line(e)}. You can still exercise; nothing is saved until then."
+            )
             return None
     return cache[path]
 
@@ -59,8 +68,11 @@ def get_history() -> History | None:
 def history_note(hist: History | None) -> None:
     """The visible reminder, next to the exercise, that nothing is being kept."""
     if hist is None:
-        st.warning("Your history is not being saved: this set, your pain ratings and today's safety check are "
-                   "kept only until you close this page.", icon=None)
+        st.warning(
+            "Your history is not being saved: this set, your pain ratings and today's safety check are "
+            "kept only until you close this page.",
+            icon=None,
+        )
 
 
 def todays_memory_check() -> dict | None:
@@ -99,7 +111,8 @@ def big(label: str, value: str, testid: str, extra: str = "") -> None:
     st.markdown(
         f"<div class='fc-label'>{html.escape(label)}</div>"
         f"<div class='fc-big' data-testid='{testid}'>{html.escape(value)}</div>{extra}",
-        unsafe_allow_html=True)
+        unsafe_allow_html=True,
+    )
 
 
 def goto(page: str) -> None:
@@ -123,29 +136,42 @@ def safety_gate(hist: History | None, compact: bool = False) -> bool:
     if mem is not None and (check is None or mem.get("id") in (None, check.get("id"))):
         check = mem
     if check is not None and (not check["blocked"] or check["acknowledged"]):
-        note = "all answers were no" if not check["blocked"] else "you confirmed a professional has checked your symptoms"
+        note = (
+            "all answers were no" if not check["blocked"] else "you confirmed a professional has checked your symptoms"
+        )
         (st.caption if compact else st.success)(f"Today's safety check is done ({note}).")
         return True
     if check is not None and check["blocked"]:
         show_blocked(hist, check)
         return False
     st.header("Before you start: a quick safety check")
-    st.write("Some symptoms need a doctor rather than exercise. Please answer each question "
-             "honestly; it takes less than a minute and is asked once a day.")
+    st.write(
+        "Some symptoms need a doctor rather than exercise. Please answer each question "
+        "honestly; it takes less than a minute and is asked once a day."
+    )
     with st.form("safety_form"):
         for flag in safety.RED_FLAGS:
             st.radio(flag.question, ["No", "Yes"], index=None, horizontal=True, key=f"rf_{flag.code}")
         submitted = st.form_submit_button("Check my answers", type="primary")
     if submitted:
-        answers = {f.code: (None if st.session_state.get(f"rf_{f.code}") is None
-                            else st.session_state.get(f"rf_{f.code}") == "Yes") for f in safety.RED_FLAGS}
+        answers = {
+            f.code: (
+                None if st.session_state.get(f"rf_{f.code}") is None else st.session_state.get(f"rf_{f.code}") == "Yes"
+            )
+            for f in safety.RED_FLAGS
+        }
         try:
             result = safety.evaluate(answers)
         except safety.IncompleteAnswers:
             st.warning("Please answer every question with Yes or No before going on.")
             return False
-        record: dict[str, Any] = {"id": None, "day": today(), "answers": result.answers, "blocked": result.blocked,
-                  "acknowledged": False}
+        record: dict[str, Any] = {
+            "id": None,
+            "day": today(),
+            "answers": result.answers,
+            "blocked": result.blocked,
+            "acknowledged": False,
+        }
         if hist is not None:
             try:
                 record["id"] = hist.record_safety_check(result.answers, result.blocked)
@@ -160,11 +186,15 @@ def show_blocked(hist: History | None, check: dict) -> None:
     result = safety.evaluate(check["answers"])
     st.header("Please don't exercise today")
     st.error(result.message())
-    st.write("formcheck will not start an exercise session today because of your answers. "
-             "This is a precaution: only a doctor can tell what is causing these symptoms.")
+    st.write(
+        "formcheck will not start an exercise session today because of your answers. "
+        "This is a precaution: only a doctor can tell what is causing these symptoms."
+    )
     with st.expander("A doctor or physiotherapist has already checked these symptoms"):
-        st.write("Only use this if a professional has examined you for exactly these symptoms and told you "
-                 "that exercising is safe. It is recorded in your history.")
+        st.write(
+            "Only use this if a professional has examined you for exactly these symptoms and told you "
+            "that exercising is safe. It is recorded in your history."
+        )
         ok = st.checkbox(safety.ACKNOWLEDGEMENT_TEXT, key="ack_checkbox")
         if st.button("Record my confirmation and continue", disabled=not ok, key="ack_button"):
             if hist is not None and check.get("id") is not None:

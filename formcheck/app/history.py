@@ -24,10 +24,11 @@ import logging
 import math
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from formcheck.core.progress import set_progress
 from formcheck.core.report import finite_json, summarise_faults
@@ -91,18 +92,54 @@ MIGRATIONS: list[list[str]] = [
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
-CSV_COLUMNS = ["date", "started_at", "exercise", "source", "source_name", "reps", "good_reps", "holds",
-               "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
-               "stop_reason", "finished", "best_hold_s", "rom_deg", "paced"]
+CSV_COLUMNS = [
+    "date",
+    "started_at",
+    "exercise",
+    "source",
+    "source_name",
+    "reps",
+    "good_reps",
+    "holds",
+    "hold_s_total",
+    "reps_by_side",
+    "faults",
+    "duration_s",
+    "pain_before",
+    "pain_after",
+    "stop_reason",
+    "finished",
+    "best_hold_s",
+    "rom_deg",
+    "paced",
+]
 #: Key-angle samples kept with a stored report (enough for a plot; a long live set is thinned).
 STORED_TRACE_POINTS = 900
 
 
 #: The columns formcheck's own tables have at version 1 (a database with other tables or columns is not ours).
 OWN_TABLES = {
-    "sets": {"id", "key", "day", "started_at", "updated_at", "exercise", "source", "source_name", "reps", "good_reps",
-             "holds", "hold_s_total", "reps_by_side", "faults", "duration_s", "pain_before", "pain_after",
-             "stop_reason", "finished"},
+    "sets": {
+        "id",
+        "key",
+        "day",
+        "started_at",
+        "updated_at",
+        "exercise",
+        "source",
+        "source_name",
+        "reps",
+        "good_reps",
+        "holds",
+        "hold_s_total",
+        "reps_by_side",
+        "faults",
+        "duration_s",
+        "pain_before",
+        "pain_after",
+        "stop_reason",
+        "finished",
+    },
     "safety_checks": {"id", "day", "at", "answers", "blocked", "acknowledged", "ack_at"},
     "prefs": {"key", "value", "updated_at"},
 }
@@ -146,7 +183,9 @@ class History:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise HistoryError(f"{self.path.parent}: cannot create the history folder ({e.strerror}); {ELSEWHERE}") from None
+            raise HistoryError(
+                f"{self.path.parent}: cannot create the history folder ({e.strerror}); {ELSEWHERE}"
+            ) from None
         if self.path.exists() and not self.path.is_file():
             raise HistoryError(f"{self.path}: is not a file; {ELSEWHERE}")
         self._migrate()
@@ -156,8 +195,9 @@ class History:
         """A one-line HistoryError for a database error ``e`` raised while ``doing`` something."""
         text = str(e).lower()
         if isinstance(e, sqlite3.Error) and ("readonly" in text or "read-only" in text):
-            return HistoryError(f"{self.path}: the history file is read-only, so nothing can be saved; make it "
-                                f"writable or {ELSEWHERE}")
+            return HistoryError(
+                f"{self.path}: the history file is read-only, so nothing can be saved; make it writable or {ELSEWHERE}"
+            )
         if "locked" in text or "busy" in text:
             return HistoryError(f"{self.path}: the history is busy (another formcheck is writing to it); try again")
         if "full" in text:
@@ -230,7 +270,8 @@ class History:
             if version > SCHEMA_VERSION:
                 raise HistoryError(
                     f"{self.path}: was written by a newer formcheck (schema {version}, this one knows "
-                    f"{SCHEMA_VERSION}); update formcheck or {ELSEWHERE}")
+                    f"{SCHEMA_VERSION}); update formcheck or {ELSEWHERE}"
+                )
             self._check_own_tables(conn, version)
             for v in range(version, SCHEMA_VERSION):
                 for stmt in MIGRATIONS[v]:
@@ -240,8 +281,10 @@ class History:
 
     def _check_own_tables(self, conn: sqlite3.Connection, version: int) -> None:
         """Raise HistoryError when the file holds tables (or columns) formcheck did not create."""
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                              "AND name NOT LIKE 'sqlite_%'")}
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        }
         expected = {t for t in OWN_TABLES if TABLE_SINCE.get(t, 1) <= version}
         foreign = sorted(tables - expected) if version else sorted(tables)
         for name in sorted(expected & tables) if version else ():
@@ -251,8 +294,10 @@ class History:
         if version and not expected <= tables:
             foreign += sorted(expected - tables)
         if foreign:
-            raise HistoryError(f"{self.path}: is another program's database (tables {', '.join(foreign[:5])}); "
-                               f"formcheck leaves it alone: {ELSEWHERE}")
+            raise HistoryError(
+                f"{self.path}: is another program's database (tables {', '.join(foreign[:5])}); "
+                f"formcheck leaves it alone: {ELSEWHERE}"
+            )
 
     # ------------------------------------------------------------------ sets
     def save_set(
@@ -294,17 +339,28 @@ class History:
         holds = d.get("holds", [])
         reached = set_progress(d)
         row = {
-            "key": key, "day": day or today(), "started_at": started_at or _now(), "updated_at": _now(),
-            "exercise": exercise, "source": source, "source_name": source_name,
-            "reps": int(d.get("reps", 0) or 0), "good_reps": int(d.get("good_reps", 0) or 0),
-            "holds": len(holds), "hold_s_total": round(sum(float(h.get("duration_s", 0) or 0) for h in holds), 2),
+            "key": key,
+            "day": day or today(),
+            "started_at": started_at or _now(),
+            "updated_at": _now(),
+            "exercise": exercise,
+            "source": source,
+            "source_name": source_name,
+            "reps": int(d.get("reps", 0) or 0),
+            "good_reps": int(d.get("good_reps", 0) or 0),
+            "holds": len(holds),
+            "hold_s_total": round(sum(float(h.get("duration_s", 0) or 0) for h in holds), 2),
             "reps_by_side": json.dumps({k: v for k, v in (d.get("reps_by_side") or {}).items() if k != "none"}),
             "faults": json.dumps(summarise_faults(d.get("faults", []))),
             "duration_s": d.get("duration_s"),
             "pain_before": None if pain_before is None else int(pain_before),
             "pain_after": None if pain_after is None else int(pain_after),
-            "stop_reason": stop_reason, "finished": int(bool(finished)), "save_seq": int(seq or 0),
-            "best_hold_s": reached["best_hold_s"], "rom_deg": reached["rom_deg"], "paced": int(bool(paced)),
+            "stop_reason": stop_reason,
+            "finished": int(bool(finished)),
+            "save_seq": int(seq or 0),
+            "best_hold_s": reached["best_hold_s"],
+            "rom_deg": reached["rom_deg"],
+            "paced": int(bool(paced)),
             "report_json": json.dumps(_thin_trace(d), allow_nan=False),
         }
         cols = ", ".join(row)
@@ -338,7 +394,9 @@ class History:
         with self._tx() as conn:
             cur = conn.execute(
                 "UPDATE sets SET pain_before = COALESCE(?, pain_before), pain_after = COALESCE(?, pain_after), "
-                "updated_at = ? WHERE key = ?", (before, after, _now(), key))
+                "updated_at = ? WHERE key = ?",
+                (before, after, _now(), key),
+            )
             return cur.rowcount > 0
 
     def get_set(self, key: str) -> dict | None:
@@ -349,8 +407,9 @@ class History:
         try:
             return _row(r)
         except (ValueError, TypeError) as e:  # a hand-edited or damaged row
-            raise HistoryError(f"{self.path}: a saved set is damaged ({type(e).__name__}); export what you can or "
-                               f"{ELSEWHERE}") from None
+            raise HistoryError(
+                f"{self.path}: a saved set is damaged ({type(e).__name__}); export what you can or {ELSEWHERE}"
+            ) from None
 
     def list_sets(self, limit: int | None = None, exercise: str | None = None) -> list[dict]:
         """Sets newest first."""
@@ -383,7 +442,8 @@ class History:
             "SELECT day, exercise, COUNT(*) AS sets, SUM(reps) AS reps, SUM(good_reps) AS good_reps, "
             "AVG(pain_before) AS pain_before, AVG(pain_after) AS pain_after, MAX(best_hold_s) AS best_hold_s, "
             "CASE WHEN SUM(holds) > 0 THEN SUM(hold_s_total) / SUM(holds) END AS mean_hold_s, AVG(rom_deg) AS rom_deg "
-            "FROM sets GROUP BY day, exercise ORDER BY day, exercise")
+            "FROM sets GROUP BY day, exercise ORDER BY day, exercise"
+        )
         out = []
         for r in rows:
             d = dict(r)
@@ -398,13 +458,29 @@ class History:
         for s in reversed(self.list_sets()):
             faults = "; ".join(f"{f['code']} x{f['count']}" for f in s["faults"])
             sides = "; ".join(f"{k} {v}" for k, v in s["reps_by_side"].items())
-            w.writerow([s["day"], s["started_at"], s["exercise"], s["source"], s["source_name"] or "", s["reps"],
-                        s["good_reps"], s["holds"], s["hold_s_total"], sides, faults,
-                        "" if s["duration_s"] is None else round(s["duration_s"], 1),
-                        "" if s["pain_before"] is None else s["pain_before"],
-                        "" if s["pain_after"] is None else s["pain_after"], s["stop_reason"] or "",
-                        "yes" if s["finished"] else "no", "" if s["best_hold_s"] is None else s["best_hold_s"],
-                        "" if s["rom_deg"] is None else s["rom_deg"], "yes" if s["paced"] else "no"])
+            w.writerow(
+                [
+                    s["day"],
+                    s["started_at"],
+                    s["exercise"],
+                    s["source"],
+                    s["source_name"] or "",
+                    s["reps"],
+                    s["good_reps"],
+                    s["holds"],
+                    s["hold_s_total"],
+                    sides,
+                    faults,
+                    "" if s["duration_s"] is None else round(s["duration_s"], 1),
+                    "" if s["pain_before"] is None else s["pain_before"],
+                    "" if s["pain_after"] is None else s["pain_after"],
+                    s["stop_reason"] or "",
+                    "yes" if s["finished"] else "no",
+                    "" if s["best_hold_s"] is None else s["best_hold_s"],
+                    "" if s["rom_deg"] is None else s["rom_deg"],
+                    "yes" if s["paced"] else "no",
+                ]
+            )
         return buf.getvalue()
 
     def delete_all(self) -> None:
@@ -440,16 +516,19 @@ class History:
             if value is None:
                 conn.execute("DELETE FROM prefs WHERE key = ?", (key,))
             else:
-                conn.execute("INSERT INTO prefs (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-                             "SET value = excluded.value, updated_at = excluded.updated_at",
-                             (key, json.dumps(value, allow_nan=False), _now()))
+                conn.execute(
+                    "INSERT INTO prefs (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                    "SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, json.dumps(value, allow_nan=False), _now()),
+                )
 
     # ------------------------------------------------------------------ safety checks
     def record_safety_check(self, answers: dict[str, bool], blocked: bool, day: str | None = None) -> int:
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO safety_checks (day, at, answers, blocked) VALUES (?, ?, ?, ?)",
-                (day or today(), _now(), json.dumps(answers, sort_keys=True), int(bool(blocked))))
+                (day or today(), _now(), json.dumps(answers, sort_keys=True), int(bool(blocked))),
+            )
             return int(cur.lastrowid or 0)  # an INSERT always sets it
 
     def acknowledge_safety_check(self, check_id: int) -> None:
@@ -468,8 +547,9 @@ class History:
         try:
             d["answers"] = json.loads(d["answers"])
         except (ValueError, TypeError) as e:
-            raise HistoryError(f"{self.path}: today's safety check is damaged ({type(e).__name__}); "
-                               "please answer it again") from None
+            raise HistoryError(
+                f"{self.path}: today's safety check is damaged ({type(e).__name__}); please answer it again"
+            ) from None
         d["blocked"] = bool(d["blocked"])
         d["acknowledged"] = bool(d["acknowledged"])
         return d

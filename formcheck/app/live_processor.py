@@ -27,9 +27,10 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -179,12 +180,19 @@ class LiveProcessor:
             percentile stays above this for :data:`SWITCH_AFTER_S` (None: never switch).
     """
 
-    def __init__(self, exercise: str, model: str = "full", estimator_factory: EstimatorFactory | None = None,
-                 saver: Saver | None = None, draw: bool = True, meta: dict | None = None,
-                 trace_frames: int = LIVE_TRACE_FRAMES,
-                 latency_budget_ms: float | None = LATENCY_BUDGET_MS) -> None:
+    def __init__(
+        self,
+        exercise: str,
+        model: str = "full",
+        estimator_factory: EstimatorFactory | None = None,
+        saver: Saver | None = None,
+        draw: bool = True,
+        meta: dict | None = None,
+        trace_frames: int = LIVE_TRACE_FRAMES,
+        latency_budget_ms: float | None = LATENCY_BUDGET_MS,
+    ) -> None:
         self._lock = threading.Lock()
-        self._meter = LatencyMeter()    # touched by the frame thread only, under the lock
+        self._meter = LatencyMeter()  # touched by the frame thread only, under the lock
         self._latency: tuple[float | None, float | None, float | None] = (None, None, None)
         self.latency_budget_ms = latency_budget_ms
         self._over_budget_since: float | None = None
@@ -201,7 +209,7 @@ class LiveProcessor:
         self.trace_frames = int(trace_frames)
         self._estimator: Any = None
         self._estimator_key: tuple = ()
-        self._busy = False              # the frame thread is loading the model or running it
+        self._busy = False  # the frame thread is loading the model or running it
         self._release_estimator = False  # close the estimator as soon as the frame thread is done with it
         self._model_failed: tuple | None = None  # (model, segmentation) that failed to load: not retried per frame
         self._exercise = exercise
@@ -219,7 +227,7 @@ class LiveProcessor:
         self._last_report: dict | None = None
         self._events: deque[dict] = deque(maxlen=RECENT_EVENTS)
         self._seq = 0
-        self._save_seq = 0   # sequence number of the last payload made
+        self._save_seq = 0  # sequence number of the last payload made
         self._saved_seq = 0  # sequence number of the last payload handed to the saver
         self._logged: set[tuple[str, str]] = set()
         self._frames = 0
@@ -369,8 +377,10 @@ class LiveProcessor:
             elif t - self._over_budget_since >= SWITCH_AFTER_S:
                 self.model = "lite"  # the next frame loads it; the set goes on
                 self._over_budget_since = None
-                self._model_note = (f"Switched to the lighter pose model: this computer needed {p95:.0f} ms per frame "
-                                    f"with the full one (over {budget:.0f} ms), so frames were being skipped.")
+                self._model_note = (
+                    f"Switched to the lighter pose model: this computer needed {p95:.0f} ms per frame "
+                    f"with the full one (over {budget:.0f} ms), so frames were being skipped."
+                )
                 log.warning("live: %s", self._model_note)
         self._publish_locked()
 
@@ -428,7 +438,9 @@ class LiveProcessor:
             self._report("estimate", "Pose estimation failed: " + one_line(e), e, bug=False)
         except Exception as e:  # a bug: logged with its traceback, one line on the page
             job.failed = True
-            self._report("estimate", f"Internal error in the pose estimation ({type(e).__name__}: {one_line(e)})", e, bug=True)
+            self._report(
+                "estimate", f"Internal error in the pose estimation ({type(e).__name__}: {one_line(e)})", e, bug=True
+            )
         return None
 
     def _finish_frame_locked(self, job: _FrameJob, pose: Any) -> tuple[dict | None, tuple | None]:
@@ -440,8 +452,9 @@ class LiveProcessor:
         try:
             events = session.update(t, pose)
         except Exception as e:  # a bug in a checker: logged with its traceback, one line on the page
-            self._report_locked("checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})",
-                                e, bug=True)
+            self._report_locked(
+                "checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})", e, bug=True
+            )
             return None, None
         if self._error_where in ("estimate", "checker"):  # a passing problem: the page stops showing it
             self._error = self._error_where = None
@@ -460,7 +473,9 @@ class LiveProcessor:
             payload = self._payload_locked(finished=False)
             self._last_save_t = t
         self._publish_locked()
-        drawing = (session.last_frame, copy.copy(session.status), session.checker.key_landmarks()) if self.draw else None
+        drawing = (
+            (session.last_frame, copy.copy(session.status), session.checker.key_landmarks()) if self.draw else None
+        )
         return payload, drawing
 
     def _end_busy_locked(self, job: _FrameJob) -> Any:
@@ -522,8 +537,9 @@ class LiveProcessor:
             for ev in self._session.finish():
                 self._add_event_locked(ev)
         except Exception as e:  # a bug in a checker's finish(): the set still ends and is saved
-            self._report_locked("checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})",
-                                e, bug=True)
+            self._report_locked(
+                "checker", f"Internal error in the exercise checker ({type(e).__name__}: {one_line(e)})", e, bug=True
+            )
         self._finished = True
         self._stop_reason = reason
         return self._payload_locked(finished=True)
@@ -534,9 +550,16 @@ class LiveProcessor:
         report = self._session.report("live", fps=round(self._fps, 1))
         self._last_report = report.to_dict()
         self._save_seq += 1
-        return {"key": self._key, "seq": self._save_seq, "exercise": self._session.spec.id, "report": report,
-                "meta": dict(self._meta), "stop_reason": self._stop_reason, "finished": finished,
-                "started_at": self._started_at}
+        return {
+            "key": self._key,
+            "seq": self._save_seq,
+            "exercise": self._session.spec.id,
+            "report": report,
+            "meta": dict(self._meta),
+            "stop_reason": self._stop_reason,
+            "finished": finished,
+            "started_at": self._started_at,
+        }
 
     def _publish_locked(self) -> None:
         """Swap in a new snapshot of the current state (small: the report is the one last saved)."""
@@ -546,14 +569,31 @@ class LiveProcessor:
         if session is not None and session.spec.dosage.per_side:
             side_msg = side_advice(status.get("reps_by_side", {}), session.spec.dosage.reps, status.get("side"))
         self._snap = LiveSnapshot(
-            set_key=self._key if session is not None else None, exercise=self._exercise, status=status,
-            events=list(self._events), event_seq=self._seq, frames=self._frames, frames_with_pose=self._frames_pose,
-            dropped=self._dropped, fps=round(self._fps, 1), stream_t_s=self._t,
-            active=self._session is not None and not self._finished, armed=self._armed,
-            finished=self._finished, stop_reason=self._stop_reason, error=self._error, report=self._last_report,
-            side_message=side_msg, meta=dict(self._meta), last_frame_wall=self._last_wall,
-            latency_ms=self._latency[0], latency_p95_ms=self._latency[1], lag_p95_ms=self._latency[2],
-            lost=self._meter.lost, model=str(self.model), model_note=self._model_note,
+            set_key=self._key if session is not None else None,
+            exercise=self._exercise,
+            status=status,
+            events=list(self._events),
+            event_seq=self._seq,
+            frames=self._frames,
+            frames_with_pose=self._frames_pose,
+            dropped=self._dropped,
+            fps=round(self._fps, 1),
+            stream_t_s=self._t,
+            active=self._session is not None and not self._finished,
+            armed=self._armed,
+            finished=self._finished,
+            stop_reason=self._stop_reason,
+            error=self._error,
+            report=self._last_report,
+            side_message=side_msg,
+            meta=dict(self._meta),
+            last_frame_wall=self._last_wall,
+            latency_ms=self._latency[0],
+            latency_p95_ms=self._latency[1],
+            lag_p95_ms=self._latency[2],
+            lost=self._meter.lost,
+            model=str(self.model),
+            model_note=self._model_note,
         )
 
     def _make_estimator(self, key: tuple) -> Any:
@@ -588,19 +628,28 @@ class LiveProcessor:
         from formcheck.media.pose import ModelError
 
         expected = isinstance(e, (ModelError, *ESTIMATOR_ERRORS))
-        msg = ("The pose model could not be loaded: " + one_line(e) if expected else
-               f"Internal error while loading the pose model ({type(e).__name__}: {one_line(e)})")
+        msg = (
+            "The pose model could not be loaded: " + one_line(e)
+            if expected
+            else f"Internal error while loading the pose model ({type(e).__name__}: {one_line(e)})"
+        )
         with self._lock:
             self._model_failed = key
-        self._report("model", msg + ". Choose another model or press 'Start another set' to try again.", e,
-                     bug=not expected, level=logging.ERROR)
+        self._report(
+            "model",
+            msg + ". Choose another model or press 'Start another set' to try again.",
+            e,
+            bug=not expected,
+            level=logging.ERROR,
+        )
 
     def _report(self, where: str, message: str, e: BaseException, bug: bool, level: int = logging.WARNING) -> None:
         with self._lock:
             self._report_locked(where, message, e, bug, level)
 
-    def _report_locked(self, where: str, message: str, e: BaseException, bug: bool,
-                       level: int = logging.WARNING) -> None:
+    def _report_locked(
+        self, where: str, message: str, e: BaseException, bug: bool, level: int = logging.WARNING
+    ) -> None:
         """Show ``message`` (one line) on the page; log it once per place and error type, a bug at
         ERROR with its traceback."""
         self._error, self._error_where = one_line(message), where
@@ -652,8 +701,9 @@ class LiveProcessor:
         except SAVE_ERRORS as e:
             self._report("save", "Could not save to the history: " + one_line(e), e, bug=False)
         except Exception as e:  # a bug in the saver: logged with its traceback
-            self._report("save", f"Could not save to the history (internal error {type(e).__name__}: {one_line(e)})",
-                         e, bug=True)
+            self._report(
+                "save", f"Could not save to the history (internal error {type(e).__name__}: {one_line(e)})", e, bug=True
+            )
 
 
 def live_caption(snap: LiveSnapshot) -> str:
@@ -687,9 +737,20 @@ def _idle_status(exercise: str) -> dict:
         spec = get_exercise(exercise)
     except ExerciseError:
         return {"exercise": exercise, "phase": "setup", "reps": 0, "good_reps": 0}
-    return {"exercise": spec.id, "phase": "setup", "reps": 0, "good_reps": 0, "reps_by_side": {},
-            "hold_s": 0.0, "target_hold_s": spec.dosage.hold_s, "target_reps": spec.dosage.reps,
-            "side": "none", "cue": None, "setup_message": None, "pose_found": False}
+    return {
+        "exercise": spec.id,
+        "phase": "setup",
+        "reps": 0,
+        "good_reps": 0,
+        "reps_by_side": {},
+        "hold_s": 0.0,
+        "target_hold_s": spec.dosage.hold_s,
+        "target_reps": spec.dosage.reps,
+        "side": "none",
+        "cue": None,
+        "setup_message": None,
+        "pose_found": False,
+    }
 
 
 def one_line(e: BaseException | str) -> str:

@@ -34,8 +34,12 @@ def main() -> None:
     if conflict:  # cv2 may be broken: say how to fix it before anything fails
         st.error(f"formcheck cannot analyse video until this is fixed: {conflict}")
     try:
-        {"Exercise": page_exercise, "Analyse a video": page_analyse, "History": page_history,
-         "Safety & about": page_about}[page]()
+        {
+            "Exercise": page_exercise,
+            "Analyse a video": page_analyse,
+            "History": page_history,
+            "Safety & about": page_about,
+        }[page]()
     except CONTROL_FLOW:  # st.rerun / st.stop are Streamlit's control flow, not errors
         raise
     except Exception as e:  # last resort: the traceback goes to the log, the page gets one line

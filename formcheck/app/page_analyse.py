@@ -27,8 +27,9 @@ from formcheck.core.exercise import ExerciseError, get_exercise
 
 
 # ============================================================================ Analyse page
-def analyse_file(path: Path, exercise: str, source: str, display_name: str, model: str, hist: History | None,
-                 kind: str = "video") -> None:
+def analyse_file(
+    path: Path, exercise: str, source: str, display_name: str, model: str, hist: History | None, kind: str = "video"
+) -> None:
     """Run the engine on ``path``, a ``kind`` = "video" or "track" (decided from the name, see
     :func:`formcheck.app.support.upload_kind`; a video must also pass its container's probe).
     Results go to st.session_state["analysis"]. Never raises."""
@@ -85,13 +86,29 @@ def analyse_file(path: Path, exercise: str, source: str, display_name: str, mode
             st.warning(f"The pictures for the report could not be made ({one_line(e)}); the report has none.")
     if hist is not None:
         try:
-            hist.save_set(key, exercise=report.exercise, source=source, report=report, source_name=display_name,
-                          finished=True, stop_reason="finished")
+            hist.save_set(
+                key,
+                exercise=report.exercise,
+                source=source,
+                report=report,
+                source_name=display_name,
+                finished=True,
+                stop_reason="finished",
+            )
         except (HistoryError, ValueError) as e:
             st.warning(f"The result could not be saved to your history: {one_line(e)}")
-    st.session_state["analysis"] = {"report": d, "json": report.to_json(include_trace=True), "csv": report.to_csv(),
-                                    "video": video, "name": display_name, "exercise": report.exercise, "key": key,
-                                    "kind": kind, "thumbs": thumbs, "day": today()}
+    st.session_state["analysis"] = {
+        "report": d,
+        "json": report.to_json(include_trace=True),
+        "csv": report.to_csv(),
+        "video": video,
+        "name": display_name,
+        "exercise": report.exercise,
+        "key": key,
+        "kind": kind,
+        "thumbs": thumbs,
+        "day": today(),
+    }
 
 
 def angle_chart(d: dict):
@@ -107,20 +124,42 @@ def angle_chart(d: dict):
     reps = pd.DataFrame(sup.rep_spans(d))
     if not reps.empty:
         reps["y0"], reps["y1"] = lo - 5, hi + 5
-        layers.append(alt.Chart(reps).mark_rect(opacity=0.18).encode(
-            x="start:Q", x2="end:Q", y="y0:Q", y2="y1:Q",
-            color=alt.Color("form:N", title="Repetition", scale=alt.Scale(domain=["Good form", "Needs work"],
-                                                                          range=["#2e7d32", "#c62828"])),
-            tooltip=["label:N"]))
-        layers.append(alt.Chart(reps).mark_text(align="left", dx=3, dy=10, fontSize=12).encode(
-            x="start:Q", y="y1:Q", text="label:N"))
+        layers.append(
+            alt.Chart(reps)
+            .mark_rect(opacity=0.18)
+            .encode(
+                x="start:Q",
+                x2="end:Q",
+                y="y0:Q",
+                y2="y1:Q",
+                color=alt.Color(
+                    "form:N",
+                    title="Repetition",
+                    scale=alt.Scale(domain=["Good form", "Needs work"], range=["#2e7d32", "#c62828"]),
+                ),
+                tooltip=["label:N"],
+            )
+        )
+        layers.append(
+            alt.Chart(reps)
+            .mark_text(align="left", dx=3, dy=10, fontSize=12)
+            .encode(x="start:Q", y="y1:Q", text="label:N")
+        )
     holds = pd.DataFrame(sup.hold_spans(d))
     if not holds.empty:
         holds["y"] = lo - 3  # along the bottom, clear of the rep labels at the top
-        layers.append(alt.Chart(holds).mark_rule(strokeWidth=6, color="#1565c0").encode(
-            x="start:Q", x2="end:Q", y="y:Q", tooltip=["label:N"]))
-    line = alt.Chart(pts).mark_line(color="#444").encode(
-        x=alt.X("t:Q", title="Time (s)"), y=alt.Y("angle:Q", title=f"{name} angle (°)", scale=alt.Scale(zero=False)))
+        layers.append(
+            alt.Chart(holds)
+            .mark_rule(strokeWidth=6, color="#1565c0")
+            .encode(x="start:Q", x2="end:Q", y="y:Q", tooltip=["label:N"])
+        )
+    line = (
+        alt.Chart(pts)
+        .mark_line(color="#444")
+        .encode(
+            x=alt.X("t:Q", title="Time (s)"), y=alt.Y("angle:Q", title=f"{name} angle (°)", scale=alt.Scale(zero=False))
+        )
+    )
     return alt.layer(*layers, line).properties(height=280)
 
 
@@ -159,16 +198,30 @@ def show_analysis(res: dict) -> None:
     chart = angle_chart(d)
     if chart is not None:
         st.markdown("#### Key angle over time")
-        st.caption("Shaded bands are repetitions (the label says good or needs work); the thick blue bar along the bottom marks holds.")
+        st.caption(
+            "Shaded bands are repetitions (the label says good or needs work); the thick blue bar along the bottom marks holds."
+        )
         st.altair_chart(chart, width="stretch")
     stem = Path(res["name"]).stem or "report"
     c0, c1, c2 = st.columns(3)
-    c0.download_button("Download report (HTML)", report_page(res), file_name=f"formcheck_{stem}.html",
-                       mime="text/html", key="dl_html", type="primary")
-    c1.download_button("Download report (JSON)", res["json"], file_name=f"formcheck_{stem}.json",
-                       mime="application/json", key="dl_json")
-    c2.download_button("Download repetitions (CSV)", res["csv"], file_name=f"formcheck_{stem}.csv",
-                       mime="text/csv", key="dl_csv")
+    c0.download_button(
+        "Download report (HTML)",
+        report_page(res),
+        file_name=f"formcheck_{stem}.html",
+        mime="text/html",
+        key="dl_html",
+        type="primary",
+    )
+    c1.download_button(
+        "Download report (JSON)",
+        res["json"],
+        file_name=f"formcheck_{stem}.json",
+        mime="application/json",
+        key="dl_json",
+    )
+    c2.download_button(
+        "Download repetitions (CSV)", res["csv"], file_name=f"formcheck_{stem}.csv", mime="text/csv", key="dl_csv"
+    )
 
 
 def report_page(res: dict) -> str:
@@ -179,12 +232,22 @@ def report_page(res: dict) -> str:
     hist = get_history()
     if "page" not in cache:
         try:
-            cache["page"] = html_for_report(res["report"], hist=hist, exclude_key=res.get("key"), day=res.get("day", ""),
-                                            source_kind=res.get("kind", "video"), thumbnails=res.get("thumbs"))
+            cache["page"] = html_for_report(
+                res["report"],
+                hist=hist,
+                exclude_key=res.get("key"),
+                day=res.get("day", ""),
+                source_kind=res.get("kind", "video"),
+                thumbnails=res.get("thumbs"),
+            )
         except HistoryError as e:  # the trend is an extra: the report is made without it
             st.warning(f"Your history could not be read for the report: {one_line(e)}")
-            cache["page"] = html_for_report(res["report"], day=res.get("day", ""), source_kind=res.get("kind", "video"),
-                                            thumbnails=res.get("thumbs"))
+            cache["page"] = html_for_report(
+                res["report"],
+                day=res.get("day", ""),
+                source_kind=res.get("kind", "video"),
+                thumbnails=res.get("thumbs"),
+            )
     return cache["page"]
 
 
@@ -195,9 +258,11 @@ def page_analyse() -> None:
     names = exercise_names()
     if not names:
         return
-    st.write("Film yourself from the side with your whole body in view, or try one of the sample clips. "
-             "The video is processed on this computer in a temporary folder and deleted straight after; "
-             "only the numbers are kept in your history.")
+    st.write(
+        "Film yourself from the side with your whole body in view, or try one of the sample clips. "
+        "The video is processed on this computer in a temporary folder and deleted straight after; "
+        "only the numbers are kept in your history."
+    )
     samples = sup.list_samples(SAMPLE_DIRS, names)
     tab_sample, tab_upload = st.tabs(["Try a sample clip", "Upload your own video"])
     sample_choice: tuple[Path, str] | None = None  # (clip, exercise)
@@ -216,27 +281,56 @@ def page_analyse() -> None:
             if "sample_clip" not in st.session_state:
                 st.session_state["sample_clip"] = str(samples[0].path)
                 on_sample_change()
-            sel = st.selectbox("Sample clip", list(titles), format_func=lambda p: titles[p].title,
-                               key="sample_clip", on_change=on_sample_change)
+            sel = st.selectbox(
+                "Sample clip",
+                list(titles),
+                format_func=lambda p: titles[p].title,
+                key="sample_clip",
+                on_change=on_sample_change,
+            )
             clip = titles[sel]
-            ex = st.selectbox("Exercise", list(names), format_func=lambda k: names[k], key="sample_exercise",
-                              index=None, placeholder="Choose the exercise")
-            if st.button("Analyse this sample", type="primary", key="run_sample", disabled=ex is None) and ex is not None:
+            ex = st.selectbox(
+                "Exercise",
+                list(names),
+                format_func=lambda k: names[k],
+                key="sample_exercise",
+                index=None,
+                placeholder="Choose the exercise",
+            )
+            if (
+                st.button("Analyse this sample", type="primary", key="run_sample", disabled=ex is None)
+                and ex is not None
+            ):
                 sample_choice = (clip.path, ex)
     with tab_upload:
-        up = st.file_uploader(f"Video file (mp4, mov, webm, avi, mkv; up to {MAX_UPLOAD_MB} MB) or a landmark "
-                              "track saved by 'formcheck track' (.fctrack)", type=UPLOAD_TYPES, key="upload_file")
+        up = st.file_uploader(
+            f"Video file (mp4, mov, webm, avi, mkv; up to {MAX_UPLOAD_MB} MB) or a landmark "
+            "track saved by 'formcheck track' (.fctrack)",
+            type=UPLOAD_TYPES,
+            key="upload_file",
+        )
         if up is not None and st.button("Suggest the exercise from the video", key="suggest"):
             suggest_for_upload(up, names)
         if st.session_state.get("_suggest_note"):
             st.info(st.session_state["_suggest_note"])
-        ex_up = st.selectbox("Exercise", list(names), format_func=lambda k: names[k], key="upload_exercise",
-                             index=None, placeholder="Choose the exercise")
-        if st.button("Analyse my video", type="primary", key="run_upload", disabled=(up is None or ex_up is None)) \
-                and up is not None and ex_up is not None:
+        ex_up = st.selectbox(
+            "Exercise",
+            list(names),
+            format_func=lambda k: names[k],
+            key="upload_exercise",
+            index=None,
+            placeholder="Choose the exercise",
+        )
+        if (
+            st.button("Analyse my video", type="primary", key="run_upload", disabled=(up is None or ex_up is None))
+            and up is not None
+            and ex_up is not None
+        ):
             upload_choice = (up, ex_up)
-    st.checkbox("Put a small picture of each repetition in the HTML report (the pictures show you; off by default)",
-                key="report_thumbs")
+    st.checkbox(
+        "Put a small picture of each repetition in the HTML report (the pictures show you; off by default)",
+        key="report_thumbs",
+    )
     model = "full"
     if upload_choice is not None:
         up, ex_up = upload_choice

@@ -41,9 +41,10 @@ def exercise_details(spec) -> None:
         st.markdown(f"**Dose:** {dosage_line(spec)}" + (f" — {spec.dosage.text}" if spec.dosage.text else ""))
     with c2:
         st.markdown("#### Camera set-up")
-        view = {"side": "Side view: the camera looks at you from the side."}.get(spec.camera.view, f"View: {spec.camera.view}.")
-        st.markdown("\n".join(f"- {s}" for s in (view, *spec.camera.advice,
-                                                 "Only one person in the picture, please.")))
+        view = {"side": "Side view: the camera looks at you from the side."}.get(
+            spec.camera.view, f"View: {spec.camera.view}."
+        )
+        st.markdown("\n".join(f"- {s}" for s in (view, *spec.camera.advice, "Only one person in the picture, please.")))
         if spec.safety:
             st.markdown("#### Be careful")
             st.markdown("\n".join(f"- {s}" for s in spec.safety))
@@ -93,11 +94,11 @@ def webrtc_widget(proc: LiveProcessor):
             "stop": "STOP",
             "select_device": "Choose camera",
             "media_api_not_available": "This browser cannot use a camera here. Open formcheck at http://localhost "
-                                       "(or over HTTPS), or try a sample video on 'Analyse a video'.",
+            "(or over HTTPS), or try a sample video on 'Analyse a video'.",
             "device_ask_permission": "Please allow formcheck to use your camera (the video stays on this computer).",
             "device_not_available": "No camera was found. Connect one, or try a sample video on 'Analyse a video'.",
             "device_access_denied": "Camera permission was refused. Allow the camera in your browser's address bar "
-                                    "and press START again, or try a sample video on 'Analyse a video'.",
+            "and press START again, or try a sample video on 'Analyse a video'.",
         },
     )
 
@@ -106,8 +107,13 @@ def settings_box() -> None:
     with st.expander("Settings"):
         st.checkbox("Speak the cues aloud (your browser's own voice; nothing is sent anywhere)", key="voice_on")
         st.checkbox("Dark coach screen (white on black)", key="coach_dark")
-        st.radio("Pose model", ["full", "lite"], horizontal=True, key="live_model",
-                 format_func=lambda m: {"full": "Accurate (full)", "lite": "Faster (lite)"}[m])
+        st.radio(
+            "Pose model",
+            ["full", "lite"],
+            horizontal=True,
+            key="live_model",
+            format_func=lambda m: {"full": "Accurate (full)", "lite": "Faster (lite)"}[m],
+        )
 
 
 def pain_rating(key: str) -> int | None:
@@ -123,14 +129,18 @@ def pain_rating(key: str) -> int | None:
 
 def numbers_for(snap, dose: Dose, paced: bool) -> None:
     target = dose.reps * (2 if dose.sides == "alternate" and not paced else 1)
-    st.markdown(coach.coach_numbers(snap, target, dose.hold_s, coach.alternate_note(snap, dose)),
-                unsafe_allow_html=True)
+    st.markdown(
+        coach.coach_numbers(snap, target, dose.hold_s, coach.alternate_note(snap, dose)), unsafe_allow_html=True
+    )
     s = snap.status
     sides = {k: v for k, v in (s.get("reps_by_side") or {}).items() if k in ("left", "right")}
     if sides and dose.sides == "alternate":
-        st.markdown(f"<div class='fc-coach {coach.theme()}'><div class='lab'>"
-                    + " · ".join(f"{k.capitalize()}: {sides.get(k, 0)} / {dose.reps}" for k in ("left", "right"))
-                    + "</div></div>", unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='fc-coach {coach.theme()}'><div class='lab'>"
+            + " · ".join(f"{k.capitalize()}: {sides.get(k, 0)} / {dose.reps}" for k in ("left", "right"))
+            + "</div></div>",
+            unsafe_allow_html=True,
+        )
     st.caption(live_caption(snap))
     if snap.model_note:
         st.info(snap.model_note)
@@ -138,8 +148,9 @@ def numbers_for(snap, dose: Dose, paced: bool) -> None:
 
 # ============================================================================ one exercise
 def single_dose(ex_id: str, hist: History | None) -> Dose:
-    return next((d for d in coach.load_doses(hist) if d.exercise == ex_id), None) or \
-        Dose(ex_id, get_exercise(ex_id).dosage.reps, get_exercise(ex_id).dosage.hold_s)
+    return next((d for d in coach.load_doses(hist) if d.exercise == ex_id), None) or Dose(
+        ex_id, get_exercise(ex_id).dosage.reps, get_exercise(ex_id).dosage.hold_s
+    )
 
 
 @st.fragment(run_every=0.5)
@@ -178,8 +189,11 @@ def single_exercise(hist: History | None) -> None:
         return
     dose = single_dose(ex_id, hist)
     paced_default = coach.is_paced(dose)
-    paced = st.toggle("Paced mode: formcheck leads each repetition and counts the ones it led", value=paced_default,
-                      key=f"paced_{ex_id}")
+    paced = st.toggle(
+        "Paced mode: formcheck leads each repetition and counts the ones it led",
+        value=paced_default,
+        key=f"paced_{ex_id}",
+    )
     st.markdown(f"### {spec.name} — {dose.text()}")
     if paced and ex_id == "pelvic_tilt":
         st.info(coach.PACED_WHY)
@@ -242,20 +256,28 @@ def set_summary(snap, hist: History | None, spec) -> None:
     cues = {k: f.cue for k, f in spec.faults.items()}
     faults = sup.fault_summary(rep, cues)
     if faults:
-        st.markdown("**Things to work on:**\n" + "\n".join(
-            f"- {f['cue']} (seen {f['count']}×)" for f in faults))
+        st.markdown("**Things to work on:**\n" + "\n".join(f"- {f['cue']} (seen {f['count']}×)" for f in faults))
     elif rep.get("reps"):
         st.write("No form problems were spotted. Well done.")
     if any(w.get("code") == "tilt_not_seen" for w in rep.get("warnings") or []):
-        st.info("The camera could not see your tilts this time (they stayed within the wobble of your resting "
-                "position). Paced mode is switched on for the pelvic tilt: next time formcheck leads each tilt.")
+        st.info(
+            "The camera could not see your tilts this time (they stayed within the wobble of your resting "
+            "position). Paced mode is switched on for the pelvic tilt: next time formcheck leads each tilt."
+        )
         doses = coach.load_doses(hist)
-        coach.save_doses(hist, [Dose(d.exercise, d.reps, d.hold_s, d.sides, True, d.enabled)
-                                if d.exercise == "pelvic_tilt" else d for d in doses])
+        coach.save_doses(
+            hist,
+            [
+                Dose(d.exercise, d.reps, d.hold_s, d.sides, True, d.enabled) if d.exercise == "pelvic_tilt" else d
+                for d in doses
+            ],
+        )
         st.session_state.pop("paced_pelvic_tilt", None)
     if snap.stop_reason == "pain":
-        st.warning("You stopped because it hurt. Rest in a comfortable position. If the pain does not settle, "
-                   "or anything from the safety check appears, contact a doctor.")
+        st.warning(
+            "You stopped because it hurt. Rest in a comfortable position. If the pain does not settle, "
+            "or anything from the safety check appears, contact a doctor."
+        )
     st.caption("This set is saved in your history." if hist else "History is not available, so this set was not saved.")
     if hist is not None:
         report_download(hist, snap.set_key, "dl_set_html")
@@ -273,10 +295,22 @@ def report_download(hist: History, key: str, widget_key: str) -> None:
         return
     if row is None or rep is None:
         return
-    page = html_for_report(rep, hist=hist, exclude_key=key, day=row["day"], source_kind=row["source"],
-                           pain_before=row["pain_before"], pain_after=row["pain_after"])
-    st.download_button("Download the report of this set (HTML)", page, file_name=f"formcheck_{row['day']}_{key[:6]}.html",
-                       mime="text/html", key=widget_key)
+    page = html_for_report(
+        rep,
+        hist=hist,
+        exclude_key=key,
+        day=row["day"],
+        source_kind=row["source"],
+        pain_before=row["pain_before"],
+        pain_after=row["pain_after"],
+    )
+    st.download_button(
+        "Download the report of this set (HTML)",
+        page,
+        file_name=f"formcheck_{row['day']}_{key[:6]}.html",
+        mime="text/html",
+        key=widget_key,
+    )
 
 
 def pain_after_form(hist: History | None, keys: list[str], pain_before, form_key: str) -> None:
@@ -288,8 +322,13 @@ def pain_after_form(hist: History | None, keys: list[str], pain_before, form_key
             st.info(advice)
         return
     with st.form(f"pain_after_{form_key}"):
-        v = st.radio("How much does your back hurt now? (0 = no pain, 10 = worst imaginable)", list(range(11)),
-                     index=None, horizontal=True, key=f"pain_after_value_{form_key}")
+        v = st.radio(
+            "How much does your back hurt now? (0 = no pain, 10 = worst imaginable)",
+            list(range(11)),
+            index=None,
+            horizontal=True,
+            key=f"pain_after_value_{form_key}",
+        )
         if st.form_submit_button("Save my pain rating"):
             if v is None:
                 st.warning("Please choose a number from 0 to 10.")
@@ -347,16 +386,41 @@ def dose_editor(hist: History | None, names: dict[str, str]) -> None:
                 c = st.columns([3, 2, 2, 3, 3])
                 on = c[0].checkbox(names.get(d.exercise, d.exercise), value=d.enabled, key=f"dose_on_{d.exercise}")
                 reps = c[1].number_input("Reps", 1, 100, int(d.reps), key=f"dose_reps_{d.exercise}")
-                hold = c[2].number_input("Hold (s)", 0.0, 120.0, float(d.hold_s), step=1.0, key=f"dose_hold_{d.exercise}")
-                sides = c[3].selectbox("Sides", SIDES, index=SIDES.index(d.sides), key=f"dose_sides_{d.exercise}",
-                                       format_func=lambda s: {"none": "both legs together", "each": "one side, then the other",
-                                                              "alternate": "sides take turns"}[s])
-                paced = c[4].selectbox("Counting", ("auto", "paced", "camera"), key=f"dose_paced_{d.exercise}",
-                                       index={None: 0, True: 1, False: 2}[d.paced],
-                                       format_func=lambda p: {"auto": "formcheck decides", "paced": "paced (led)",
-                                                              "camera": "counted by the camera"}[p])
-                new.append(Dose(d.exercise, int(reps), float(hold), sides, {"auto": None, "paced": True, "camera": False}[paced],
-                                bool(on)))
+                hold = c[2].number_input(
+                    "Hold (s)", 0.0, 120.0, float(d.hold_s), step=1.0, key=f"dose_hold_{d.exercise}"
+                )
+                sides = c[3].selectbox(
+                    "Sides",
+                    SIDES,
+                    index=SIDES.index(d.sides),
+                    key=f"dose_sides_{d.exercise}",
+                    format_func=lambda s: {
+                        "none": "both legs together",
+                        "each": "one side, then the other",
+                        "alternate": "sides take turns",
+                    }[s],
+                )
+                paced = c[4].selectbox(
+                    "Counting",
+                    ("auto", "paced", "camera"),
+                    key=f"dose_paced_{d.exercise}",
+                    index={None: 0, True: 1, False: 2}[d.paced],
+                    format_func=lambda p: {
+                        "auto": "formcheck decides",
+                        "paced": "paced (led)",
+                        "camera": "counted by the camera",
+                    }[p],
+                )
+                new.append(
+                    Dose(
+                        d.exercise,
+                        int(reps),
+                        float(hold),
+                        sides,
+                        {"auto": None, "paced": True, "camera": False}[paced],
+                        bool(on),
+                    )
+                )
             rest_s = st.number_input("Rest between exercises (s)", 0, 600, int(rest), key="dose_rest")
             if st.form_submit_button("Save my doses"):
                 try:
@@ -387,9 +451,12 @@ def routine_panel() -> None:
     now = time.time()
     if r.phase == "rest":
         left = r.rest_left(now)
-        st.markdown(f"<div class='fc-coach fc-rest {coach.theme()}' data-testid='fc-coach'><div class='lab'>Rest</div>"
-                    f"<div class='count' data-testid='fc-rest'>{left:.0f} s</div>"
-                    f"<div class='cue'>{html.escape(r.announcement(names))}</div></div>", unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='fc-coach fc-rest {coach.theme()}' data-testid='fc-coach'><div class='lab'>Rest</div>"
+            f"<div class='count' data-testid='fc-rest'>{left:.0f} s</div>"
+            f"<div class='cue'>{html.escape(r.announcement(names))}</div></div>",
+            unsafe_allow_html=True,
+        )
         coach.speak(r.announcement(names), f"rest-{len(r.results)}")
         if r.tick(now):
             save_routine(hist, r)
@@ -420,9 +487,14 @@ def token(r: Routine) -> str:
 
 def finish_routine_set(hist: History | None, r: Routine, snap, skipped: bool = False) -> None:
     rep = snap.report or {}
-    result = {"key": snap.set_key, "reps": int(rep.get("reps", 0)), "good_reps": int(rep.get("good_reps", 0)),
-              "holds": len(rep.get("holds") or []), "paced": bool(snap.status.get("paced")),
-              "stop_reason": getattr(snap, "stop_reason", None)}
+    result = {
+        "key": snap.set_key,
+        "reps": int(rep.get("reps", 0)),
+        "good_reps": int(rep.get("good_reps", 0)),
+        "holds": len(rep.get("holds") or []),
+        "paced": bool(snap.status.get("paced")),
+        "stop_reason": getattr(snap, "stop_reason", None),
+    }
     if skipped:
         r.skip(time.time())
         if snap.set_key:
@@ -450,10 +522,15 @@ def routine_summary(hist: History | None, r: Routine, names: dict[str, str]) -> 
     st.header("Today's routine is done" if r.phase == "done" else "Routine stopped")
     rows = []
     for x in r.results:
-        rows.append({"Exercise": names.get(x["exercise"], x["exercise"]),
-                     "Side": "—" if x.get("side") in (None, "none") else x["side"],
-                     "Repetitions": "skipped" if x.get("skipped") and not x.get("key") else x.get("reps", 0),
-                     "Good form": x.get("good_reps", "—"), "Counted": "led (paced)" if x.get("paced") else "camera"})
+        rows.append(
+            {
+                "Exercise": names.get(x["exercise"], x["exercise"]),
+                "Side": "—" if x.get("side") in (None, "none") else x["side"],
+                "Repetitions": "skipped" if x.get("skipped") and not x.get("key") else x.get("reps", 0),
+                "Good form": x.get("good_reps", "—"),
+                "Counted": "led (paced)" if x.get("paced") else "camera",
+            }
+        )
     if rows:
         import pandas as pd
 
@@ -461,8 +538,10 @@ def routine_summary(hist: History | None, r: Routine, names: dict[str, str]) -> 
     else:
         st.write("No set was done.")
     if any(x.get("stop_reason") == "pain" for x in r.results):
-        st.warning("You stopped because it hurt. Rest in a comfortable position. If the pain does not settle, "
-                   "or anything from the safety check appears, contact a doctor.")
+        st.warning(
+            "You stopped because it hurt. Rest in a comfortable position. If the pain does not settle, "
+            "or anything from the safety check appears, contact a doctor."
+        )
     st.caption("Every set is in your history." if hist else "History is not available, so these sets were not saved.")
     keys = [x["key"] for x in r.results if x.get("key")]
     pain_before = st.session_state.get("_routine_pain")
@@ -485,10 +564,16 @@ def routine_page(hist: History | None) -> None:
     if r is None:
         doses = [d for d in coach.load_doses(hist) if d.exercise in names]
         st.markdown("### Today's routine")
-        st.write("One button runs the guide's exercises in order, with a rest between them and each side in turn. "
-                 "Lie down where the camera sees you from the side; formcheck tells you what comes next.")
-        st.markdown("\n".join(f"{i}. **{names[d.exercise]}** — {d.text()}" + (" · paced" if coach.is_paced(d) else "")
-                              for i, d in enumerate([d for d in doses if d.enabled], 1)))
+        st.write(
+            "One button runs the guide's exercises in order, with a rest between them and each side in turn. "
+            "Lie down where the camera sees you from the side; formcheck tells you what comes next."
+        )
+        st.markdown(
+            "\n".join(
+                f"{i}. **{names[d.exercise]}** — {d.text()}" + (" · paced" if coach.is_paced(d) else "")
+                for i, d in enumerate([d for d in doses if d.enabled], 1)
+            )
+        )
         if any(d.enabled and d.exercise == "pelvic_tilt" and coach.is_paced(d) for d in doses):
             st.info(coach.PACED_WHY)
         dose_editor(hist, names)
@@ -509,8 +594,10 @@ def routine_page(hist: History | None) -> None:
         return
     # ---- the routine is running: the coach view
     pain_before = st.session_state.get("_routine_pain")
-    st.markdown(f"<div class='fc-strip {coach.theme()}' data-testid='fc-strip'>{html.escape(r.label(names))}</div>",
-                unsafe_allow_html=True)
+    st.markdown(
+        f"<div class='fc-strip {coach.theme()}' data-testid='fc-strip'>{html.escape(r.label(names))}</div>",
+        unsafe_allow_html=True,
+    )
     dose = r.current
     top1, top2 = st.columns(2)  # collapsed above the coach view; always there, so the video below never moves
     with top1:
@@ -539,8 +626,9 @@ def routine_page(hist: History | None) -> None:
             r.stop()
             save_routine(hist, r)
             st.rerun()
-        if b2.button("Skip", key="routine_skip", width="stretch",
-                     help="Skip this set (or the rest of the rest) and go on"):
+        if b2.button(
+            "Skip", key="routine_skip", width="stretch", help="Skip this set (or the rest of the rest) and go on"
+        ):
             if r.phase == "set":
                 was_running = proc.stop("finished")
                 finish_routine_set(hist, r, proc.snapshot() if was_running else _Empty(), skipped=True)
@@ -589,4 +677,3 @@ def page_exercise() -> None:
         routine_page(hist)
     else:
         single_exercise(hist)
-

@@ -7,10 +7,10 @@ import html
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES
 from formcheck.core.report import summarise_faults
@@ -30,8 +30,10 @@ def upload_kind(name: str) -> str:
     if suffix in VIDEO_SUFFIXES:
         return "video"
     shown = " ".join(str(name).split())[:80]
-    raise ValueError(f"{shown}: formcheck reads videos ({', '.join(VIDEO_SUFFIXES)}) and landmark tracks "
-                     f"({', '.join(TRACK_SUFFIXES)}); rename the file for its format")
+    raise ValueError(
+        f"{shown}: formcheck reads videos ({', '.join(VIDEO_SUFFIXES)}) and landmark tracks "
+        f"({', '.join(TRACK_SUFFIXES)}); rename the file for its format"
+    )
 
 
 def probe_video(path: str | Path) -> None:
@@ -105,10 +107,19 @@ def history_saver(hist: Any) -> Callable[[dict], None] | None:
 
     def saver(p: dict) -> None:
         meta = p.get("meta") or {}
-        hist.save_set(p["key"], exercise=p["exercise"], source="live", report=p["report"],
-                      pain_before=meta.get("pain_before"), stop_reason=p.get("stop_reason"),
-                      finished=p.get("finished", False), started_at=p.get("started_at"), source_name="webcam",
-                      seq=p.get("seq"), paced=bool(meta.get("paced")))
+        hist.save_set(
+            p["key"],
+            exercise=p["exercise"],
+            source="live",
+            report=p["report"],
+            pain_before=meta.get("pain_before"),
+            stop_reason=p.get("stop_reason"),
+            finished=p.get("finished", False),
+            started_at=p.get("started_at"),
+            source_name="webcam",
+            seq=p.get("seq"),
+            paced=bool(meta.get("paced")),
+        )
 
     return saver
 
@@ -148,7 +159,9 @@ def list_samples(folders: Path | Iterable[Path], known_exercises: dict[str, str]
     known = known_exercises or {}
     out = []
     seen: set[Path] = set()
-    paths = [p for d in ([folders] if isinstance(folders, Path) else folders) if d.is_dir() for p in sorted(d.iterdir())]
+    paths = [
+        p for d in ([folders] if isinstance(folders, Path) else folders) if d.is_dir() for p in sorted(d.iterdir())
+    ]
     for p in paths:
         if p.suffix.lower() not in VIDEO_SUFFIXES or not p.is_file() or p.resolve() in seen:
             continue
@@ -197,8 +210,10 @@ def suggestion_note(posture: str, exercise: str | None, names: dict[str, str]) -
         return "No person could be seen clearly enough to suggest an exercise."
     if posture in ("prone", "side_lying"):
         where = "on your front" if posture == "prone" else "on your side"
-        return (f"You seem to be lying {where}; none of the four exercises is done that way "
-                "(they are done on your back or on all fours). Choose the exercise yourself below.")
+        return (
+            f"You seem to be lying {where}; none of the four exercises is done that way "
+            "(they are done on your back or on all fours). Choose the exercise yourself below."
+        )
     return "You seem to be standing; none of the four exercises is done standing. Choose the exercise yourself below."
 
 
@@ -234,15 +249,17 @@ def rep_rows(report: dict, cue_for: dict[str, str] | None = None) -> list[dict]:
     rows = []
     for r in report.get("rep_events", []):
         faults = r.get("faults") or []
-        rows.append({
-            "Rep": r["index"],
-            "Side": "—" if r.get("side") in (None, "none") else r["side"],
-            "Start (s)": _s(r.get("start_s")),
-            "Hold (s)": _s(r.get("hold_s")),
-            "End (s)": _s(r.get("end_s")),
-            "Form": "Good" if r.get("good") else "Needs work",
-            "What to change": " ".join(cue_for.get(f, f.replace("_", " ")) for f in faults) or "—",
-        })
+        rows.append(
+            {
+                "Rep": r["index"],
+                "Side": "—" if r.get("side") in (None, "none") else r["side"],
+                "Start (s)": _s(r.get("start_s")),
+                "Hold (s)": _s(r.get("hold_s")),
+                "End (s)": _s(r.get("end_s")),
+                "Form": "Good" if r.get("good") else "Needs work",
+                "What to change": " ".join(cue_for.get(f, f.replace("_", " ")) for f in faults) or "—",
+            }
+        )
     return rows
 
 
@@ -256,13 +273,22 @@ def trace_points(report: dict) -> list[dict]:
 
 
 def rep_spans(report: dict) -> list[dict]:
-    return [{"start": r["start_s"], "end": r["end_s"], "label": f"Rep {r['index']}: {'good' if r['good'] else 'needs work'}",
-             "form": "Good form" if r["good"] else "Needs work"} for r in report.get("rep_events", [])]
+    return [
+        {
+            "start": r["start_s"],
+            "end": r["end_s"],
+            "label": f"Rep {r['index']}: {'good' if r['good'] else 'needs work'}",
+            "form": "Good form" if r["good"] else "Needs work",
+        }
+        for r in report.get("rep_events", [])
+    ]
 
 
 def hold_spans(report: dict) -> list[dict]:
-    return [{"start": h["start_s"], "end": h["end_s"], "label": f"Hold {h['duration_s']:.1f} s"}
-            for h in report.get("holds", [])]
+    return [
+        {"start": h["start_s"], "end": h["end_s"], "label": f"Hold {h['duration_s']:.1f} s"}
+        for h in report.get("holds", [])
+    ]
 
 
 def fault_summary(report: dict, cue_for: dict[str, str] | None = None) -> list[dict]:

@@ -62,8 +62,8 @@ class RestEstimate:
     """A signal's resting level and its jitter at rest, in the signal's own units."""
 
     level: float
-    noise: float   # robust standard deviation (1.4826 x median absolute deviation)
-    t_s: float     # when the estimate was made (video time, seconds)
+    noise: float  # robust standard deviation (1.4826 x median absolute deviation)
+    t_s: float  # when the estimate was made (video time, seconds)
 
 
 def robust_rest(values: np.ndarray | list[float], t_s: float = 0.0) -> RestEstimate | None:

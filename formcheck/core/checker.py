@@ -125,7 +125,10 @@ class ExerciseChecker:
         self._recent_values: deque[tuple[float, float]] = deque()
         self.machine = RepHoldMachine(self.rep_thresholds(), **self.machine_options())
         self.status = CheckerStatus(
-            exercise=spec.id, target_hold_s=spec.dosage.hold_s, target_reps=spec.dosage.reps, key_angle_name=spec.key_angle_name
+            exercise=spec.id,
+            target_hold_s=spec.dosage.hold_s,
+            target_reps=spec.dosage.reps,
+            key_angle_name=spec.key_angle_name,
         )
         self.reps: list[RepEvent] = []
         self.holds: list[HoldEvent] = []
@@ -161,8 +164,15 @@ class ExerciseChecker:
 
     def machine_options(self) -> dict:
         th = self.spec.thresholds
-        keys = ("min_rep_s", "hold_dropout_s", "max_gap_s", "still_speed", "speed_window_s", "end_share_of_peak",
-                "hold_exit_share")
+        keys = (
+            "min_rep_s",
+            "hold_dropout_s",
+            "max_gap_s",
+            "still_speed",
+            "speed_window_s",
+            "end_share_of_peak",
+            "hold_exit_share",
+        )
         return {k: float(th[k]) for k in keys if k in th}
 
     def measure(self, frame: PoseFrame) -> Measurement:  # pragma: no cover - abstract
@@ -227,8 +237,16 @@ class ExerciseChecker:
             except (ValueError, ZeroDivisionError, FloatingPointError) as e:  # degenerate geometry
                 if type(e) not in self._measure_errors_logged:  # once per error kind
                     self._measure_errors_logged.add(type(e))
-                    log.error("%s.measure failed at %.2f s (%s: %s); such frames count as not judged, further %s errors "
-                              "are not logged", type(self).__name__, t_s, type(e).__name__, e, type(e).__name__, exc_info=e)
+                    log.error(
+                        "%s.measure failed at %.2f s (%s: %s); such frames count as not judged, further %s errors "
+                        "are not logged",
+                        type(self).__name__,
+                        t_s,
+                        type(e).__name__,
+                        e,
+                        type(e).__name__,
+                        exc_info=e,
+                    )
                 m = None
         if m is not None and m.value is not None:
             m.value = self._median(t_s, m.value)
@@ -400,7 +418,9 @@ class ExerciseChecker:
             if not self.reps:
                 w = WarningEvent("wrong_exercise", f"No {name} found: the movements look like {other}, not {name}.")
             else:
-                w = WarningEvent("other_movement", f"{n} movement(s) looked like {other} rather than {name} and were not counted.")
+                w = WarningEvent(
+                    "other_movement", f"{n} movement(s) looked like {other} rather than {name} and were not counted."
+                )
             self.warnings.append(w)
             events.append(w)
         if not self.reps and not self.lookalikes:
@@ -412,7 +432,10 @@ class ExerciseChecker:
             n = sum(self.postures.values()) or 1
             for what, count in self.unjudged.most_common(3):
                 if count / n > 0.2:
-                    w = WarningEvent("could_not_judge", f"Could not judge {what} in much of the video (not visible from this camera).")
+                    w = WarningEvent(
+                        "could_not_judge",
+                        f"Could not judge {what} in much of the video (not visible from this camera).",
+                    )
                     self.warnings.append(w)
                     events.append(w)
         return events
@@ -488,7 +511,9 @@ class ExerciseChecker:
             self._samples, self._rep_fault_codes, self._active_since = [], [], {}
             if upd.discarded.abandoned:
                 self._rearm = True
-                w = WarningEvent("lost_tracking", "Lost sight of you in the middle of a rep; that rep was not counted.", t_s)
+                w = WarningEvent(
+                    "lost_tracking", "Lost sight of you in the middle of a rep; that rep was not counted.", t_s
+                )
                 self.warnings.append(w)
                 events.append(w)
         if upd.finished is not None and rep is not None:
@@ -504,9 +529,16 @@ class ExerciseChecker:
                 events.append(self._emit_fault(code, rep.end_s if rep.end_s is not None else t_s))
             side = self.rep_side(rep, self._samples)
             ev = RepEvent(
-                index=index, start_s=rep.start_s, top_s=rep.top_s, end_s=rep.end_s if rep.end_s is not None else t_s,
-                hold_s=rep.hold_s, side=side, good=not self._rep_fault_codes, faults=list(self._rep_fault_codes),
-                peak=rep.peak, variant=self.rep_variant(rep, self._samples),
+                index=index,
+                start_s=rep.start_s,
+                top_s=rep.top_s,
+                end_s=rep.end_s if rep.end_s is not None else t_s,
+                hold_s=rep.hold_s,
+                side=side,
+                good=not self._rep_fault_codes,
+                faults=list(self._rep_fault_codes),
+                peak=rep.peak,
+                variant=self.rep_variant(rep, self._samples),
             )
             self.reps.append(ev)
             events.append(ev)
@@ -530,9 +562,12 @@ class ExerciseChecker:
             return None  # the session reports "no person"
         if not seen or all(p != want for p, _ in seen[:1]):
             top = seen[0][0] if seen else "unknown"
-            guess = {"all_fours": "bird-dog", "supine": "one of the lying exercises (bridge, pelvic tilt, knee-to-chest)",
-                     "prone": "an exercise done face down (such as a superman), which formcheck does not coach",
-                     "side_lying": "an exercise done lying on the side (such as a clamshell), which formcheck does not coach"}.get(top)
+            guess = {
+                "all_fours": "bird-dog",
+                "supine": "one of the lying exercises (bridge, pelvic tilt, knee-to-chest)",
+                "prone": "an exercise done face down (such as a superman), which formcheck does not coach",
+                "side_lying": "an exercise done lying on the side (such as a clamshell), which formcheck does not coach",
+            }.get(top)
             msg = f"No {self.spec.name.lower()} found: you appear to be {POSTURE_WORDS[top]}"
             if guess and top != want:
                 msg += f"; this looks like {guess}, not {self.spec.name.lower()}."
@@ -541,7 +576,12 @@ class ExerciseChecker:
             return WarningEvent("no_exercise_posture", msg)
         if not self.ever_ready:
             if self._front_frames > 0.5 * sum(self.postures.values()):
-                return WarningEvent("camera_angle", "Nothing was counted: the camera looked at you from the front, the head or the "
-                                    "feet end. Turn the camera (or yourself) so it sees you from the side, within about 45 degrees.")
-            return WarningEvent("setup_not_met", "The camera never saw the whole exercise position: check the camera set-up advice.")
+                return WarningEvent(
+                    "camera_angle",
+                    "Nothing was counted: the camera looked at you from the front, the head or the "
+                    "feet end. Turn the camera (or yourself) so it sees you from the side, within about 45 degrees.",
+                )
+            return WarningEvent(
+                "setup_not_met", "The camera never saw the whole exercise position: check the camera set-up advice."
+            )
         return WarningEvent("no_reps", f"You were in position, but no {self.spec.name.lower()} repetition was seen.")

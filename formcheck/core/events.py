@@ -34,8 +34,14 @@ class RepEvent:
 
     def to_dict(self) -> dict:
         d = {
-            "index": self.index, "start_s": _r(self.start_s), "top_s": _r(self.top_s), "end_s": _r(self.end_s),
-            "hold_s": _r(self.hold_s), "side": self.side, "good": bool(self.good), "faults": list(self.faults),
+            "index": self.index,
+            "start_s": _r(self.start_s),
+            "top_s": _r(self.top_s),
+            "end_s": _r(self.end_s),
+            "hold_s": _r(self.hold_s),
+            "side": self.side,
+            "good": bool(self.good),
+            "faults": list(self.faults),
             "key_angle_deg": _r(self.key_angle_deg, 1),
         }
         if self.variant:
@@ -57,8 +63,13 @@ class HoldEvent:
         return max(0.0, self.end_s - self.start_s)
 
     def to_dict(self) -> dict:
-        return {"start_s": _r(self.start_s), "end_s": _r(self.end_s), "duration_s": _r(self.duration_s),
-                "side": self.side, "rep": self.rep}
+        return {
+            "start_s": _r(self.start_s),
+            "end_s": _r(self.end_s),
+            "duration_s": _r(self.duration_s),
+            "side": self.side,
+            "rep": self.rep,
+        }
 
 
 @dataclass

@@ -112,7 +112,7 @@ class ExerciseSpec:
         f = self.faults.get(code)
         return f.cue if f else code.replace("_", " ")
 
-    def make_checker(self) -> "ExerciseChecker":
+    def make_checker(self) -> ExerciseChecker:
         """A fresh checker for one stream of frames."""
         return load_checker_class(self)(self)
 
@@ -143,7 +143,9 @@ def load_spec(path: str | Path) -> ExerciseSpec:
     except ExerciseError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as e:
-        raise ExerciseError(one_line(f"{path.name}: malformed exercise definition ({e.__class__.__name__}: {e})")) from None
+        raise ExerciseError(
+            one_line(f"{path.name}: malformed exercise definition ({e.__class__.__name__}: {e})")
+        ) from None
     if len(_spec_cache) > 256:
         _spec_cache.clear()
     _spec_cache[key] = spec
@@ -207,18 +209,25 @@ def _dosage(dose: dict, path: Path) -> Dosage:
     min_hold_s = _number(dose.get("min_hold_s", hold_s), path, "dosage.min_hold_s", minimum=0.0)
     if hold_s > 3600 or min_hold_s > 3600:
         raise _bad(path, "'dosage.hold_s' and 'dosage.min_hold_s' must be at most 3600 seconds")
-    return Dosage(reps=int(reps), hold_s=hold_s, min_hold_s=min_hold_s,
-                  per_side=_flag(dose.get("per_side", False), path, "dosage.per_side"),
-                  text=_text(dose.get("text", ""), path, "dosage.text"))
+    return Dosage(
+        reps=int(reps),
+        hold_s=hold_s,
+        min_hold_s=min_hold_s,
+        per_side=_flag(dose.get("per_side", False), path, "dosage.per_side"),
+        text=_text(dose.get("text", ""), path, "dosage.text"),
+    )
 
 
 def _fault(code: str, f: Any, path: Path) -> FaultSpec:
     f = _table(f, path, f"faults.{code}")
     if not _ID.match(code):
         raise _bad(path, f"fault code '{code}' must be snake_case")
-    return FaultSpec(code=code, cue=_text(_req(f, "cue", path), path, f"faults.{code}.cue"),
-                     meaning=_text(f.get("meaning", ""), path, f"faults.{code}.meaning"),
-                     min_duration_s=_number(f.get("min_duration_s", 0.0), path, f"faults.{code}.min_duration_s", minimum=0.0))
+    return FaultSpec(
+        code=code,
+        cue=_text(_req(f, "cue", path), path, f"faults.{code}.cue"),
+        meaning=_text(f.get("meaning", ""), path, f"faults.{code}.meaning"),
+        min_duration_s=_number(f.get("min_duration_s", 0.0), path, f"faults.{code}.min_duration_s", minimum=0.0),
+    )
 
 
 def _spec_from_data(data: dict, path: Path) -> ExerciseSpec:
@@ -236,7 +245,10 @@ def _spec_from_data(data: dict, path: Path) -> ExerciseSpec:
     kind = data.get("kind", "reps")
     if kind not in ("reps", "hold"):
         raise _bad(path, "kind must be 'reps' or 'hold'")
-    thresholds = {k: _number(v, path, f"thresholds.{k}") for k, v in _table(data.get("thresholds", {}), path, "thresholds").items()}
+    thresholds = {
+        k: _number(v, path, f"thresholds.{k}")
+        for k, v in _table(data.get("thresholds", {}), path, "thresholds").items()
+    }
     return ExerciseSpec(
         id=eid,
         name=_text(_req(data, "name", path), path, "name"),
@@ -244,9 +256,11 @@ def _spec_from_data(data: dict, path: Path) -> ExerciseSpec:
         posture=posture,
         kind=kind,
         instructions=_texts(data.get("instructions", ()), path, "instructions"),
-        camera=CameraSetup(view=_text(cam.get("view", "side"), path, "camera.view"),
-                           required=_texts(cam.get("required", ()), path, "camera.required"),
-                           advice=_texts(cam.get("advice", ()), path, "camera.advice")),
+        camera=CameraSetup(
+            view=_text(cam.get("view", "side"), path, "camera.view"),
+            required=_texts(cam.get("required", ()), path, "camera.required"),
+            advice=_texts(cam.get("advice", ()), path, "camera.advice"),
+        ),
         dosage=_dosage(dose, path),
         key_angle_name=_text(data.get("key_angle", ""), path, "key_angle"),
         thresholds=thresholds,
@@ -257,16 +271,36 @@ def _spec_from_data(data: dict, path: Path) -> ExerciseSpec:
         source=path,
         aliases=_texts(data.get("aliases", ()), path, "aliases"),
         needs_segmentation=_flag(data.get("needs_segmentation", False), path, "needs_segmentation"),
-        extra={k: v for k, v in data.items() if k not in {
-            "id", "name", "summary", "posture", "kind", "instructions", "camera", "dosage", "key_angle",
-            "thresholds", "faults", "safety", "limitations", "checker", "aliases", "needs_segmentation"}},
+        extra={
+            k: v
+            for k, v in data.items()
+            if k
+            not in {
+                "id",
+                "name",
+                "summary",
+                "posture",
+                "kind",
+                "instructions",
+                "camera",
+                "dosage",
+                "key_angle",
+                "thresholds",
+                "faults",
+                "safety",
+                "limitations",
+                "checker",
+                "aliases",
+                "needs_segmentation",
+            }
+        },
     )
 
 
 _class_cache: dict[tuple[str, str], type] = {}
 
 
-def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
+def load_checker_class(spec: ExerciseSpec) -> type[ExerciseChecker]:
     """Import the checker class named by ``spec.checker_ref``."""
     from formcheck.core.checker import ExerciseChecker
 
@@ -298,8 +332,9 @@ def load_checker_class(spec: ExerciseSpec) -> type["ExerciseChecker"]:
             sys.modules.pop(mod_name, None)  # no half-imported module left behind
         # the traceback for the add-on's author: in the log (the CLI's log file), never on the terminal
         log.error("importing the checker of %s failed", spec.source, exc_info=True, extra={"file_only": True})
-        raise ExerciseError(one_line(f"{spec.source.name}: cannot import checker '{spec.checker_ref}': "
-                                     f"{e.__class__.__name__}: {e}")) from e
+        raise ExerciseError(
+            one_line(f"{spec.source.name}: cannot import checker '{spec.checker_ref}': {e.__class__.__name__}: {e}")
+        ) from e
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, ExerciseChecker)):
         raise ExerciseError(f"{spec.source.name}: '{cls_name}' is not an ExerciseChecker subclass")
@@ -329,8 +364,9 @@ def entry_point_directories() -> list[Path]:
             target = ep.load()
             where = Path(str(resources.files(target))).resolve()
         except (Exception, SystemExit) as e:  # a broken add-on package must not take formcheck down
-            _warn_once(f"skipping the exercise add-on entry point '{ep.name} = {ep.value}': "
-                       f"{e.__class__.__name__}: {e}")
+            _warn_once(
+                f"skipping the exercise add-on entry point '{ep.name} = {ep.value}': {e.__class__.__name__}: {e}"
+            )
             continue
         if where not in out:
             out.append(where)

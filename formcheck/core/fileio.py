@@ -76,7 +76,9 @@ def require_regular_file(path: str | os.PathLike, what: str = "input", max_bytes
     if not stat.S_ISREG(st.st_mode):
         raise UnsafePathError(f"{one_line(p)}: is not a regular file")
     if max_bytes is not None and st.st_size > max_bytes:
-        raise UnsafePathError(f"{one_line(p)}: is too large ({st.st_size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+        raise UnsafePathError(
+            f"{one_line(p)}: is too large ({st.st_size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+        )
     return st
 
 
@@ -97,10 +99,12 @@ def refuse_overwrite(outputs: Iterable[str | os.PathLike | None], inputs: Iterab
     for out in outs:
         for inp in ins:
             if same_file(out, inp) or os.path.abspath(out) == os.path.abspath(inp):
-                raise UnsafePathError(f"{one_line(out)}: this output would overwrite the input {one_line(inp)}; "
-                                      "choose another output file name")
+                raise UnsafePathError(
+                    f"{one_line(out)}: this output would overwrite the input {one_line(inp)}; "
+                    "choose another output file name"
+                )
     for i, a in enumerate(outs):
-        for b in outs[i + 1:]:
+        for b in outs[i + 1 :]:
             if same_file(a, b) or os.path.abspath(a) == os.path.abspath(b):
                 raise UnsafePathError(f"{one_line(a)}: given for two outputs; give each output its own file name")
 

@@ -17,36 +17,62 @@ import numpy as np
 #: MediaPipe BlazePose landmark names, in model order (33).
 LANDMARK_NAMES: tuple[str, ...] = (
     "nose",
-    "left_eye_inner", "left_eye", "left_eye_outer",
-    "right_eye_inner", "right_eye", "right_eye_outer",
-    "left_ear", "right_ear",
-    "mouth_left", "mouth_right",
-    "left_shoulder", "right_shoulder",
-    "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist",
-    "left_pinky", "right_pinky",
-    "left_index", "right_index",
-    "left_thumb", "right_thumb",
-    "left_hip", "right_hip",
-    "left_knee", "right_knee",
-    "left_ankle", "right_ankle",
-    "left_heel", "right_heel",
-    "left_foot_index", "right_foot_index",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
 )
 NUM_LANDMARKS = len(LANDMARK_NAMES)
 INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
 #: Bones drawn by the overlay, as pairs of landmark names.
 SKELETON: tuple[tuple[str, str], ...] = (
-    ("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"),
-    ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
-    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
-    ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
-    ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
-    ("left_ankle", "left_heel"), ("left_heel", "left_foot_index"),
-    ("right_ankle", "right_heel"), ("right_heel", "right_foot_index"),
-    ("nose", "left_ear"), ("nose", "right_ear"),
+    ("left_shoulder", "right_shoulder"),
+    ("left_hip", "right_hip"),
+    ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("left_ankle", "left_heel"),
+    ("left_heel", "left_foot_index"),
+    ("right_ankle", "right_heel"),
+    ("right_heel", "right_foot_index"),
+    ("nose", "left_ear"),
+    ("nose", "right_ear"),
 )
 
 #: ``to_dict`` rounding of compact tracks: 1e-4 of the frame (0.2 px at 1920 px), visibility to
@@ -121,7 +147,7 @@ class PoseFrame:
         """All landmarks in pixels, (33, 2)."""
         return self.xyz[:, :2] * np.array([self.width, self.height], dtype=np.float64)
 
-    def with_xyz(self, xyz: np.ndarray) -> "PoseFrame":
+    def with_xyz(self, xyz: np.ndarray) -> PoseFrame:
         """A copy with new landmark coordinates (used by smoothing)."""
         return replace(self, xyz=xyz)
 
@@ -145,15 +171,22 @@ class PoseFrame:
             "num_people": int(self.num_people),
         }
         if self.outline is not None:  # plain JSON has no NaN: store null
+
             def r(x):
                 return float(x) if outline_ndigits is None else round(float(x), outline_ndigits)
-            d["outline"] = {k: ([None if not np.isfinite(x) else r(x) for x in v] if isinstance(v, list)
-                                else (r(v) if isinstance(v, (int, float)) and np.isfinite(v) else v))
-                            for k, v in self.outline.items()}
+
+            d["outline"] = {
+                k: (
+                    [None if not np.isfinite(x) else r(x) for x in v]
+                    if isinstance(v, list)
+                    else (r(v) if isinstance(v, (int, float)) and np.isfinite(v) else v)
+                )
+                for k, v in self.outline.items()
+            }
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PoseFrame":
+    def from_dict(cls, d: dict) -> PoseFrame:
         return cls(
             t_s=float(d["t_s"]),
             width=int(d["width"]),
@@ -202,4 +235,6 @@ def frame_from_points(
         xyz[i, 0] = x / width
         xyz[i, 1] = y / height
         vis[i] = visibility.get(name, 0.99) if isinstance(visibility, dict) else float(visibility)
-    return PoseFrame(t_s=t_s, width=width, height=height, xyz=xyz, visibility=vis, presence=vis.copy(), num_people=num_people)
+    return PoseFrame(
+        t_s=t_s, width=width, height=height, xyz=xyz, visibility=vis, presence=vis.copy(), num_people=num_people
+    )

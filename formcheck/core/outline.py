@@ -96,8 +96,9 @@ def torso_outline(mask: np.ndarray, shoulder_px: np.ndarray, hip_px: np.ndarray)
     return {"up": up, "down": down, "torso_px": round(length, 2)}
 
 
-def frame_outline(mask: np.ndarray, xyz: np.ndarray, width: int, height: int,
-                  visibility: np.ndarray | None = None) -> dict[str, list[float]] | None:
+def frame_outline(
+    mask: np.ndarray, xyz: np.ndarray, width: int, height: int, visibility: np.ndarray | None = None
+) -> dict[str, list[float]] | None:
     """:func:`torso_outline` on the line from the hips to the shoulders of landmarks ``xyz``
     (normalised, (33, 3)): each end is the mean of the left and right joint, weighted by their
     ``visibility`` when given (the far side of a side view is a guess and jitters more)."""
@@ -121,5 +122,8 @@ def frame_outline(mask: np.ndarray, xyz: np.ndarray, width: int, height: int,
         if out is None:
             return None
         k = 1.0 / float(np.sqrt(s[0] * s[1]))
-        return {key: ([round(v * k, 2) for v in val] if isinstance(val, list) else round(val * k, 2)) for key, val in out.items()}
+        return {
+            key: ([round(v * k, 2) for v in val] if isinstance(val, list) else round(val * k, 2))
+            for key, val in out.items()
+        }
     return torso_outline(mask, sh, hip)

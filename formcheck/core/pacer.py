@@ -96,8 +96,14 @@ def beat_at(t_s: float, tempo: Tempo, reps: int, exercise: str = "pelvic_tilt") 
     t = max(0.0, float(t_s)) if math.isfinite(t_s) else 0.0
     if t < tempo.ready_s:
         left = tempo.ready_s - t
-        return Beat("ready", 0, 0, left, f"Get ready: the first one starts in {math.ceil(left)}",
-                    f"Get ready. {math.ceil(left)}" if left > tempo.ready_s - 1 else str(math.ceil(left)))
+        return Beat(
+            "ready",
+            0,
+            0,
+            left,
+            f"Get ready: the first one starts in {math.ceil(left)}",
+            f"Get ready. {math.ceil(left)}" if left > tempo.ready_s - 1 else str(math.ceil(left)),
+        )
     t -= tempo.ready_s
     n = int(t // tempo.rep_s)
     if n >= reps:
@@ -110,7 +116,9 @@ def beat_at(t_s: float, tempo: Tempo, reps: int, exercise: str = "pelvic_tilt") 
     if u < tempo.hold_s:
         left = tempo.hold_s - u
         sec = math.ceil(left - 1e-9)
-        return Beat("hold", rep, n, left, f"Hold … {sec}", f"Hold {sec}" if sec == math.ceil(tempo.hold_s) else str(sec))
+        return Beat(
+            "hold", rep, n, left, f"Hold … {sec}", f"Hold {sec}" if sec == math.ceil(tempo.hold_s) else str(sec)
+        )
     u -= tempo.hold_s
     return Beat("relax", rep, n + 1, tempo.relax_s - u, relax_words, relax_words)
 
@@ -194,7 +202,9 @@ class PacedSet:
                 self.note = "Counting paused: lie back in the starting position, side-on to the camera."
                 if self._prev.phase in ("move", "hold"):  # lead this rep again, after a moment to settle
                     rep = self._prev.rep
-                    self.clock_s = 0.0 if rep == 1 else self.tempo.ready_s + (rep - 1) * self.tempo.rep_s - self.tempo.relax_s
+                    self.clock_s = (
+                        0.0 if rep == 1 else self.tempo.ready_s + (rep - 1) * self.tempo.rep_s - self.tempo.relax_s
+                    )
                     self._rep_faults, self._rep_start, self._hold_start = [], None, None
                 self._prev = beat_at(self.clock_s, self.tempo, self.reps, self.exercise)
             return events
@@ -214,8 +224,12 @@ class PacedSet:
         if beat.phase == "hold" and prev.phase != "hold":
             self._hold_start = t_s
         events += self._watch(t_s, beat, hip_rel)
-        if beat.count > prev.count or (beat.phase == "done" and prev.phase != "done" and prev.phase in ("hold", "relax")
-                                       and len(self.rep_events) < beat.count):
+        if beat.count > prev.count or (
+            beat.phase == "done"
+            and prev.phase != "done"
+            and prev.phase in ("hold", "relax")
+            and len(self.rep_events) < beat.count
+        ):
             events += self._close_rep(t_s, prev.rep if prev.rep else beat.rep)
         return events
 
@@ -238,8 +252,11 @@ class PacedSet:
         self._lift_since = t_s if self._lift_since is None else self._lift_since
         if t_s - self._lift_since < LIFT_MIN_S:
             return []
-        self.note = ("Keep your hips down: lifting them high makes it a bridge." if lift >= self.bridge_frac
-                     else "Keep your hips on the floor.")
+        self.note = (
+            "Keep your hips down: lifting them high makes it a bridge."
+            if lift >= self.bridge_frac
+            else "Keep your hips on the floor."
+        )
         if beat.phase not in ("move", "hold") or "hips_lifted" in self._rep_faults:
             return []
         self._rep_faults.append("hips_lifted")
@@ -251,8 +268,16 @@ class PacedSet:
         start = self._rep_start if self._rep_start is not None else t_s - self.tempo.move_s - self.tempo.hold_s
         top = self._hold_start if self._hold_start is not None else start + self.tempo.move_s
         hold_end = min(t_s, top + self.tempo.hold_s)
-        ev = RepEvent(index=len(self.rep_events) + 1, start_s=start, top_s=top, end_s=t_s, hold_s=hold_end - top,
-                      side=self.side, good=not self._rep_faults, faults=list(self._rep_faults))
+        ev = RepEvent(
+            index=len(self.rep_events) + 1,
+            start_s=start,
+            top_s=top,
+            end_s=t_s,
+            hold_s=hold_end - top,
+            side=self.side,
+            good=not self._rep_faults,
+            faults=list(self._rep_faults),
+        )
         hold = HoldEvent(top, hold_end, self.side, rep=ev.index)
         self.rep_events.append(ev)
         self.holds.append(hold)
@@ -277,10 +302,15 @@ class PacedSession:
         th = self.spec.thresholds
         watch = "hips_lifted" in self.spec.faults
         self.pacer = PacedSet(
-            self.spec.id, int(self.spec.dosage.reps), tempo or Tempo(hold_s=float(self.spec.dosage.hold_s or 5.0)),
-            side=side, watch_hips=watch, lift_frac=float(th.get("hips_lift_frac", HIP_LIFT_FRAC)),
+            self.spec.id,
+            int(self.spec.dosage.reps),
+            tempo or Tempo(hold_s=float(self.spec.dosage.hold_s or 5.0)),
+            side=side,
+            watch_hips=watch,
+            lift_frac=float(th.get("hips_lift_frac", HIP_LIFT_FRAC)),
             bridge_frac=float(th.get("bridge_lift_frac", BRIDGE_LIFT_FRAC)),
-            cue=self.spec.cue("hips_lifted") if watch else "")
+            cue=self.spec.cue("hips_lifted") if watch else "",
+        )
         self._hip_side: str | None = None
 
     @property
@@ -334,9 +364,18 @@ class PacedSession:
         r = self.inner.report(source, fps, duration_s=duration_s, model=model)
         camera_reps = len(r.reps)
         keep = [w for w in r.warnings if w.code not in ("no_reps", "tilt_not_seen", "wrong_exercise", "other_movement")]
-        note = WarningEvent("paced", f"Paced set: formcheck led each repetition and timed the holds; the camera checked "
-                                     f"that you stayed in position{' with your hips down' if self.pacer.watch_hips else ''}. "
-                                     f"(Counting from the picture alone found {camera_reps}.)")
-        return dataclasses.replace(r, reps=list(self.pacer.rep_events), holds=list(self.pacer.holds),
-                                   faults=list(self.pacer.faults), warnings=[note, *keep],
-                                   target_reps=self.pacer.reps, target_hold_s=self.pacer.tempo.hold_s)
+        note = WarningEvent(
+            "paced",
+            f"Paced set: formcheck led each repetition and timed the holds; the camera checked "
+            f"that you stayed in position{' with your hips down' if self.pacer.watch_hips else ''}. "
+            f"(Counting from the picture alone found {camera_reps}.)",
+        )
+        return dataclasses.replace(
+            r,
+            reps=list(self.pacer.rep_events),
+            holds=list(self.pacer.holds),
+            faults=list(self.pacer.faults),
+            warnings=[note, *keep],
+            target_reps=self.pacer.reps,
+            target_hold_s=self.pacer.tempo.hold_s,
+        )

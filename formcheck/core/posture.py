@@ -14,10 +14,10 @@ import numpy as np
 from formcheck.core.geometry import distance, inclination_deg, midpoint
 from formcheck.core.landmarks import PoseFrame
 
-SUPINE = "supine"          # lying on the back
-PRONE = "prone"            # lying on the front (face down)
+SUPINE = "supine"  # lying on the back
+PRONE = "prone"  # lying on the front (face down)
 SIDE_LYING = "side_lying"  # lying on one side
-ALL_FOURS = "all_fours"    # hands and knees
+ALL_FOURS = "all_fours"  # hands and knees
 STANDING = "standing"
 UNKNOWN = "unknown"
 
@@ -48,7 +48,6 @@ FACE_DOWN_MIN = 0.05
 #: Lying on one side: left and right shoulders, and left and right hips, stacked one above the
 #: other by at least this fraction of torso length (lying on the back or front they overlap).
 SIDE_LYING_MIN_STACK = 0.4
-
 
 
 def _visible_mean(frame: PoseFrame, names: tuple[str, ...], min_vis: float = 0.3) -> np.ndarray | None:
@@ -110,6 +109,7 @@ def classify_posture(frame: PoseFrame | None) -> str:
 
 def _lying_posture(frame: PoseFrame, t: float) -> str:
     """Supine, prone or side-lying for a lying person with torso length ``t`` pixels."""
+
     def stack(joint: str) -> float | None:
         a, b = f"left_{joint}", f"right_{joint}"
         if frame.vis(a) < 0.3 or frame.vis(b) < 0.3:
@@ -158,7 +158,9 @@ class FramingIssue:
     message: str
 
 
-def check_framing(frame: PoseFrame | None, required: tuple[str, ...], min_visibility: float = 0.5) -> FramingIssue | None:
+def check_framing(
+    frame: PoseFrame | None, required: tuple[str, ...], min_visibility: float = 0.5
+) -> FramingIssue | None:
     """Are the landmarks an exercise needs inside the image and visible? ``None`` when all is well.
 
     ``required`` holds landmark names or ``"either:<joint>"`` meaning the left or the right one
@@ -172,7 +174,9 @@ def check_framing(frame: PoseFrame | None, required: tuple[str, ...], min_visibi
     for req in required:
         if req.startswith("either:"):
             joint = req.split(":", 1)[1]
-            if not (frame.is_visible(f"left_{joint}", min_visibility) or frame.is_visible(f"right_{joint}", min_visibility)):
+            if not (
+                frame.is_visible(f"left_{joint}", min_visibility) or frame.is_visible(f"right_{joint}", min_visibility)
+            ):
                 missing.append(joint)
         elif not frame.is_visible(req, min_visibility):
             missing.append(req.replace("left_", "").replace("right_", ""))

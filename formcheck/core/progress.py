@@ -52,8 +52,11 @@ def angle_at(ts: list[float], angles: list[float | None], t: float, within_s: fl
 
 def rep_top_angles(report: Any) -> list[float | None]:
     """The key angle at the top of each repetition (None where it was not seen)."""
-    d = report if isinstance(report, dict) else {"rep_events": [r.to_dict() for r in report.reps],
-                                                  "holds": [h.to_dict() for h in report.holds]}
+    d = (
+        report
+        if isinstance(report, dict)
+        else {"rep_events": [r.to_dict() for r in report.reps], "holds": [h.to_dict() for h in report.holds]}
+    )
     ts, angles = trace_of(report)
     holds = {h.get("rep"): h for h in d.get("holds") or [] if isinstance(h, dict)}
     out = []
@@ -72,5 +75,7 @@ def set_progress(report: Any) -> dict[str, float | None]:
     holds = report.get("holds") if isinstance(report, dict) else [h.to_dict() for h in getattr(report, "holds", [])]
     durations = [v for v in (_num(h.get("duration_s")) for h in holds or [] if isinstance(h, dict)) if v is not None]
     tops = [a for a in rep_top_angles(report) if a is not None]
-    return {"best_hold_s": round(max(durations), 2) if durations else None,
-            "rom_deg": round(median(tops), 1) if tops else None}
+    return {
+        "best_hold_s": round(max(durations), 2) if durations else None,
+        "rom_deg": round(median(tops), 1) if tops else None,
+    }

@@ -42,7 +42,9 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def angle_over(trace: list[tuple[float, float | None, float | None]], start_s: float | None, end_s: float | None) -> float | None:
+def angle_over(
+    trace: list[tuple[float, float | None, float | None]], start_s: float | None, end_s: float | None
+) -> float | None:
     """The median key angle of ``trace`` (time-sorted ``(t_s, angle_deg, value)``) from
     ``start_s`` to ``end_s``, or at the sample nearest ``start_s`` when none lies between;
     None without a finite angle there."""
@@ -186,14 +188,28 @@ class Report:
         w.writerow(["exercise", "source", "rep", "start_s", "top_s", "end_s", "hold_s", "side", "good", "faults"])
         for r in self.reps:
             d = finite_json(r.to_dict())  # a non-finite number is an empty cell, never "nan"
-            w.writerow([self.exercise, self.source, d["index"], d["start_s"], d["top_s"], d["end_s"], d["hold_s"],
-                        d["side"], "yes" if d["good"] else "no", ";".join(d["faults"])])
+            w.writerow(
+                [
+                    self.exercise,
+                    self.source,
+                    d["index"],
+                    d["start_s"],
+                    d["top_s"],
+                    d["end_s"],
+                    d["hold_s"],
+                    d["side"],
+                    "yes" if d["good"] else "no",
+                    ";".join(d["faults"]),
+                ]
+            )
         return buf.getvalue()
 
     def summary(self) -> str:
         """A short human-readable summary for the terminal."""
-        lines = [f"{self.exercise}: {len(self.reps)} reps, {self.good_reps} with good form"
-                 f"  ({self.source}, {self.duration_s:.1f} s, person seen in {self.frames_with_pose}/{self.frames} frames)"]
+        lines = [
+            f"{self.exercise}: {len(self.reps)} reps, {self.good_reps} with good form"
+            f"  ({self.source}, {self.duration_s:.1f} s, person seen in {self.frames_with_pose}/{self.frames} frames)"
+        ]
         sides = self.reps_by_side()
         if set(sides) - {"none"}:
             lines.append("  per side: " + ", ".join(f"{k} {v}" for k, v in sorted(sides.items())))
@@ -201,7 +217,9 @@ class Report:
             status = "good" if r.good else "needs work: " + ", ".join(r.faults)
             top = "-" if r.top_s is None else f"{r.top_s:.1f}"
             side = "" if r.side == "none" else f" {r.side}"
-            lines.append(f"  rep {r.index}{side}: {r.start_s:.1f}-{r.end_s:.1f} s, top {top} s, hold {r.hold_s:.1f} s — {status}")
+            lines.append(
+                f"  rep {r.index}{side}: {r.start_s:.1f}-{r.end_s:.1f} s, top {top} s, hold {r.hold_s:.1f} s — {status}"
+            )
         for f in summarise_faults(self.faults):
             lines.append(f"  tip ({f['code']}): {f['cue']}")
         for w in self.warnings:

@@ -45,7 +45,9 @@ class RepThresholds:
     def validate(self) -> None:
         seq = [self.rest_enter, self.rest_exit, self.attempt, self.top_exit, self.top_enter]
         if any(b < a for a, b in zip(seq, seq[1:])):
-            raise ValueError(f"thresholds must be ordered rest_enter <= rest_exit <= attempt <= top_exit <= top_enter: {self}")
+            raise ValueError(
+                f"thresholds must be ordered rest_enter <= rest_exit <= attempt <= top_exit <= top_enter: {self}"
+            )
 
 
 @dataclass
@@ -66,14 +68,14 @@ class RepRecord:
 
     start_s: float
     end_s: float | None = None
-    top_s: float | None = None       # first time the top was reached (and, with still_speed, held still)
-    zone_s: float | None = None      # first time the signal reached top_enter
+    top_s: float | None = None  # first time the top was reached (and, with still_speed, held still)
+    zone_s: float | None = None  # first time the signal reached top_enter
     peak: float = float("-inf")
     peak_s: float | None = None
     holds: list[HoldSpan] = field(default_factory=list)
-    counted: bool = False        # reached ``attempt``: a real rep, not a twitch
+    counted: bool = False  # reached ``attempt``: a real rep, not a twitch
     samples: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (t_s, value)
-    abandoned: bool = False      # tracking lost too long
+    abandoned: bool = False  # tracking lost too long
 
     @property
     def reached_top(self) -> bool:
@@ -96,8 +98,8 @@ class MachineUpdate:
     started: RepRecord | None = None
     top_entered: bool = False
     hold_ended: HoldSpan | None = None
-    finished: RepRecord | None = None     # a counted rep that just ended
-    discarded: RepRecord | None = None    # a twitch or an abandoned rep
+    finished: RepRecord | None = None  # a counted rep that just ended
+    discarded: RepRecord | None = None  # a twitch or an abandoned rep
 
 
 class RepHoldMachine:
@@ -121,9 +123,17 @@ class RepHoldMachine:
             pose noise or settling. Only ever lowers ``top_exit``; ``None``: off.
     """
 
-    def __init__(self, thresholds: RepThresholds, min_rep_s: float = 0.5, hold_dropout_s: float = 0.35, max_gap_s: float = 1.0,
-                 still_speed: float | None = None, speed_window_s: float = 0.2, end_share_of_peak: float | None = None,
-                 hold_exit_share: float | None = None):
+    def __init__(
+        self,
+        thresholds: RepThresholds,
+        min_rep_s: float = 0.5,
+        hold_dropout_s: float = 0.35,
+        max_gap_s: float = 1.0,
+        still_speed: float | None = None,
+        speed_window_s: float = 0.2,
+        end_share_of_peak: float | None = None,
+        hold_exit_share: float | None = None,
+    ):
         thresholds.validate()
         self.end_share_of_peak = end_share_of_peak
         self.hold_exit_share = hold_exit_share
@@ -138,7 +148,7 @@ class RepHoldMachine:
         self._in_top = False
         self._below_top_since: float | None = None
         self._hold_start: float | None = None
-        self._hold_values: list[float] = []     # the signal during the current hold
+        self._hold_values: list[float] = []  # the signal during the current hold
         self._last_t: float | None = None
         self._last_seen_t: float | None = None
 
@@ -235,7 +245,9 @@ class RepHoldMachine:
         if self._in_top and self._below_top_since is None:
             self._hold_values.append(value)
         # back to rest ends the rep (or, with end_share_of_peak, most of the way back from its own peak)
-        end_level = th.rest_enter if self.end_share_of_peak is None else max(th.rest_enter, self.end_share_of_peak * rep.peak)
+        end_level = (
+            th.rest_enter if self.end_share_of_peak is None else max(th.rest_enter, self.end_share_of_peak * rep.peak)
+        )
         if value < end_level:
             self._end_rep(t_s, out)
         return out
@@ -283,7 +295,7 @@ class RepHoldMachine:
         band = 0.5 * self.still_speed * self.speed_window_s
         # a running median of 5 samples, so one noisy sample neither sets the peak nor breaks the run
         vals = [v for _, v in rep.samples]
-        med = [sorted(vals[max(0, i - 2):i + 3])[len(vals[max(0, i - 2):i + 3]) // 2] for i in range(len(vals))]
+        med = [sorted(vals[max(0, i - 2) : i + 3])[len(vals[max(0, i - 2) : i + 3]) // 2] for i in range(len(vals))]
         peak = max(med)
         best: tuple[float, float] | None = None
         run_start: float | None = None

@@ -50,7 +50,7 @@ class Dose:
     paced: bool | None = None
     enabled: bool = True
 
-    def checked(self) -> "Dose":
+    def checked(self) -> Dose:
         """This dose with its numbers checked; raises ValueError (one line) when one is unusable."""
         try:
             reps, hold = int(self.reps), float(self.hold_s)
@@ -95,12 +95,19 @@ def doses_from_json(data: Any, defaults: list[Dose]) -> list[Dose]:
     out: list[Dose] = []
     if isinstance(data, list):
         for item in data:
-            if not isinstance(item, dict) or item.get("exercise") not in by_id or \
-                    any(d.exercise == item["exercise"] for d in out):
+            if (
+                not isinstance(item, dict)
+                or item.get("exercise") not in by_id
+                or any(d.exercise == item["exercise"] for d in out)
+            ):
                 continue
             try:
-                out.append(replace(by_id[item["exercise"]], **{k: item[k] for k in
-                                   ("reps", "hold_s", "sides", "paced", "enabled") if k in item}).checked())
+                out.append(
+                    replace(
+                        by_id[item["exercise"]],
+                        **{k: item[k] for k in ("reps", "hold_s", "sides", "paced", "enabled") if k in item},
+                    ).checked()
+                )
             except (ValueError, TypeError):
                 out.append(by_id[item["exercise"]])
     return out + [d for d in defaults if all(o.exercise != d.exercise for o in out)]
@@ -181,8 +188,9 @@ class Routine:
         """The current set ended (or was skipped): record it and go to the rest before the next one."""
         if self.phase != "set":
             return
-        self.results.append({**(result or {}), "exercise": self.current.exercise, "side": self.side or "none",
-                             "skipped": bool(skipped)})
+        self.results.append(
+            {**(result or {}), "exercise": self.current.exercise, "side": self.side or "none", "skipped": bool(skipped)}
+        )
         d = self.current
         if d.sides == "each" and self.side == "left":
             self.side = "right"
@@ -220,24 +228,43 @@ class Routine:
 
     # ------------------------------------------------------------------ saving
     def to_dict(self) -> dict:
-        return {"doses": doses_to_json(self.doses), "rest_s": self.rest_s, "side_rest_s": self.side_rest_s,
-                "index": self.index, "side": self.side, "phase": self.phase, "rest_until": self.rest_until,
-                "prompt": self.prompt, "results": list(self.results), "day": self.day}
+        return {
+            "doses": doses_to_json(self.doses),
+            "rest_s": self.rest_s,
+            "side_rest_s": self.side_rest_s,
+            "index": self.index,
+            "side": self.side,
+            "phase": self.phase,
+            "rest_until": self.rest_until,
+            "prompt": self.prompt,
+            "results": list(self.results),
+            "day": self.day,
+        }
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Routine":
+    def from_dict(cls, data: Any) -> Routine:
         """A saved routine; raises ValueError (one line) when it cannot be used."""
         if not isinstance(data, dict) or not isinstance(data.get("doses"), list):
             raise ValueError("the saved routine is damaged")
         try:
-            doses = [Dose(**{k: d[k] for k in ("exercise", "reps", "hold_s", "sides", "paced", "enabled") if k in d})
-                     for d in data["doses"]]
+            doses = [
+                Dose(**{k: d[k] for k in ("exercise", "reps", "hold_s", "sides", "paced", "enabled") if k in d})
+                for d in data["doses"]
+            ]
             results = [dict(r) for r in data.get("results") or []]
             rest_until = data.get("rest_until")
-            return cls(doses, float(data.get("rest_s", REST_S)), float(data.get("side_rest_s", SIDE_REST_S)),
-                       int(data.get("index", 0)), data.get("side"), str(data.get("phase", "set")),
-                       None if rest_until is None else float(rest_until), data.get("prompt"), results,
-                       str(data.get("day", "")))
+            return cls(
+                doses,
+                float(data.get("rest_s", REST_S)),
+                float(data.get("side_rest_s", SIDE_REST_S)),
+                int(data.get("index", 0)),
+                data.get("side"),
+                str(data.get("phase", "set")),
+                None if rest_until is None else float(rest_until),
+                data.get("prompt"),
+                results,
+                str(data.get("day", "")),
+            )
         except (TypeError, ValueError, KeyError) as e:
             raise ValueError(f"the saved routine is damaged ({e})") from None
 

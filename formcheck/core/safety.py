@@ -93,8 +93,19 @@ ACKNOWLEDGEMENT_TEXT = (
 )
 
 #: Pain scale wording (0-10), shown next to the slider.
-PAIN_WORDS = {0: "no pain", 1: "very mild", 2: "mild", 3: "mild", 4: "moderate", 5: "moderate", 6: "quite bad",
-              7: "bad", 8: "very bad", 9: "severe", 10: "worst imaginable"}
+PAIN_WORDS = {
+    0: "no pain",
+    1: "very mild",
+    2: "mild",
+    3: "mild",
+    4: "moderate",
+    5: "moderate",
+    6: "quite bad",
+    7: "bad",
+    8: "very bad",
+    9: "severe",
+    10: "worst imaginable",
+}
 
 #: A rise of this many points from before to after a set deserves a word of caution.
 PAIN_RISE_WARN = 2
@@ -149,8 +160,10 @@ def evaluate(answers: dict[str, bool | None]) -> SafetyResult:
     if missing:
         raise IncompleteAnswers("Please answer every question (missing: " + ", ".join(missing) + ").")
     clean = {c: bool(answers[c]) for c in RED_FLAG_CODES}
-    flagged = sorted((_BY_CODE[c] for c in RED_FLAG_CODES if clean[c]),
-                     key=lambda f: (f.urgency != EMERGENCY, RED_FLAG_CODES.index(f.code)))
+    flagged = sorted(
+        (_BY_CODE[c] for c in RED_FLAG_CODES if clean[c]),
+        key=lambda f: (f.urgency != EMERGENCY, RED_FLAG_CODES.index(f.code)),
+    )
     return SafetyResult(answers=clean, flagged=flagged)
 
 
@@ -163,8 +176,10 @@ def pain_advice(before: int | None, after: int | None) -> str | None:
     if before is None or after is None:
         return None
     if after - before >= PAIN_RISE_WARN:
-        return (f"Your pain went up from {before} to {after}. Rest now and do fewer or gentler repetitions next time. "
-                "If it stays worse or new symptoms appear, talk to a doctor or physiotherapist before exercising again.")
+        return (
+            f"Your pain went up from {before} to {after}. Rest now and do fewer or gentler repetitions next time. "
+            "If it stays worse or new symptoms appear, talk to a doctor or physiotherapist before exercising again."
+        )
     if after > before:
         return f"Your pain went up a little ({before} → {after}). Keep the next set gentle and stop if it keeps rising."
     if after < before:
@@ -174,6 +189,8 @@ def pain_advice(before: int | None, after: int | None) -> str | None:
 
 def pain_before_advice(before: int | None) -> str | None:
     if before is not None and before >= PAIN_HIGH:
-        return ("Your pain is high right now. It is fine to rest today or to do only a few gentle repetitions; "
-                "stop straight away if it gets worse.")
+        return (
+            "Your pain is high right now. It is fine to rest today or to do only a few gentle repetitions; "
+            "stop straight away if it gets worse."
+        )
     return None

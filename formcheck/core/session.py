@@ -141,15 +141,23 @@ class Session:
         if frame is not None:
             self.frames_with_pose += 1
             if frame.num_people > 1:
-                events += self._warn("multiple_people", "More than one person was in view; formcheck followed the person doing the exercise and kept counting.", t_s)
+                events += self._warn(
+                    "multiple_people",
+                    "More than one person was in view; formcheck followed the person doing the exercise and kept counting.",
+                    t_s,
+                )
             if self._away_reported:
                 self._away_reported = False
             self._last_seen_t = t_s
             if self.smoother is not None:
                 frame = self.smoother(frame)
-        elif self._last_seen_t is not None and not self._away_reported and t_s - self._last_seen_t >= LEFT_FRAME_AFTER_S:
+        elif (
+            self._last_seen_t is not None and not self._away_reported and t_s - self._last_seen_t >= LEFT_FRAME_AFTER_S
+        ):
             self._away_reported = True
-            events += self._warn("left_frame", "You left the picture for a while; counting paused until you came back.", t_s, once=False)
+            events += self._warn(
+                "left_frame", "You left the picture for a while; counting paused until you came back.", t_s, once=False
+            )
         self.last_frame = frame
         events += self.checker.update(t_s, frame)
         return events
@@ -164,9 +172,13 @@ class Session:
             events += self._warn("no_person", "No person was found in the video.", None)
         if self.retimed_frames:
             n = self.retimed_frames
-            events += self._warn("timestamps_reset", f"The video's timestamps went backwards, repeated or were missing "
-                                 f"in {n} frame{'s' if n != 1 else ''} (for example two recordings joined together); "
-                                 "formcheck re-timed them to follow on and analysed every frame.", None)
+            events += self._warn(
+                "timestamps_reset",
+                f"The video's timestamps went backwards, repeated or were missing "
+                f"in {n} frame{'s' if n != 1 else ''} (for example two recordings joined together); "
+                "formcheck re-timed them to follow on and analysed every frame.",
+                None,
+            )
         events += self.checker.finish()
         return events
 
@@ -178,8 +190,19 @@ class Session:
             first, last = self.first_t, self.last_t
             duration_s = 0.0 if first is None or last is None else (last - first) + (1.0 / fps if fps else 0.0)
         return Report(
-            exercise=self.spec.id, source=source, duration_s=duration_s, fps=fps, frames=self.frames,
-            frames_with_pose=self.frames_with_pose, reps=list(c.reps), holds=list(c.holds), faults=list(c.faults),
-            warnings=self.warnings + c.warnings, target_reps=self.spec.dosage.reps, target_hold_s=self.spec.dosage.hold_s,
-            model=model, trace=list(c.trace), key_angle_name=self.spec.key_angle_name,
+            exercise=self.spec.id,
+            source=source,
+            duration_s=duration_s,
+            fps=fps,
+            frames=self.frames,
+            frames_with_pose=self.frames_with_pose,
+            reps=list(c.reps),
+            holds=list(c.holds),
+            faults=list(c.faults),
+            warnings=self.warnings + c.warnings,
+            target_reps=self.spec.dosage.reps,
+            target_hold_s=self.spec.dosage.hold_s,
+            model=model,
+            trace=list(c.trace),
+            key_angle_name=self.spec.key_angle_name,
         )

@@ -13,7 +13,9 @@ def side_visibility(frame: PoseFrame, side: str, joints: tuple[str, ...]) -> flo
     return sum(frame.vis(f"{side}_{j}") for j in joints) / len(joints)
 
 
-def best_side(frame: PoseFrame, joints: tuple[str, ...], previous: str | None = None, min_visibility: float = 0.5) -> str | None:
+def best_side(
+    frame: PoseFrame, joints: tuple[str, ...], previous: str | None = None, min_visibility: float = 0.5
+) -> str | None:
     """The side (``"left"``/``"right"``) whose ``joints`` are best seen, or ``None`` if neither
     side has all of them at ``min_visibility`` on average.
 

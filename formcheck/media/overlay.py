@@ -23,7 +23,7 @@ GREEN = (80, 200, 60)
 AMBER = (0, 190, 255)
 CYAN = (230, 200, 40)
 GREY = (150, 150, 150)
-LEFT_COLOUR = (255, 160, 60)   # blueish for the left side of the body
+LEFT_COLOUR = (255, 160, 60)  # blueish for the left side of the body
 RIGHT_COLOUR = (60, 140, 255)  # orange for the right side
 MID_COLOUR = (220, 220, 220)
 
@@ -34,7 +34,13 @@ VIS_LOW = 0.2
 _BONES = [(INDEX[a], INDEX[b]) for a, b in SKELETON]
 _JOINTS = sorted({i for bone in _BONES for i in bone})
 
-_PHASE_LABEL = {"setup": "SET UP", "calibrating": "CALIBRATING - KEEP STILL", "rest": "REST", "moving": "MOVING", "hold": "HOLD"}
+_PHASE_LABEL = {
+    "setup": "SET UP",
+    "calibrating": "CALIBRATING - KEEP STILL",
+    "rest": "REST",
+    "moving": "MOVING",
+    "hold": "HOLD",
+}
 
 
 def _scale(w: int, h: int) -> float:
@@ -138,8 +144,14 @@ def _draw_skeleton(img: np.ndarray, pose: PoseFrame, s: float) -> np.ndarray:
     return pts
 
 
-def _draw_key_angle(img: np.ndarray, pts: np.ndarray, pose: PoseFrame, key_joints: tuple[str, str, str],
-                    angle_deg: float | None, s: float) -> None:
+def _draw_key_angle(
+    img: np.ndarray,
+    pts: np.ndarray,
+    pose: PoseFrame,
+    key_joints: tuple[str, str, str],
+    angle_deg: float | None,
+    s: float,
+) -> None:
     try:
         ia, ib, ic = (INDEX[n] for n in key_joints)
     except KeyError:
@@ -188,7 +200,9 @@ def _draw_panel(img: np.ndarray, status: CheckerStatus, s: float) -> None:
     rows.append((f"Good {status.good_reps}", small, th_small, GREEN))
     phase = _PHASE_LABEL.get(status.phase, status.phase.upper())
     side = "" if status.side in ("none", "", None) else f"  Side: {status.side}"
-    rows.append((f"Phase: {phase}{side}", small, th_small, AMBER if status.phase in ("setup", "calibrating") else WHITE))
+    rows.append(
+        (f"Phase: {phase}{side}", small, th_small, AMBER if status.phase in ("setup", "calibrating") else WHITE)
+    )
     show_hold = status.target_hold_s > 0 or status.hold_s > 0
     if show_hold:
         hold = f"HOLD {status.hold_s:.1f}"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Generator
 
 import numpy as np
 
@@ -47,7 +47,6 @@ MODEL_MAX_SIDE = 1280
 #: running medians), so counts, holds and faults do not depend on it (tests/test_stride.py holds that
 #: on every labelled clip); below ~10 frames/s a fast movement's top could fall between two frames.
 DEFAULT_MAX_FPS = 15.0
-
 
 
 def exercise_max_fps(spec: ExerciseSpec, max_fps: float | None) -> float | None:
@@ -99,8 +98,10 @@ def input_kind(source: str | Path, kind: str = "auto") -> str:
 def _explain_misnamed(path: Path, kind: str, error: Exception) -> Exception:
     """A clearer error when a file named as a video is really a track, or the other way round."""
     if kind == "video" and is_track_file(path):
-        return AnalysisError(f"{path.name}: this is a formcheck landmark track, not a video: name it "
-                             f"*{TRACK_SUFFIX} or pass --input track")
+        return AnalysisError(
+            f"{path.name}: this is a formcheck landmark track, not a video: name it "
+            f"*{TRACK_SUFFIX} or pass --input track"
+        )
     if kind == "track" and not is_track_file(path):
         from formcheck.media.video import VideoError, open_video
 
@@ -108,8 +109,10 @@ def _explain_misnamed(path: Path, kind: str, error: Exception) -> Exception:
             open_video(path).close()
         except (VideoError, OSError):
             return error
-        return AnalysisError(f"{path.name}: this is a video, not a formcheck landmark track: "
-                             "pass --input video or name it for its format (.mp4, .webm, ...)")
+        return AnalysisError(
+            f"{path.name}: this is a video, not a formcheck landmark track: "
+            "pass --input video or name it for its format (.mp4, .webm, ...)"
+        )
     return error
 
 
@@ -160,11 +163,17 @@ def iter_pose_frames(
                     progress(i, total)
                 yield item
 
-        return {"fps": header_number(head, "fps"), "duration_s": header_number(head, "duration_s"),
-                "width": int(header_number(head, "width")), "height": int(header_number(head, "height")),
-                "model": str(head.get("model", "")), "frames": total,
-                "segmentation": bool(head.get("segmentation", False)), "stride": 1,
-                "analysed_fps": header_number(head, "fps")}, from_track()
+        return {
+            "fps": header_number(head, "fps"),
+            "duration_s": header_number(head, "duration_s"),
+            "width": int(header_number(head, "width")),
+            "height": int(header_number(head, "height")),
+            "model": str(head.get("model", "")),
+            "frames": total,
+            "segmentation": bool(head.get("segmentation", False)),
+            "stride": 1,
+            "analysed_fps": header_number(head, "fps"),
+        }, from_track()
 
     from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, resolve_model
     from formcheck.media.video import FramePicker, VideoError, open_video, prefetch
@@ -178,8 +187,16 @@ def iter_pose_frames(
     picker = FramePicker(info.fps or 30.0, max_fps)
 
     def from_video():
-        with reader, PoseEstimator(model_path, max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False,
-                                   check_every_s=CHECK_EVERY_S if fast else 0.0) as estimator:
+        with (
+            reader,
+            PoseEstimator(
+                model_path,
+                max_side=MODEL_MAX_SIDE,
+                segmentation=segmentation,
+                keep_mask=False,
+                check_every_s=CHECK_EVERY_S if fast else 0.0,
+            ) as estimator,
+        ):
             for t_s, image in prefetch(reader.frames(picker)):
                 pose = estimator.detect(image, t_s)
                 if on_frame is not None:
@@ -188,10 +205,17 @@ def iter_pose_frames(
                     progress(reader.frames_decoded, info.frame_count)
                 yield t_s, pose
 
-    return {"fps": info.fps, "duration_s": info.duration_s, "width": info.width, "height": info.height,
-            "model": model if model in ("lite", "full") else Path(model).name, "frames": info.frame_count,
-            "segmentation": bool(segmentation), "stride": picker.stride,
-            "analysed_fps": (info.fps or 30.0) / picker.stride}, from_video()
+    return {
+        "fps": info.fps,
+        "duration_s": info.duration_s,
+        "width": info.width,
+        "height": info.height,
+        "model": model if model in ("lite", "full") else Path(model).name,
+        "frames": info.frame_count,
+        "segmentation": bool(segmentation),
+        "stride": picker.stride,
+        "analysed_fps": (info.fps or 30.0) / picker.stride,
+    }, from_video()
 
 
 def analyze(
@@ -245,14 +269,29 @@ def analyze(
         return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, rate, fast)
 
 
-def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_path: Path | None, keep_track: bool,
-             progress: ProgressFn | None, kind: str, max_fps: float | None = DEFAULT_MAX_FPS,
-             fast: bool = False) -> Analysis:
+def _analyze(
+    source,
+    spec: ExerciseSpec,
+    session: Session,
+    model: str,
+    annotate_path: Path | None,
+    keep_track: bool,
+    progress: ProgressFn | None,
+    kind: str,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> Analysis:
     pending: list = []  # the decoded image of the frame being processed, for the annotator
-    head, frames = iter_pose_frames(source, model, progress,
-                                    on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
-                                    segmentation=spec.needs_segmentation, kind=kind,
-                                    max_fps=exercise_max_fps(spec, max_fps), fast=fast)
+    head, frames = iter_pose_frames(
+        source,
+        model,
+        progress,
+        on_frame=(lambda t, img, pose: pending.append(img)) if annotate_path else None,
+        segmentation=spec.needs_segmentation,
+        kind=kind,
+        max_fps=exercise_max_fps(spec, max_fps),
+        fast=fast,
+    )
     track = _empty_track(source, head) if keep_track else None
     writer = None
     key_landmarks = session.checker.key_landmarks
@@ -266,7 +305,9 @@ def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_
                     image = pending.pop()
                     if writer is None:
                         h, w = image.shape[:2]
-                        writer = VideoWriter(annotate_path, fps=head["analysed_fps"] or head["fps"] or 30.0, size=(w, h))
+                        writer = VideoWriter(
+                            annotate_path, fps=head["analysed_fps"] or head["fps"] or 30.0, size=(w, h)
+                        )
                     draw_overlay(image, session.last_frame, session.status, key_joints=key_landmarks())
                     writer.write(image, session.last_t)
         session.finish()
@@ -285,12 +326,20 @@ def _analyze(source, spec: ExerciseSpec, session: Session, model: str, annotate_
 
 
 def _empty_track(source: str | Path, head: dict) -> Track:
-    return Track(source=str(source), fps=head["fps"], width=head["width"], height=head["height"], model=head["model"],
-                 duration_s=head["duration_s"], segmentation=head["segmentation"])
+    return Track(
+        source=str(source),
+        fps=head["fps"],
+        width=head["width"],
+        height=head["height"],
+        model=head["model"],
+        duration_s=head["duration_s"],
+        segmentation=head["segmentation"],
+    )
 
 
-def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None,
-                      inputs: tuple[str | Path | None, ...] = ()) -> Path:
+def check_output_path(
+    path: str | Path, suffixes: tuple[str, ...] | None = None, inputs: tuple[str | Path | None, ...] = ()
+) -> Path:
     """Fail early, before any work, when ``path`` cannot be written: its folder is missing or
     not writable, (with ``suffixes``) its extension is not one of them, or it is one of
     ``inputs`` (the same file, a hard link or a symlink to it)."""
@@ -311,8 +360,15 @@ def check_output_path(path: str | Path, suffixes: tuple[str, ...] | None = None,
     return p
 
 
-def write_track(source: str | Path, out: str | Path, model: str = "full", progress: ProgressFn | None = None,
-                segmentation: bool = False, max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Track:
+def write_track(
+    source: str | Path,
+    out: str | Path,
+    model: str = "full",
+    progress: ProgressFn | None = None,
+    segmentation: bool = False,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> Track:
     """Run pose estimation on a video and save its landmark track to ``out``.
 
     ``segmentation``: also run the person mask and store the torso outline measured on it with
@@ -321,8 +377,9 @@ def write_track(source: str | Path, out: str | Path, model: str = "full", progre
     """
     check_input(source)
     check_output_path(out, inputs=(source,))
-    head, frames = iter_pose_frames(source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps,
-                                    fast=fast)
+    head, frames = iter_pose_frames(
+        source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps, fast=fast
+    )
     track = _empty_track(source, head)
     with contextlib.closing(frames):
         track.frames = list(frames)

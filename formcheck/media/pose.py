@@ -169,19 +169,19 @@ class PoseEstimator:
         self.keep_mask = bool(keep_mask)
         self.max_side = max_side
         self.check_every_s = max(0.0, float(check_every_s))
-        self.frames_single = 0                 # frames the one-person landmarker ran on (fast path)
-        self.frames_multi = 0                  # frames the num_poses landmarker ran on
+        self.frames_single = 0  # frames the one-person landmarker ran on (fast path)
+        self.frames_multi = 0  # frames the num_poses landmarker ran on
         self._track: np.ndarray | None = None  # shoulder-hip centre of the person followed (normalised x, y)
-        self._track_t: float | None = None     # when they were last seen (s)
-        self._track_torso_px = 0.0             # their torso length then (pixels)
-        self._track_in_position = False        # have they been in one of ``positions`` since we follow them
-        self._track_new = True                 # the next person remembered is a new choice
-        self._checked_t: float | None = None   # video time of the last several-people check
-        self._people_seen = 0                  # how many people that check found
-        self._recheck_t: float | None = None   # low confidence: check again from this time on
+        self._track_t: float | None = None  # when they were last seen (s)
+        self._track_torso_px = 0.0  # their torso length then (pixels)
+        self._track_in_position = False  # have they been in one of ``positions`` since we follow them
+        self._track_new = True  # the next person remembered is a new choice
+        self._checked_t: float | None = None  # video time of the last several-people check
+        self._people_seen = 0  # how many people that check found
+        self._recheck_t: float | None = None  # low confidence: check again from this time on
         self._single_off_until: float | None = None  # the fast landmarker tracks someone else: unused until then
-        self._landmarker: Any = None           # num_poses people
-        self._single: Any = None               # one person (the fast path), or None
+        self._landmarker: Any = None  # num_poses people
+        self._single: Any = None  # one person (the fast path), or None
         self._last_ms: dict[str, int] = {"multi": -1, "single": -1}  # per landmarker: VIDEO mode wants increasing times
         import mediapipe as mp  # lazy: heavy import
         from mediapipe.tasks.python import BaseOptions, vision
@@ -229,7 +229,7 @@ class PoseEstimator:
             if multi is not None:
                 multi.close()
 
-    def __enter__(self) -> "PoseEstimator":
+    def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -289,8 +289,11 @@ class PoseEstimator:
             h, w = img.shape[:2]
         rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        use_single = self._single is not None and (self._single_off_until is None or t_s >= self._single_off_until
-                                                    or t_s < self._single_off_until - self.check_every_s)
+        use_single = self._single is not None and (
+            self._single_off_until is None
+            or t_s >= self._single_off_until
+            or t_s < self._single_off_until - self.check_every_s
+        )
         single = self._run("single", mp_image, t_s) if use_single else None
         checked = self._check_due(t_s) or (self._single is not None and not use_single)
         one = None  # the one person the fast landmarker found: (landmarks, xyz, visibility)
@@ -341,11 +344,19 @@ class PoseEstimator:
                 mask = None
         self._remember(xyz, vis, w, h, t_s)
         if not checked and self._recheck_t is None and float(vis[_CENTRE_IDS].mean()) < LOW_CONFIDENCE:
-            self._recheck_t = t_s + RECHECK_MIN_S if self._checked_t is None else max(t_s, self._checked_t + RECHECK_MIN_S)
+            self._recheck_t = (
+                t_s + RECHECK_MIN_S if self._checked_t is None else max(t_s, self._checked_t + RECHECK_MIN_S)
+            )
         return PoseFrame(
-            t_s=float(t_s), width=int(w), height=int(h), xyz=xyz, visibility=vis, presence=pres,
+            t_s=float(t_s),
+            width=int(w),
+            height=int(h),
+            xyz=xyz,
+            visibility=vis,
+            presence=pres,
             num_people=len(people) if checked else max(1, self._people_seen),
-            segmentation=mask, outline=outline,
+            segmentation=mask,
+            outline=outline,
         )
 
     def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:

@@ -18,12 +18,18 @@ from typing import Any
 
 from formcheck.core.progress import set_progress, trace_of
 
-SOURCE_WORDS = {"live": "live camera set", "upload": "recorded video", "sample": "sample clip",
-                "video": "recorded video", "track": "landmark track"}
+SOURCE_WORDS = {
+    "live": "live camera set",
+    "upload": "recorded video",
+    "sample": "sample clip",
+    "video": "recorded video",
+    "track": "landmark track",
+}
 #: Thumbnail width in pixels (small: the page stays light and prints on one or two sheets).
 THUMB_W = 160
 
-CSS = """
+CSS = (
+    """
 :root{--fg:#111;--bg:#fff;--muted:#555;--good:#1b5e20;--bad:#b71c1c;--hold:#0d47a1;--line:#222;--band:#eee}
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);
@@ -37,12 +43,15 @@ table{border-collapse:collapse;width:100%;margin:.4rem 0}
 th,td{border:1px solid #bbb;padding:.3rem .45rem;text-align:left;vertical-align:middle}
 th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .good{color:var(--good);font-weight:600}.bad{color:var(--bad);font-weight:600}
-img.thumb{width:""" + str(THUMB_W) + """px;height:auto;display:block}
+img.thumb{width:"""
+    + str(THUMB_W)
+    + """px;height:auto;display:block}
 svg{width:100%;height:auto;border:1px solid #ccc}
 footer{margin-top:2rem;font-size:.85rem;color:var(--muted)}
 @media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}tr,.kpi,svg{break-inside:avoid}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
+)
 
 
 def _e(x: Any) -> str:
@@ -66,8 +75,11 @@ def plot_svg(report: dict, cue_for: dict[str, str], width: int = 860, height: in
     """The key angle over time as an inline SVG: shaded repetitions (green good, red needs work),
     holds as blue bars along the bottom, faults as red triangles with their time."""
     ts, angles = trace_of(report)
-    pts = [(float(t), float(a)) for t, a in zip(ts, angles)
-           if t is not None and a is not None and _num(t) is not None and _num(a) is not None]
+    pts = [
+        (float(t), float(a))
+        for t, a in zip(ts, angles)
+        if t is not None and a is not None and _num(t) is not None and _num(a) is not None
+    ]
     name = (report.get("trace") or {}).get("key_angle_name") or "key angle"
     if len(pts) < 2:
         return "<p class='muted'>No key angle was recorded for this set, so there is no plot.</p>"
@@ -84,36 +96,48 @@ def plot_svg(report: dict, cue_for: dict[str, str], width: int = 860, height: in
     def y(a: float) -> float:
         return top + (hi - a) / (hi - lo) * ph
 
-    out = [f"<svg viewBox='0 0 {width} {height}' role='img' aria-labelledby='plot-title' "
-           f"xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='12'>",
-           f"<title id='plot-title'>{_e(name)} angle over time, with repetitions, holds and faults marked</title>",
-           f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fff' stroke='#999'/>"]
+    out = [
+        f"<svg viewBox='0 0 {width} {height}' role='img' aria-labelledby='plot-title' "
+        f"xmlns='http://www.w3.org/2000/svg' font-family='sans-serif' font-size='12'>",
+        f"<title id='plot-title'>{_e(name)} angle over time, with repetitions, holds and faults marked</title>",
+        f"<rect x='{left}' y='{top}' width='{pw}' height='{ph}' fill='#fff' stroke='#999'/>",
+    ]
     for r in report.get("rep_events") or []:
         a, b = _num(r.get("start_s")), _num(r.get("end_s"))
         if a is None or b is None:
             continue
         colour = "#2e7d32" if r.get("good") else "#c62828"
-        out.append(f"<rect class='rep-band' x='{x(a):.1f}' y='{top}' width='{max(1.0, x(b) - x(a)):.1f}' height='{ph}' "
-                   f"fill='{colour}' fill-opacity='0.16'><title>Rep {_e(r.get('index'))}: "
-                   f"{'good form' if r.get('good') else 'needs work'}</title></rect>")
-        out.append(f"<text x='{x(a) + 3:.1f}' y='{top + 13}' fill='{colour}' font-weight='bold'>Rep {_e(r.get('index'))}</text>")
+        out.append(
+            f"<rect class='rep-band' x='{x(a):.1f}' y='{top}' width='{max(1.0, x(b) - x(a)):.1f}' height='{ph}' "
+            f"fill='{colour}' fill-opacity='0.16'><title>Rep {_e(r.get('index'))}: "
+            f"{'good form' if r.get('good') else 'needs work'}</title></rect>"
+        )
+        out.append(
+            f"<text x='{x(a) + 3:.1f}' y='{top + 13}' fill='{colour}' font-weight='bold'>Rep {_e(r.get('index'))}</text>"
+        )
     for h in report.get("holds") or []:
         a, b = _num(h.get("start_s")), _num(h.get("end_s"))
         if a is None or b is None:
             continue
-        out.append(f"<rect class='hold-bar' x='{x(a):.1f}' y='{top + ph - 7}' width='{max(1.0, x(b) - x(a)):.1f}' "
-                   f"height='6' fill='#0d47a1'><title>Hold {_s(h.get('duration_s'))} s</title></rect>")
+        out.append(
+            f"<rect class='hold-bar' x='{x(a):.1f}' y='{top + ph - 7}' width='{max(1.0, x(b) - x(a)):.1f}' "
+            f"height='6' fill='#0d47a1'><title>Hold {_s(h.get('duration_s'))} s</title></rect>"
+        )
     # grid and axes
     for i in range(5):
         a = lo + (hi - lo) * i / 4
-        out.append(f"<line x1='{left}' x2='{left + pw}' y1='{y(a):.1f}' y2='{y(a):.1f}' stroke='#ddd'/>"
-                   f"<text x='{left - 6}' y='{y(a) + 4:.1f}' text-anchor='end'>{a:.0f}°</text>")
+        out.append(
+            f"<line x1='{left}' x2='{left + pw}' y1='{y(a):.1f}' y2='{y(a):.1f}' stroke='#ddd'/>"
+            f"<text x='{left - 6}' y='{y(a) + 4:.1f}' text-anchor='end'>{a:.0f}°</text>"
+        )
     step = _nice_step((t1 - t0) / 8)
     k = math.ceil(t0 / step)
     while k * step <= t1 + 1e-9:
         t = k * step
-        out.append(f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='{top + ph}' y2='{top + ph + 4}' stroke='#555'/>"
-                   f"<text x='{x(t):.1f}' y='{top + ph + 17}' text-anchor='middle'>{t:g}</text>")
+        out.append(
+            f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='{top + ph}' y2='{top + ph + 4}' stroke='#555'/>"
+            f"<text x='{x(t):.1f}' y='{top + ph + 17}' text-anchor='middle'>{t:g}</text>"
+        )
         k += 1
     out.append(f"<text x='{left + pw / 2:.0f}' y='{height - 4}' text-anchor='middle'>time (s)</text>")
     line = " ".join(f"{x(t):.1f},{y(a):.1f}" for t, a in _thin(pts, 1200))
@@ -123,8 +147,10 @@ def plot_svg(report: dict, cue_for: dict[str, str], width: int = 860, height: in
         if tf is None:
             continue
         cx = x(min(max(tf, t0), t1))
-        out.append(f"<path class='fault-mark' d='M{cx:.1f},{top + 2} l-6,-10 h12 z' transform='translate(0,10)' "
-                   f"fill='#b71c1c'><title>{_e(tf)} s: {_e(cue_for.get(f.get('code'), f.get('message', '')))}</title></path>")
+        out.append(
+            f"<path class='fault-mark' d='M{cx:.1f},{top + 2} l-6,-10 h12 z' transform='translate(0,10)' "
+            f"fill='#b71c1c'><title>{_e(tf)} s: {_e(cue_for.get(f.get('code'), f.get('message', '')))}</title></path>"
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -167,71 +193,111 @@ def render_report(
     reached = set_progress(report)
     angle_name = (report.get("trace") or {}).get("key_angle_name") or "key angle"
     paced = any(w.get("code") == "paced" for w in report.get("warnings") or [])
-    p: list[str] = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-                    "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-                    f"<title>formcheck report: {_e(exercise_name)}{' — ' + _e(day) if day else ''}</title>",
-                    f"<style>{CSS}</style></head><body>",
-                    f"<h1>{_e(exercise_name)}</h1>",
-                    f"<p class='muted'>formcheck exercise report · {_e(day) or 'date not recorded'} · "
-                    f"{_e(SOURCE_WORDS.get(source_kind, source_kind))}{' · paced set' if paced else ''}</p>"]
+    p: list[str] = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>formcheck report: {_e(exercise_name)}{' — ' + _e(day) if day else ''}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>{_e(exercise_name)}</h1>",
+        f"<p class='muted'>formcheck exercise report · {_e(day) or 'date not recorded'} · "
+        f"{_e(SOURCE_WORDS.get(source_kind, source_kind))}{' · paced set' if paced else ''}</p>",
+    ]
     if dose_text:
         p.append(f"<p><b>Dose:</b> {_e(dose_text)}</p>")
-    kpis = [("Repetitions", str(report.get("reps", len(reps)))), ("With good form", str(report.get("good_reps", 0))),
-            ("Holds", str(len(holds))), ("Longest hold", _s(max(durations) if durations else None, 1, " s")),
-            ("Mean hold", _s(sum(durations) / len(durations) if durations else None, 1, " s")),
-            ("Length", _s(report.get("duration_s"), 0, " s"))]
+    kpis = [
+        ("Repetitions", str(report.get("reps", len(reps)))),
+        ("With good form", str(report.get("good_reps", 0))),
+        ("Holds", str(len(holds))),
+        ("Longest hold", _s(max(durations) if durations else None, 1, " s")),
+        ("Mean hold", _s(sum(durations) / len(durations) if durations else None, 1, " s")),
+        ("Length", _s(report.get("duration_s"), 0, " s")),
+    ]
     if reached["rom_deg"] is not None:
         kpis.append((f"Reached ({angle_name})", _s(reached["rom_deg"], 0, "°")))
     if pain_before is not None or pain_after is not None:
-        kpis.append(("Pain before → after", f"{'—' if pain_before is None else pain_before} → "
-                                            f"{'—' if pain_after is None else pain_after} / 10"))
-    p.append("<div class='kpis'>" + "".join(f"<div class='kpi'><span class='muted'>{_e(k)}</span><b>{_e(v)}</b></div>"
-                                            for k, v in kpis) + "</div>")
+        kpis.append(
+            (
+                "Pain before → after",
+                f"{'—' if pain_before is None else pain_before} → {'—' if pain_after is None else pain_after} / 10",
+            )
+        )
+    p.append(
+        "<div class='kpis'>"
+        + "".join(f"<div class='kpi'><span class='muted'>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in kpis)
+        + "</div>"
+    )
     if key_angle_words:
         p.append(f"<p class='muted'>{_e(key_angle_words)}</p>")
     # per-rep table
     p.append("<h2>Each repetition</h2>")
     if reps:
         has_thumbs = bool(thumbnails)
-        head = ["Rep"] + (["Picture at the top"] if has_thumbs else []) + \
-            ["Side", "Start (s)", "Hold (s)", "End (s)", f"{angle_name.capitalize()} at the top", "Form", "What to change"]
+        head = (
+            ["Rep"]
+            + (["Picture at the top"] if has_thumbs else [])
+            + [
+                "Side",
+                "Start (s)",
+                "Hold (s)",
+                "End (s)",
+                f"{angle_name.capitalize()} at the top",
+                "Form",
+                "What to change",
+            ]
+        )
         from formcheck.core.progress import rep_top_angles
 
         tops = rep_top_angles(report)
-        p.append("<table id='reps'><caption class='muted'>Times are seconds from the start of the set.</caption><thead><tr>"
-                 + "".join(f"<th scope='col'>{_e(h)}</th>" for h in head) + "</tr></thead><tbody>")
+        p.append(
+            "<table id='reps'><caption class='muted'>Times are seconds from the start of the set.</caption><thead><tr>"
+            + "".join(f"<th scope='col'>{_e(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"
+        )
         for r, top in zip(reps, tops):
             idx = r.get("index")
             faults = r.get("faults") or []
             cells = [f"<td class='num'>{_e(idx)}</td>"]
             if has_thumbs:
                 src = (thumbnails or {}).get(int(idx)) if idx is not None else None
-                cells.append(f"<td><img class='thumb' alt='Rep {_e(idx)} at the top' src='{src}'></td>" if src
-                             else "<td class='muted'>—</td>")
+                cells.append(
+                    f"<td><img class='thumb' alt='Rep {_e(idx)} at the top' src='{src}'></td>"
+                    if src
+                    else "<td class='muted'>—</td>"
+                )
             side = r.get("side")
-            cells += [f"<td>{'—' if side in (None, 'none') else _e(side)}</td>", f"<td class='num'>{_s(r.get('start_s'))}</td>",
-                      f"<td class='num'>{_s(r.get('hold_s'))}</td>", f"<td class='num'>{_s(r.get('end_s'))}</td>",
-                      f"<td class='num'>{_s(top, 0, '°')}</td>",
-                      "<td class='good'>Good</td>" if r.get("good") else "<td class='bad'>Needs work</td>",
-                      f"<td>{_e(' '.join(cue_for.get(f, f.replace('_', ' ')) for f in faults) or '—')}</td>"]
+            cells += [
+                f"<td>{'—' if side in (None, 'none') else _e(side)}</td>",
+                f"<td class='num'>{_s(r.get('start_s'))}</td>",
+                f"<td class='num'>{_s(r.get('hold_s'))}</td>",
+                f"<td class='num'>{_s(r.get('end_s'))}</td>",
+                f"<td class='num'>{_s(top, 0, '°')}</td>",
+                "<td class='good'>Good</td>" if r.get("good") else "<td class='bad'>Needs work</td>",
+                f"<td>{_e(' '.join(cue_for.get(f, f.replace('_', ' ')) for f in faults) or '—')}</td>",
+            ]
             p.append("<tr>" + "".join(cells) + "</tr>")
         p.append("</tbody></table>")
     else:
         p.append("<p>No repetitions were counted in this set.</p>")
     # plot
     p.append(f"<h2>{_e(angle_name.capitalize())} angle over time</h2>")
-    p.append("<p class='muted'>Shaded bands are repetitions (green: good form, red: needs work); blue bars along the "
-             "bottom are holds; red triangles mark form faults.</p>")
+    p.append(
+        "<p class='muted'>Shaded bands are repetitions (green: good form, red: needs work); blue bars along the "
+        "bottom are holds; red triangles mark form faults.</p>"
+    )
     p.append(f"<figure id='plot'>{plot_svg(report, cue_for)}</figure>")
     # faults
     p.append("<h2>Form faults</h2>")
     faults = report.get("faults") or []
     if faults:
-        p.append("<table id='faults'><thead><tr><th scope='col'>Time (s)</th><th scope='col'>Rep</th>"
-                 "<th scope='col'>Cue</th></tr></thead><tbody>")
+        p.append(
+            "<table id='faults'><thead><tr><th scope='col'>Time (s)</th><th scope='col'>Rep</th>"
+            "<th scope='col'>Cue</th></tr></thead><tbody>"
+        )
         for f in faults:
-            p.append(f"<tr><td class='num'>{_s(f.get('t_s'))}</td><td class='num'>{_e(f.get('rep') or '—')}</td>"
-                     f"<td>{_e(cue_for.get(f.get('code'), f.get('message', '')))}</td></tr>")
+            p.append(
+                f"<tr><td class='num'>{_s(f.get('t_s'))}</td><td class='num'>{_e(f.get('rep') or '—')}</td>"
+                f"<td>{_e(cue_for.get(f.get('code'), f.get('message', '')))}</td></tr>"
+            )
         p.append("</tbody></table>")
     else:
         p.append("<p>No form faults were seen.</p>")
@@ -241,22 +307,41 @@ def render_report(
     # trend
     p.append("<h2>Recent sessions of this exercise</h2>")
     if trend:
-        p.append("<table id='trend'><thead><tr>" + "".join(
-            f"<th scope='col'>{h}</th>" for h in ("Date", "Reps", "Good form", "Longest hold (s)",
-                                                  f"{_e(angle_name)} reached", "Pain before → after")) + "</tr></thead><tbody>")
+        p.append(
+            "<table id='trend'><thead><tr>"
+            + "".join(
+                f"<th scope='col'>{h}</th>"
+                for h in (
+                    "Date",
+                    "Reps",
+                    "Good form",
+                    "Longest hold (s)",
+                    f"{_e(angle_name)} reached",
+                    "Pain before → after",
+                )
+            )
+            + "</tr></thead><tbody>"
+        )
         for s in trend:
-            p.append(f"<tr><td>{_e(s.get('day', ''))}</td><td class='num'>{_e(s.get('reps', 0))}</td>"
-                     f"<td class='num'>{_e(s.get('good_reps', 0))}</td><td class='num'>{_s(s.get('best_hold_s'))}</td>"
-                     f"<td class='num'>{_s(s.get('rom_deg'), 0, '°')}</td>"
-                     f"<td>{'—' if s.get('pain_before') is None else _e(s['pain_before'])} → "
-                     f"{'—' if s.get('pain_after') is None else _e(s['pain_after'])}</td></tr>")
+            p.append(
+                f"<tr><td>{_e(s.get('day', ''))}</td><td class='num'>{_e(s.get('reps', 0))}</td>"
+                f"<td class='num'>{_e(s.get('good_reps', 0))}</td><td class='num'>{_s(s.get('best_hold_s'))}</td>"
+                f"<td class='num'>{_s(s.get('rom_deg'), 0, '°')}</td>"
+                f"<td>{'—' if s.get('pain_before') is None else _e(s['pain_before'])} → "
+                f"{'—' if s.get('pain_after') is None else _e(s['pain_after'])}</td></tr>"
+            )
         p.append("</tbody></table>")
     else:
         p.append("<p class='muted'>No earlier sessions of this exercise are in the history.</p>")
-    made = ("from pose landmarks, with a small picture of each repetition because it was asked for" if thumbnails
-            else "from pose landmarks (numbers only: no pictures, no names)")
-    p.append(f"<footer>Made by formcheck on this computer {made}. formcheck gives feedback on exercise form; it is not a "
-             "diagnosis and does not replace a doctor or physiotherapist.</footer>")
+    made = (
+        "from pose landmarks, with a small picture of each repetition because it was asked for"
+        if thumbnails
+        else "from pose landmarks (numbers only: no pictures, no names)"
+    )
+    p.append(
+        f"<footer>Made by formcheck on this computer {made}. formcheck gives feedback on exercise form; it is not a "
+        "diagnosis and does not replace a doctor or physiotherapist.</footer>"
+    )
     p.append("</body></html>")
     return "\n".join(p) + "\n"
 
@@ -272,8 +357,11 @@ def rep_thumbnails(video: str | Path, report: dict, width: int = THUMB_W) -> dic
     want: list[tuple[float, int]] = []
     for r in report.get("rep_events") or []:
         h = holds.get(r.get("index"))
-        t = (h["start_s"] + h["end_s"]) / 2 if h and _num(h.get("start_s")) is not None and _num(h.get("end_s")) is not None \
+        t = (
+            (h["start_s"] + h["end_s"]) / 2
+            if h and _num(h.get("start_s")) is not None and _num(h.get("end_s")) is not None
             else _num(r.get("top_s"))
+        )
         if t is not None:
             want.append((t, int(r["index"])))
     want.sort()
@@ -316,9 +404,18 @@ def trend_rows(hist: Any, exercise: str, exclude_key: str | None = None, n: int 
     return list(reversed(rows[:n]))
 
 
-def html_for_report(report: dict, *, hist: Any = None, exclude_key: str | None = None, day: str = "",
-                    source_kind: str = "video", pain_before: int | None = None, pain_after: int | None = None,
-                    thumbnails: dict[int, str] | None = None, dose_text: str | None = None) -> str:
+def html_for_report(
+    report: dict,
+    *,
+    hist: Any = None,
+    exclude_key: str | None = None,
+    day: str = "",
+    source_kind: str = "video",
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+    thumbnails: dict[int, str] | None = None,
+    dose_text: str | None = None,
+) -> str:
     """:func:`render_report` with the exercise's words and the history's trend filled in (what the CLI
     and the app both call)."""
     name, cues, dose = spec_words(str(report.get("exercise", "")))
@@ -327,6 +424,15 @@ def html_for_report(report: dict, *, hist: Any = None, exclude_key: str | None =
         hold = _num(report.get("target_hold_s"))
         each = " on each side" if "on each side" in dose else ""
         dose_text = (f"{target} reps{each}" + (f", hold {hold:g} s" if hold else "")) if target else dose
-    return render_report(report, exercise_name=name, cue_for=cues, dose_text=dose_text, day=day,
-                         source_kind=source_kind, pain_before=pain_before, pain_after=pain_after,
-                         trend=trend_rows(hist, str(report.get("exercise", "")), exclude_key), thumbnails=thumbnails)
+    return render_report(
+        report,
+        exercise_name=name,
+        cue_for=cues,
+        dose_text=dose_text,
+        day=day,
+        source_kind=source_kind,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        trend=trend_rows(hist, str(report.get("exercise", "")), exclude_key),
+        thumbnails=thumbnails,
+    )

@@ -13,9 +13,9 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from formcheck.core.fileio import TRACK_SUFFIX as TRACK_SUFFIX  # defined once there; imported from here too
 from formcheck.core.fileio import UnsafePathError, atomic_output, require_regular_file
@@ -51,9 +51,18 @@ class Track:
     frames: list[tuple[float, PoseFrame | None]] = field(default_factory=list)
 
     def header(self) -> dict:
-        return {"format": TRACK_FORMAT, "version": TRACK_VERSION, "source": self.source, "fps": self.fps,
-                "width": self.width, "height": self.height, "model": self.model, "duration_s": self.duration_s,
-                "frames": len(self.frames), "segmentation": self.segmentation}
+        return {
+            "format": TRACK_FORMAT,
+            "version": TRACK_VERSION,
+            "source": self.source,
+            "fps": self.fps,
+            "width": self.width,
+            "height": self.height,
+            "model": self.model,
+            "duration_s": self.duration_s,
+            "frames": len(self.frames),
+            "segmentation": self.segmentation,
+        }
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -79,8 +88,6 @@ def save_track(track: Track, path: str | Path) -> Path:
                 line = json.dumps({"t_s": round(t, 6), "pose": finite_json(pose)}, allow_nan=False)
             f.write(line + "\n")
     return path
-
-
 
 
 def _read_line(f, path: Path, n: int) -> str:
@@ -166,9 +173,15 @@ def iter_track(path: str | Path) -> tuple[dict, Iterator[tuple[float, PoseFrame 
 def load_track(path: str | Path) -> Track:
     """Read a whole track file into memory."""
     head, frames = iter_track(path)
-    tr = Track(source=str(head.get("source", "")), fps=header_number(head, "fps"), width=int(header_number(head, "width")),
-               height=int(header_number(head, "height")), model=str(head.get("model", "")),
-               duration_s=header_number(head, "duration_s"), segmentation=bool(head.get("segmentation", False)))
+    tr = Track(
+        source=str(head.get("source", "")),
+        fps=header_number(head, "fps"),
+        width=int(header_number(head, "width")),
+        height=int(header_number(head, "height")),
+        model=str(head.get("model", "")),
+        duration_s=header_number(head, "duration_s"),
+        segmentation=bool(head.get("segmentation", False)),
+    )
     tr.frames = list(frames)
     return tr
 

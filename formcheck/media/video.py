@@ -189,8 +189,10 @@ class VideoReader:
             raise _err(path, "not a video file (no video stream found)")
         stream = container.streams.video[0]
         codec = stream.codec_context.name if stream.codec_context else "unknown"
-        if fmt.endswith("_pipe") or fmt == "image2" or (
-            codec in _IMAGE_CODECS and path.suffix.lower() in _IMAGE_SUFFIXES
+        if (
+            fmt.endswith("_pipe")
+            or fmt == "image2"
+            or (codec in _IMAGE_CODECS and path.suffix.lower() in _IMAGE_SUFFIXES)
         ):
             raise _err(path, "is an image, not a video")
         _set_threads(stream)
@@ -323,7 +325,7 @@ class VideoReader:
             self._container = None
             self._first = None
 
-    def __enter__(self) -> "VideoReader":
+    def __enter__(self) -> VideoReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -333,7 +335,7 @@ class VideoReader:
         try:
             self.close()
         except Exception:  # noqa: BLE001 - during garbage collection nothing can be raised, and at
-            pass           # interpreter exit logging may be gone: close() is called explicitly everywhere
+            pass  # interpreter exit logging may be gone: close() is called explicitly everywhere
 
 
 def _chain_first(first: T, rest: Iterable[T]) -> Iterator[T]:
@@ -494,8 +496,13 @@ class VideoWriter:
             else:
                 self._container = av.open(str(self.path), mode="w")
                 stream = self._container.add_stream("libvpx-vp9", rate=rate)
-                stream.options = {"crf": str(max(crf, 31)), "b": "0", "deadline": "realtime",
-                                  "cpu-used": "8", "row-mt": "1"}
+                stream.options = {
+                    "crf": str(max(crf, 31)),
+                    "b": "0",
+                    "deadline": "realtime",
+                    "cpu-used": "8",
+                    "row-mt": "1",
+                }
         except (av.error.FFmpegError, OSError) as e:
             raise _err(self.path, f"cannot be written ({e})") from e
         stream.width, stream.height = self._enc_size
@@ -540,7 +547,7 @@ class VideoWriter:
         finally:
             self._container.close()
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -591,7 +598,7 @@ class CameraReader:
             self._cap.release()
             self._cap = None
 
-    def __enter__(self) -> "CameraReader":
+    def __enter__(self) -> CameraReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

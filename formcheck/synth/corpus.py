@@ -14,14 +14,15 @@ Each clip is rendered to ``DIR/NAME.mp4``, tracked with the body outline (the sa
 ``generator`` block with every drawn parameter).  Clips whose track and label exist are
 skipped, so an interrupted run resumes.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .motions import EXERCISES
 from .randomize import Drawn, draw_clip
@@ -54,7 +55,7 @@ def plan(seed: int, count: int) -> list[PlannedClip]:
     out = []
     for i in range(count):
         ex = EXERCISES[i % len(EXERCISES)]
-        j = i // len(EXERCISES)                   # the exercise's j-th clip
+        j = i // len(EXERCISES)  # the exercise's j-th clip
         fault_index = None if j % 3 == 0 else j - j // 3 - 1
         out.append(PlannedClip(i, ex, seed * SEED_STRIDE + i, fault_index))
     return out
@@ -108,8 +109,14 @@ def save_compact_track(track, path: str | Path) -> Path:
     return path
 
 
-def render_corpus(seed: int, count: int, out_dir: str | Path, only: str | None = None,
-                  keep_video: bool = False, progress: Callable[[int, int], None] | None = None) -> list[str]:
+def render_corpus(
+    seed: int,
+    count: int,
+    out_dir: str | Path,
+    only: str | None = None,
+    keep_video: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """Render the corpus (see the module docstring).  Returns the names written this run."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,11 +139,23 @@ def render_corpus(seed: int, count: int, out_dir: str | Path, only: str | None =
                 failed.append(c.name)
                 continue
             dt = time.monotonic() - t0
-            log.info("[%d/%d] %s: %d frames %dx%d@%g fps, %.1f s clip, %d reps (%d good) in %.0f s "
-                     "(estimate %.0f s); %.0f s so far", n, len(clips), c.name, gt.get("frames", 0),
-                     gt["width"], gt["height"], gt["fps"], gt["duration_s"], gt["expected"]["reps"],
-                     gt["expected"]["good_reps"], dt, d.params["estimated_cost_s"],
-                     time.monotonic() - t_all)
+            log.info(
+                "[%d/%d] %s: %d frames %dx%d@%g fps, %.1f s clip, %d reps (%d good) in %.0f s "
+                "(estimate %.0f s); %.0f s so far",
+                n,
+                len(clips),
+                c.name,
+                gt.get("frames", 0),
+                gt["width"],
+                gt["height"],
+                gt["fps"],
+                gt["duration_s"],
+                gt["expected"]["reps"],
+                gt["expected"]["good_reps"],
+                dt,
+                d.params["estimated_cost_s"],
+                time.monotonic() - t_all,
+            )
             done.append(c.name)
         if progress:
             progress(n, len(clips))

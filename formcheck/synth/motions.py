@@ -30,6 +30,7 @@ resting hip/knee flexion of the lying exercises, breathing (chest and belly move
 along their outward normal) and small fidgets at rest (head, hands).  ``Rep.params`` sizes a
 rep's movement or fault physically (degrees, metres); an empty dict is today's fixed motion.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,7 @@ EXERCISES = ("bridge", "bird_dog", "pelvic_tilt", "knee_to_chest")
 #: Fault codes each exercise can inject (the checkers' contract).
 FAULTS = {
     "bridge": ("hips_too_low", "hips_overarched", "hold_too_short", "hips_sagging"),
-    "bird_dog": ("limb_above_horizontal", "limb_not_extended", "same_side_limbs",
-                 "torso_tilted", "hold_too_short"),
+    "bird_dog": ("limb_above_horizontal", "limb_not_extended", "same_side_limbs", "torso_tilted", "hold_too_short"),
     "pelvic_tilt": ("hips_lifted", "hold_too_short"),
     "knee_to_chest": ("hold_too_short", "other_leg_lifted", "head_lifted"),
 }
@@ -72,7 +72,7 @@ for _s in "LR":
     SEGMENTS[f"foot.{_s}"] = (f"foot.{_s}",)
     SEGMENTS[f"uarm.{_s}"] = (f"upperarm01.{_s}", f"upperarm02.{_s}")
     SEGMENTS[f"farm.{_s}"] = (f"lowerarm01.{_s}", f"lowerarm02.{_s}")
-    SEGMENTS[f"hand.{_s}"] = (f"wrist.{_s}",)   # inherits the forearm unless posed
+    SEGMENTS[f"hand.{_s}"] = (f"wrist.{_s}",)  # inherits the forearm unless posed
 
 SIDE_NAME = {"L": "left", "R": "right"}
 
@@ -135,7 +135,7 @@ class Rep:
     top_s: float
     hold_s: float
     end_s: float
-    side: str = "none"            # "left" | "right" | "both" | "none"
+    side: str = "none"  # "left" | "right" | "both" | "none"
     faults: list[str] = field(default_factory=list)
     #: sizes of this rep's movement and faults (see ``REP_PARAMS``); empty = the fixed defaults
     params: dict[str, float] = field(default_factory=dict)
@@ -149,19 +149,34 @@ class Rep:
         return not self.faults
 
     def to_json(self) -> dict:
-        return {"index": self.index, "start_s": round(self.start_s, 3),
-                "top_s": round(self.top_s, 3), "end_s": round(self.end_s, 3),
-                "hold_s": round(self.hold_s, 3), "side": self.side, "good": self.good,
-                "faults": list(self.faults)}
+        return {
+            "index": self.index,
+            "start_s": round(self.start_s, 3),
+            "top_s": round(self.top_s, 3),
+            "end_s": round(self.end_s, 3),
+            "hold_s": round(self.hold_s, 3),
+            "side": self.side,
+            "good": self.good,
+            "faults": list(self.faults),
+        }
 
 
-def schedule(exercise: str, reps: int, hold_s: float | None = None,
-             faults: dict[int, list[str]] | None = None, *, sides: list[str] | None = None,
-             rest_s: float = 1.5, tail_s: float = 1.5,
-             lead_s: float | None = None, holds: list[float] | None = None,
-             rests: list[float] | None = None, rises: list[float] | None = None,
-             lowers: list[float] | None = None,
-             params: dict[int, dict[str, float]] | None = None) -> tuple[list[Rep], float]:
+def schedule(
+    exercise: str,
+    reps: int,
+    hold_s: float | None = None,
+    faults: dict[int, list[str]] | None = None,
+    *,
+    sides: list[str] | None = None,
+    rest_s: float = 1.5,
+    tail_s: float = 1.5,
+    lead_s: float | None = None,
+    holds: list[float] | None = None,
+    rests: list[float] | None = None,
+    rises: list[float] | None = None,
+    lowers: list[float] | None = None,
+    params: dict[int, dict[str, float]] | None = None,
+) -> tuple[list[Rep], float]:
     """Rep timings for a clip.  Returns ``(reps, duration_s)``.
 
     ``faults`` maps a 1-based rep index to fault codes.  ``hold_too_short`` shortens that rep's
@@ -243,14 +258,14 @@ class Style:
     breath_hz: float = 0.0
     breath_chest_m: float = 0.0
     breath_belly_m: float = 0.0
-    breath_phase: float = 0.0          # radians
+    breath_phase: float = 0.0  # radians
     fidgets: list[Fidget] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()
-             if k != "fidgets"}
-        d["fidgets"] = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in f.__dict__.items()}
-                        for f in self.fidgets]
+        d = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items() if k != "fidgets"}
+        d["fidgets"] = [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in f.__dict__.items()} for f in self.fidgets
+        ]
         return d
 
 
@@ -299,8 +314,9 @@ class Motion:
             knee = H[b.bone(f"lowerleg01.{s}")]
             ank = H[b.bone(f"foot.{s}")]
             t, sh = knee - hip, ank - knee
-            self.leg[s] = dict(l1=float(np.hypot(t[1], t[2])), a1=yz_angle(t),
-                               l2=float(np.hypot(sh[1], sh[2])), a2=yz_angle(sh))
+            self.leg[s] = dict(
+                l1=float(np.hypot(t[1], t[2])), a1=yz_angle(t), l2=float(np.hypot(sh[1], sh[2])), a2=yz_angle(sh)
+            )
         self.arm_len = float(np.linalg.norm(H[b.bone("lowerarm01.L")] - H[b.bone("upperarm01.L")]))
         self.farm_len = float(np.linalg.norm(H[b.bone("wrist.L")] - H[b.bone("lowerarm01.L")]))
         self._breath = self._breathing_weights() if self.style.breath_hz > 0 else None
@@ -313,14 +329,13 @@ class Motion:
         dom = b.bone_idx[np.arange(len(b.rest_verts)), np.argmax(b.weights, 1)]
         v = b.rest_verts
         idx, amp = [], []
-        for segs, a in ((("thorax",), self.style.breath_chest_m),
-                        (("lumbar", "pelvis"), self.style.breath_belly_m)):
+        for segs, a in ((("thorax",), self.style.breath_chest_m), (("lumbar", "pelvis"), self.style.breath_belly_m)):
             bones = sum((self.ix[n] for n in segs), [])
             m = np.nonzero(np.isin(dom, bones) & (np.abs(v[:, 0]) < 0.16))[0]
             if not len(m):
                 continue
             cy = float(np.median(v[m, 1]))
-            front = float(v[m, 1].min())            # the body faces -y
+            front = float(v[m, 1].min())  # the body faces -y
             w = np.clip((cy - v[m, 1]) / max(cy - front, 1e-6), 0.0, 1.0)
             idx.append(m)
             amp.append(a * w)
@@ -361,8 +376,7 @@ class Motion:
         best: tuple[float, np.ndarray] | None = None
         for sgn in (1.0, -1.0):
             ang = base + sgn * a1
-            knee = hip[1:] + g["l1"] * np.array([math.cos(math.radians(ang)),
-                                                  math.sin(math.radians(ang))])
+            knee = hip[1:] + g["l1"] * np.array([math.cos(math.radians(ang)), math.sin(math.radians(ang))])
             if best is None or (knee[1] > best[1][1]) == knee_up:
                 best = (ang, knee)
         assert best is not None  # the loop above always sets it
@@ -398,7 +412,7 @@ class Motion:
             if f.segment == "head":
                 for seg in ("neck", "head"):
                     pitches[seg] = pitches[seg] + 0.5 * f.deg * a
-            else:                               # "hand.L" / "hand.R": the whole arm
+            else:  # "hand.L" / "hand.R": the whole arm
                 s = f.segment[-1]
                 for seg in (f"uarm.{s}", f"farm.{s}"):
                     pitches[seg] = pitches[seg] + f.deg * a
@@ -412,7 +426,7 @@ class Motion:
             idx, amp, dom = self._breath
             st = self.style
             s = 0.5 * (1.0 - math.cos(2 * math.pi * st.breath_hz * t + st.breath_phase))
-            fwd = -R[dom[idx]][:, :, 1]          # each vertex's bone turns the body's front (-y)
+            fwd = -R[dom[idx]][:, :, 1]  # each vertex's bone turns the body's front (-y)
             verts = verts.copy()
             verts[idx] += (amp * s)[:, None].astype(np.float32) * fwd.astype(np.float32)
         return verts, heads
@@ -449,7 +463,7 @@ class Motion:
         torso_bones = set(sum((self.ix[n] for n in ("pelvis", "lumbar", "thorax", "head", "neck")), []))
         m = np.isin(dom, list(torso_bones))
         floor = float(verts[m, 2].min())
-        self.root_rest = np.array([0.0, 0.0, -floor])    # root head position, floor at z=0
+        self.root_rest = np.array([0.0, 0.0, -floor])  # root head position, floor at z=0
         self.pivot_world = pivot + self.root_rest
         self.ankle = {}
         for s in "LR":
@@ -458,14 +472,13 @@ class Motion:
             self.ankle[s] = a
         self.base_heads = heads + self.root_rest
 
-    def _supine_with_lift(self, p: dict, lift_deg: float, pelvis_tilt: float = 0.0,
-                          lumbar_tilt: float = 0.0):
+    def _supine_with_lift(self, p: dict, lift_deg: float, pelvis_tilt: float = 0.0, lumbar_tilt: float = 0.0):
         """Rotate the trunk up about the shoulder pivot by ``lift_deg``; tilt pelvis/lumbar
         by extra degrees (negative = posterior tilt).  Returns the root position."""
         p["pelvis"] = -90.0 - lift_deg + pelvis_tilt
         p["lumbar"] = -90.0 - lift_deg + lumbar_tilt
         p["thorax"] = -90.0 - lift_deg * 0.85
-        for s in "LR":      # hands stay on the floor as the shoulders roll up
+        for s in "LR":  # hands stay on the floor as the shoulders roll up
             p[f"uarm.{s}"] = -84.0 + 0.5 * lift_deg
             p[f"farm.{s}"] = -86.0 + 0.5 * lift_deg
         heads = self.fk(p, np.zeros(3))
@@ -493,7 +506,7 @@ class Motion:
         self._solve_legs(p, heads)
         h = self.fk(p, root)
         sh, hip, kn = (self.head_of(h, l) for l in ("upperarm01.L", "upperleg01.L", "lowerleg01.L"))
-        yz = lambda v: np.array([0.0, v[1], v[2]])   # side-view (sagittal) angle
+        yz = lambda v: np.array([0.0, v[1], v[2]])  # side-view (sagittal) angle
         bend = 180.0 - joint_angle(yz(sh), yz(hip), yz(kn))
         return bend if hip[2] > self._line_z(sh, kn, hip) else -bend
 
@@ -517,16 +530,17 @@ class Motion:
         ("rise"), cached."""
         key = (kind, round(float(value), 6))
         if key not in self._lift_cache:
-            self._lift_cache[key] = (self.lift_for_bend(value) if kind == "bend"
-                                     else self.lift_for_hip_rise(value))
+            self._lift_cache[key] = self.lift_for_bend(value) if kind == "bend" else self.lift_for_hip_rise(value)
         return self._lift_cache[key]
 
     def lift_for_hip_rise(self, rise_m: float) -> float:
         """Trunk lift (deg) raising the hip joints by ``rise_m`` metres (bisection)."""
+
         def hip_z(lift):
             p = dict(self.rest_pitches)
             _, heads = self._supine_with_lift(p, lift)
             return float(self.head_of(heads, "upperleg01.L")[2])
+
         z0 = hip_z(0.0)
         lo, hi = 0.0, 60.0
         for _ in range(40):
@@ -539,12 +553,17 @@ class Motion:
 
     def _setup_bridge(self):
         self._setup_style_supine()
-        self.lift_top = self.lift_for_bend(-3.0)       # S-H-K ≈ 177°
-        self.lift_low = self.lift_for_bend(-36.0)      # hips only partway (~144°, well short of the line on any body)
-        self.lift_arch = self.lift_for_bend(20.0)      # 20° beyond straight (~160° the other way)
-        self.lift_sag = self.lift_for_bend(-17.0)      # sag during hold (~163°)
-        log.debug("bridge lifts top %.1f low %.1f arch %.1f sag %.1f", self.lift_top,
-                  self.lift_low, self.lift_arch, self.lift_sag)
+        self.lift_top = self.lift_for_bend(-3.0)  # S-H-K ≈ 177°
+        self.lift_low = self.lift_for_bend(-36.0)  # hips only partway (~144°, well short of the line on any body)
+        self.lift_arch = self.lift_for_bend(20.0)  # 20° beyond straight (~160° the other way)
+        self.lift_sag = self.lift_for_bend(-17.0)  # sag during hold (~163°)
+        log.debug(
+            "bridge lifts top %.1f low %.1f arch %.1f sag %.1f",
+            self.lift_top,
+            self.lift_low,
+            self.lift_arch,
+            self.lift_sag,
+        )
 
     def _pose_bridge(self, t):
         p = dict(self.rest_pitches)
@@ -558,8 +577,7 @@ class Motion:
                 top = self.lift_arch
             if "top_bend_deg" in r.params:
                 top = self._lift("bend", r.params["top_bend_deg"])
-            sag = (self._lift("bend", r.params["sag_bend_deg"]) if "sag_bend_deg" in r.params
-                   else self.lift_sag)
+            sag = self._lift("bend", r.params["sag_bend_deg"]) if "sag_bend_deg" in r.params else self.lift_sag
             lift = u * top
             if "hips_sagging" in r.faults and r.top_s <= t <= r.leave_top_s:
                 # hips drop from the top to the sag level over the middle of the hold
@@ -575,17 +593,16 @@ class Motion:
     # ====================================================================== pelvic tilt
     def _setup_pelvic_tilt(self):
         self._setup_style_supine()
-        self.lift_hips = self.lift_for_bend(-22.0)   # a clear bridge-like lift (~158°)
+        self.lift_hips = self.lift_for_bend(-22.0)  # a clear bridge-like lift (~158°)
 
     def _pose_pelvic_tilt(self, t):
         p = dict(self.rest_pitches)
         r, u = self.rep_at(t)
         lift, tilt = 0.0, 0.0
         if r is not None:
-            tilt = -r.params.get("tilt_deg", 13.0) * u     # posterior pelvic tilt, degrees
+            tilt = -r.params.get("tilt_deg", 13.0) * u  # posterior pelvic tilt, degrees
             if "hips_lifted" in r.faults:
-                lift = u * (self._lift("rise", r.params["hip_lift_m"]) if "hip_lift_m" in r.params
-                            else self.lift_hips)
+                lift = u * (self._lift("rise", r.params["hip_lift_m"]) if "hip_lift_m" in r.params else self.lift_hips)
         # the lumbar counter-rotates by half the pelvic tilt so that the hip joints stay down
         root, heads = self._supine_with_lift(p, lift, pelvis_tilt=tilt, lumbar_tilt=-0.5 * tilt)
         self._solve_legs(p, heads)
@@ -624,7 +641,7 @@ class Motion:
             p[f"thigh.{other}"] = th0 + u * (th1 - th0)
             p[f"shank.{other}"] = sh0 + u * (sh1 - sh0)
         if "head_lifted" in r.faults:
-            lift = r.params.get("head_lift_deg", 28.0)     # upper back curls up off the floor
+            lift = r.params.get("head_lift_deg", 28.0)  # upper back curls up off the floor
             k = lift / 28.0 if "head_lift_deg" in r.params else 1.0
             p["thorax"] = -90.0 + lift * u
             p["neck"] = -95.0 + 60.0 * k * u
@@ -634,16 +651,15 @@ class Motion:
         s0 = legs[0]
         kn = self.head_of(heads, f"lowerleg01.{s0}")
         ank = self.head_of(heads, f"foot.{s0}")
-        target = kn + 0.25 * (ank - kn)   # on the shin just below the knee
+        target = kn + 0.25 * (ank - kn)  # on the shin just below the knee
         for s in "LR":
             sh = self.head_of(heads, f"upperarm01.{s}")
             d_vec = target[1:] - sh[1:]
             d = float(np.hypot(*d_vec))
             a1, _ = two_link(self.arm_len, self.farm_len, d)
             base = math.degrees(math.atan2(d_vec[1], d_vec[0]))
-            ua_ang = base + a1          # elbow towards the head side / up
-            el = sh[1:] + self.arm_len * np.array([math.cos(math.radians(ua_ang)),
-                                                   math.sin(math.radians(ua_ang))])
+            ua_ang = base + a1  # elbow towards the head side / up
+            el = sh[1:] + self.arm_len * np.array([math.cos(math.radians(ua_ang)), math.sin(math.radians(ua_ang))])
             fv = target[1:] - el
             fa_ang = math.degrees(math.atan2(fv[1], fv[0]))
             # arm pitch: rest (hanging) direction angle is -90 (pointing -z)
@@ -658,12 +674,12 @@ class Motion:
         base = {"neck": 80.0, "head": 70.0}
         for s in "LR":
             base[f"thigh.{s}"] = 0.0 - self.leg[s]["a1"] - 90.0 + 0.0
-            base[f"thigh.{s}"] = self.pitch_for(self.leg[s]["a1"], -90.0)   # vertical
-            base[f"shank.{s}"] = self.pitch_for(self.leg[s]["a2"], 0.0)     # back along floor
+            base[f"thigh.{s}"] = self.pitch_for(self.leg[s]["a1"], -90.0)  # vertical
+            base[f"shank.{s}"] = self.pitch_for(self.leg[s]["a2"], 0.0)  # back along floor
             base[f"foot.{s}"] = 150.0
             base[f"uarm.{s}"] = 0.0
             base[f"farm.{s}"] = 0.0
-        knee_z, wrist_z = 0.055, 0.05       # palms flat on the floor (hand pitch -90)
+        knee_z, wrist_z = 0.055, 0.05  # palms flat on the floor (hand pitch -90)
         for s in "LR":
             base[f"hand.{s}"] = -90.0
         # trunk pitch so that hands and knees both reach the floor
@@ -679,7 +695,7 @@ class Motion:
         lo, hi = 60.0, 120.0
         for _ in range(40):
             mid = 0.5 * (lo + hi)
-            if diff(mid) > 0:     # shoulders too high: pitch further (head down)
+            if diff(mid) > 0:  # shoulders too high: pitch further (head down)
                 lo = mid
             else:
                 hi = mid
@@ -690,7 +706,7 @@ class Motion:
         h = self.fk(base, np.zeros(3))
         self.root_rest = np.array([0.0, 0.0, knee_z - self.head_of(h, "lowerleg01.L")[2]])
         verts, _, _ = self.body.pose(self.build(base), self.root_rest)
-        self.root_rest[2] -= float(verts[:, 2].min())   # lowest point exactly on the floor
+        self.root_rest[2] -= float(verts[:, 2].min())  # lowest point exactly on the floor
         self.base_heads = self.fk(base, self.root_rest)
 
     def _pose_bird_dog(self, t):
@@ -701,15 +717,15 @@ class Motion:
             return p, root
         arm_s = "L" if r.side == "left" else "R"
         leg_s = arm_s if "same_side_limbs" in r.faults else ("R" if arm_s == "L" else "L")
-        arm_target, leg_target = -90.0, 90.0          # horizontal forward / back
+        arm_target, leg_target = -90.0, 90.0  # horizontal forward / back
         elbow, knee = 0.0, 0.0
         if "limb_above_horizontal" in r.faults:
             arm_target, leg_target = -90.0 - 30.0, 90.0 + 30.0
         if "limb_not_extended" in r.faults:
-            arm_target = -90.0 + 35.0                   # arm 35° below horizontal
+            arm_target = -90.0 + 35.0  # arm 35° below horizontal
             elbow = 55.0
             knee = 70.0
-        pr = r.params                                   # sizes in degrees (0 = horizontal)
+        pr = r.params  # sizes in degrees (0 = horizontal)
         if "arm_elev_deg" in pr:
             arm_target = -90.0 - pr["arm_elev_deg"]
         if "leg_elev_deg" in pr:
@@ -731,7 +747,7 @@ class Motion:
             # the hips sink back and down: supporting thigh leans back, trunk tilts ~18°
             sup = "R" if leg_s == "L" else "L"
             tilt = pr.get("tilt_deg", 18.0)
-            lean = (38.0 / 18.0 * tilt if "tilt_deg" in pr else 38.0) * u   # sinking back
+            lean = (38.0 / 18.0 * tilt if "tilt_deg" in pr else 38.0) * u  # sinking back
             p[f"thigh.{sup}"] = p[f"thigh.{sup}"] - lean
             p[f"foot.{sup}"] = p[f"foot.{sup}"]
             for seg in ("pelvis", "lumbar", "thorax"):

@@ -10,6 +10,7 @@ over the fault's boundary to well over it, and clean reps are drawn up to the cl
 the boundary, so the corpus has clips near both sides of every boundary (with a gap between,
 where a verdict either way would be defensible).
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,9 +38,9 @@ K2C_SHORT_HOLD_S = (3.0, 8.0)
 #: log-uniform) and the per-rep jitter on it.
 TEMPO_RANGE = (0.5, 2.0)
 TEMPO_JITTER = 0.15
-REST_S = (0.8, 4.0)            # still rest between reps, seconds (log-uniform)
-LEAD_RANGE_S = (1.6, 2.8)      # still rest before the first rep, seconds
-TAIL_RANGE_S = (0.8, 1.6)      # after the last rep, seconds
+REST_S = (0.8, 4.0)  # still rest between reps, seconds (log-uniform)
+LEAD_RANGE_S = (1.6, 2.8)  # still rest before the first rep, seconds
+TAIL_RANGE_S = (0.8, 1.6)  # after the last rep, seconds
 #: Reps per clip (the low end 85 % of the time).  Knee-to-chest: one 15–25 s hold per clip,
 #: its side alternating from clip to clip -- two such holds would double the corpus's CPU time.
 REPS = {"bridge": (2, 3), "bird_dog": (2, 3), "pelvic_tilt": (2, 3), "knee_to_chest": (1, 1)}
@@ -56,10 +57,10 @@ FIDGET_HEAD_DEG = (3.0, 8.0)
 FIDGET_HAND_DEG = (5.0, 12.0)
 
 # ---------------------------------------------------------------- camera and picture
-YAW_DEG = 45.0                 # ± from the pure side view
-CAM_HEIGHT_M = (0.05, 1.2)     # floor level (phone on the floor) to a table
-DISTANCE_SCALE = (1.0, 1.7)    # 1 = the whole motion fills ~80 % of the width
-WALL_DISTANCE_M = (0.6, 3.0)   # back wall behind the body
+YAW_DEG = 45.0  # ± from the pure side view
+CAM_HEIGHT_M = (0.05, 1.2)  # floor level (phone on the floor) to a table
+DISTANCE_SCALE = (1.0, 1.7)  # 1 = the whole motion fills ~80 % of the width
+WALL_DISTANCE_M = (0.6, 3.0)  # back wall behind the body
 FPS = (15, 24, 25, 30, 60)
 FPS_WEIGHTS = (0.7, 0.08, 0.08, 0.08, 0.06)
 #: Knee-to-chest clips are long (two 15–25 s holds): 15 fps only, for the CPU budget.
@@ -134,6 +135,7 @@ def _hex(rgb) -> str:
 
 def _hsv(rng, s=(0.3, 0.9), v=(0.25, 0.9)) -> tuple:
     import colorsys
+
     return colorsys.hsv_to_rgb(float(rng.uniform(0, 1)), _u(rng, s), _u(rng, v))
 
 
@@ -144,11 +146,19 @@ def draw_look(rng):
     floor = _hsv(rng, (0.05, 0.5), (0.3, 0.75))
     boards = rng.uniform() < 0.4
     floor2 = tuple(c * 0.85 for c in floor) if boards else floor
-    return Look("random", skin=_c(str(rng.choice(SKIN))), hair=_c(str(rng.choice(HAIR))),
-                shirt=_hsv(rng), trousers=_hsv(rng, (0.0, 0.6), (0.1, 0.55)),
-                shoes=_hsv(rng, (0.0, 0.8), (0.15, 0.95)), floor=floor, floor2=floor2,
-                wall=_hsv(rng, (0.0, 0.3), (0.6, 0.95)),
-                long_sleeves=bool(rng.uniform() < 0.4), barefoot=bool(rng.uniform() < 0.25))
+    return Look(
+        "random",
+        skin=_c(str(rng.choice(SKIN))),
+        hair=_c(str(rng.choice(HAIR))),
+        shirt=_hsv(rng),
+        trousers=_hsv(rng, (0.0, 0.6), (0.1, 0.55)),
+        shoes=_hsv(rng, (0.0, 0.8), (0.15, 0.95)),
+        floor=floor,
+        floor2=floor2,
+        wall=_hsv(rng, (0.0, 0.3), (0.6, 0.95)),
+        long_sleeves=bool(rng.uniform() < 0.4),
+        barefoot=bool(rng.uniform() < 0.25),
+    )
 
 
 def draw_lighting(rng):
@@ -158,9 +168,13 @@ def draw_lighting(rng):
     az = rng.uniform(0, 2 * math.pi)
     el = math.radians(_u(rng, (30.0, 80.0)))
     d = (math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el))
-    return Lighting(ambient=_u(rng, (0.2, 0.45)), diffuse=_u(rng, (0.35, 0.7)),
-                    fill=_u(rng, (0.1, 0.35)), light_dir=tuple(round(x, 4) for x in d),
-                    eye_mix=_u(rng, (0.0, 0.6)))
+    return Lighting(
+        ambient=_u(rng, (0.2, 0.45)),
+        diffuse=_u(rng, (0.35, 0.7)),
+        fill=_u(rng, (0.1, 0.35)),
+        light_dir=tuple(round(x, 4) for x in d),
+        eye_mix=_u(rng, (0.0, 0.6)),
+    )
 
 
 def _holds(rng, exercise: str, short: bool) -> float:
@@ -185,8 +199,12 @@ def _rep_params(rng, exercise: str, faults: list[str], style: Style, rest_bend: 
             p["sag_bend_deg"] = _u(rng, BRIDGE_SAG_DEG)
         return p
     if exercise == "bird_dog":
-        p = {"arm_elev_deg": _u(rng, BIRD_CLEAN_ELEV_DEG), "leg_elev_deg": _u(rng, BIRD_CLEAN_ELEV_DEG),
-             "elbow_deg": 0.0, "knee_deg": 0.0}
+        p = {
+            "arm_elev_deg": _u(rng, BIRD_CLEAN_ELEV_DEG),
+            "leg_elev_deg": _u(rng, BIRD_CLEAN_ELEV_DEG),
+            "elbow_deg": 0.0,
+            "knee_deg": 0.0,
+        }
         if "limb_above_horizontal" in faults:
             which = str(rng.choice(["both", "arm", "leg"], p=[0.4, 0.3, 0.3]))
             if which in ("both", "arm"):
@@ -194,8 +212,9 @@ def _rep_params(rng, exercise: str, faults: list[str], style: Style, rest_bend: 
             if which in ("both", "leg"):
                 p["leg_elev_deg"] = _u(rng, BIRD_ABOVE_DEG)
         if "limb_not_extended" in faults:
-            p.update(arm_elev_deg=_u(rng, BIRD_DROOP_DEG), elbow_deg=_u(rng, BIRD_ELBOW_DEG),
-                     knee_deg=_u(rng, BIRD_KNEE_DEG))
+            p.update(
+                arm_elev_deg=_u(rng, BIRD_DROOP_DEG), elbow_deg=_u(rng, BIRD_ELBOW_DEG), knee_deg=_u(rng, BIRD_KNEE_DEG)
+            )
         if "torso_tilted" in faults:
             p["tilt_deg"] = _u(rng, BIRD_TILT_DEG)
         return p
@@ -284,7 +303,7 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
     rest_bend = None
     if exercise == "bridge":
         rest_bend = _rest_bend(body, exercise, style)
-        for _ in range(20):     # a partial (too-low) lift needs room above the rest bend
+        for _ in range(20):  # a partial (too-low) lift needs room above the rest bend
             if not any("hips_too_low" in f for f in faults.values()):
                 break
             if rest_bend is not None and rest_bend + BRIDGE_MIN_LIFT_DEG <= BRIDGE_LOW_DEG[1]:
@@ -347,26 +366,66 @@ def draw_clip(clip_seed: int, exercise: str, fault_index: int | None, name: str 
     crf = int(rng.integers(20, 30))
     name = name or f"{exercise}_s{clip_seed}"
     drawn = {
-        "seed": int(clip_seed), "exercise": exercise, "fault_index": fault_index,
-        "reps": n_reps, "faults": {str(k): v for k, v in faults.items()}, "sides": sides,
-        "body": body, "style": style.to_json(), "rest_hip_bend_deg": None if rest_bend is None else round(rest_bend, 2),
-        "tempo_up": round(tempo_up, 3), "tempo_down": round(tempo_down, 3),
-        "rises_s": [round(x, 3) for x in rises], "lowers_s": [round(x, 3) for x in lowers],
-        "holds_s": [round(x, 3) for x in holds], "rests_s": [round(x, 3) for x in rests],
-        "lead_s": round(lead, 3), "tail_s": round(tail, 3),
+        "seed": int(clip_seed),
+        "exercise": exercise,
+        "fault_index": fault_index,
+        "reps": n_reps,
+        "faults": {str(k): v for k, v in faults.items()},
+        "sides": sides,
+        "body": body,
+        "style": style.to_json(),
+        "rest_hip_bend_deg": None if rest_bend is None else round(rest_bend, 2),
+        "tempo_up": round(tempo_up, 3),
+        "tempo_down": round(tempo_down, 3),
+        "rises_s": [round(x, 3) for x in rises],
+        "lowers_s": [round(x, 3) for x in lowers],
+        "holds_s": [round(x, 3) for x in holds],
+        "rests_s": [round(x, 3) for x in rests],
+        "lead_s": round(lead, 3),
+        "tail_s": round(tail, 3),
         "rep_params": {str(k): {n: round(v, 4) for n, v in p.items()} for k, p in params.items()},
-        "camera_side": camera_side, "yaw_deg": round(yaw, 2), "cam_height_m": round(cam_height, 3),
-        "distance_scale": round(distance, 3), "wall_distance_m": round(wall, 3),
-        "fps": fps, "width": size[0], "height": size[1], "crf": crf,
+        "camera_side": camera_side,
+        "yaw_deg": round(yaw, 2),
+        "cam_height_m": round(cam_height, 3),
+        "distance_scale": round(distance, 3),
+        "wall_distance_m": round(wall, 3),
+        "fps": fps,
+        "width": size[0],
+        "height": size[1],
+        "crf": crf,
         "look": {k: (_hex(v) if isinstance(v, tuple) else v) for k, v in look.__dict__.items()},
         "lighting": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in lighting.__dict__.items()},
-        "estimated_cost_s": round(estimated_cost_s(duration, fps, size), 1), "msaa": RENDER_MSAA,
+        "estimated_cost_s": round(estimated_cost_s(duration, fps, size), 1),
+        "msaa": RENDER_MSAA,
     }
-    spec = ClipSpec(exercise, reps=n_reps, faults=faults, sides=sides, body=body, look="random",
-                    camera_side=camera_side, yaw_deg=yaw, cam_height_m=cam_height,
-                    distance_scale=distance, fps=float(fps), width=size[0], height=size[1],
-                    crf=crf, style=style, rep_params=params, holds=holds, rests=rests,
-                    rises=rises, lowers=lowers, lead_s=lead, tail_s=tail, custom_look=look,
-                    lighting=lighting, wall_distance_m=wall, preset="veryfast", msaa=RENDER_MSAA,
-                    generator={"seed": int(clip_seed), "drawn": drawn})
+    spec = ClipSpec(
+        exercise,
+        reps=n_reps,
+        faults=faults,
+        sides=sides,
+        body=body,
+        look="random",
+        camera_side=camera_side,
+        yaw_deg=yaw,
+        cam_height_m=cam_height,
+        distance_scale=distance,
+        fps=float(fps),
+        width=size[0],
+        height=size[1],
+        crf=crf,
+        style=style,
+        rep_params=params,
+        holds=holds,
+        rests=rests,
+        rises=rises,
+        lowers=lowers,
+        lead_s=lead,
+        tail_s=tail,
+        custom_look=look,
+        lighting=lighting,
+        wall_distance_m=wall,
+        preset="veryfast",
+        msaa=RENDER_MSAA,
+        generator={"seed": int(clip_seed), "drawn": drawn},
+    )
     return Drawn(name, spec, drawn)

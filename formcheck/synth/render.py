@@ -8,6 +8,7 @@ The body is drawn with per-vertex colours (skin, shirt, trousers, shoes, hair) c
 skinning bone, lit by one directional light plus ambient; a floor (plain or with boards) and a
 back wall complete the scene.  One renderer (one GL context) per process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,7 +34,7 @@ class Look:
     trousers: tuple
     shoes: tuple
     floor: tuple
-    floor2: tuple          # second floor colour (boards / tiles); = floor for plain
+    floor2: tuple  # second floor colour (boards / tiles); = floor for plain
     wall: tuple
     long_sleeves: bool = False
     barefoot: bool = False
@@ -41,22 +42,56 @@ class Look:
 
 def _c(h: str) -> tuple:
     h = h.lstrip("#")
-    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return tuple(int(h[i : i + 2], 16) / 255 for i in (0, 2, 4))
 
 
 LOOKS = {
-    "A": Look("A", skin=_c("e0ac8a"), hair=_c("3b2a1e"), shirt=_c("2f6db5"),
-              trousers=_c("2b2b33"), shoes=_c("e8e8e8"), floor=_c("a47b52"),
-              floor2=_c("8e6842"), wall=_c("d9d4c7")),
-    "B": Look("B", skin=_c("8d5a3b"), hair=_c("151010"), shirt=_c("c0392b"),
-              trousers=_c("4a5a7a"), shoes=_c("303030"), floor=_c("6b8f8a"),
-              floor2=_c("6b8f8a"), wall=_c("eeeeea"), long_sleeves=True),
-    "C": Look("C", skin=_c("f1c9a9"), hair=_c("a0702f"), shirt=_c("2e8b57"),
-              trousers=_c("1f1f1f"), shoes=_c("d04a2a"), floor=_c("9c9c9c"),
-              floor2=_c("878787"), wall=_c("b9c8d8")),
-    "D": Look("D", skin=_c("5e3a26"), hair=_c("0d0a0a"), shirt=_c("e0b030"),
-              trousers=_c("33415c"), shoes=_c("f0f0f0"), floor=_c("4a5d7a"),
-              floor2=_c("4a5d7a"), wall=_c("e4dccb"), barefoot=True),
+    "A": Look(
+        "A",
+        skin=_c("e0ac8a"),
+        hair=_c("3b2a1e"),
+        shirt=_c("2f6db5"),
+        trousers=_c("2b2b33"),
+        shoes=_c("e8e8e8"),
+        floor=_c("a47b52"),
+        floor2=_c("8e6842"),
+        wall=_c("d9d4c7"),
+    ),
+    "B": Look(
+        "B",
+        skin=_c("8d5a3b"),
+        hair=_c("151010"),
+        shirt=_c("c0392b"),
+        trousers=_c("4a5a7a"),
+        shoes=_c("303030"),
+        floor=_c("6b8f8a"),
+        floor2=_c("6b8f8a"),
+        wall=_c("eeeeea"),
+        long_sleeves=True,
+    ),
+    "C": Look(
+        "C",
+        skin=_c("f1c9a9"),
+        hair=_c("a0702f"),
+        shirt=_c("2e8b57"),
+        trousers=_c("1f1f1f"),
+        shoes=_c("d04a2a"),
+        floor=_c("9c9c9c"),
+        floor2=_c("878787"),
+        wall=_c("b9c8d8"),
+    ),
+    "D": Look(
+        "D",
+        skin=_c("5e3a26"),
+        hair=_c("0d0a0a"),
+        shirt=_c("e0b030"),
+        trousers=_c("33415c"),
+        shoes=_c("f0f0f0"),
+        floor=_c("4a5d7a"),
+        floor2=_c("4a5d7a"),
+        wall=_c("e4dccb"),
+        barefoot=True,
+    ),
 }
 
 
@@ -91,7 +126,7 @@ def vertex_colours(body: Body, look: Look) -> np.ndarray:
             c = look.skin if look.barefoot else look.shoes
         elif l.startswith(("eye",)):
             c = (0.12, 0.1, 0.1)
-        else:                       # neck, head, wrist, fingers
+        else:  # neck, head, wrist, fingers
             c = look.skin
         col[i] = c
     w = body.weights
@@ -102,8 +137,7 @@ def vertex_colours(body: Body, look: Look) -> np.ndarray:
     eye_z = H[body.bone("eye.L"), 2]
     head_w = (w * (body.bone_idx == head)).sum(1)
     v = body.rest_verts
-    hair = (head_w > 0.5) & ((v[:, 2] > eye_z + 0.045) |
-                             ((v[:, 1] > H[head, 1] + 0.02) & (v[:, 2] > eye_z - 0.06)))
+    hair = (head_w > 0.5) & ((v[:, 2] > eye_z + 0.045) | ((v[:, 1] > H[head, 1] + 0.02) & (v[:, 2] > eye_z - 0.06)))
     out[hair] = look.hair
     # the lower legs of shorts? keep trousers full length.  Eyes darker already.
     return out.astype(np.float32)
@@ -195,8 +229,15 @@ class Camera:
 class Renderer:
     """Renders ``body`` meshes (same topology every frame) to RGB uint8 arrays (H, W, 3)."""
 
-    def __init__(self, body: Body, look: Look, width: int = 640, height: int = 480,
-                 samples: int = 4, lighting: Lighting | None = None):
+    def __init__(
+        self,
+        body: Body,
+        look: Look,
+        width: int = 640,
+        height: int = 480,
+        samples: int = 4,
+        lighting: Lighting | None = None,
+    ):
         import moderngl  # lazy: optional dependency
 
         self.width, self.height, self.look = width, height, look
@@ -218,16 +259,19 @@ class Renderer:
         self.vbo_norm = ctx.buffer(reserve=V * 12)
         self.vbo_col = ctx.buffer(self.cols.tobytes())
         ibo = ctx.buffer(self.faces.tobytes())
-        self.vao = ctx.vertex_array(self.prog, [(self.vbo_pos, "3f", "in_pos"),
-                                                (self.vbo_norm, "3f", "in_norm"),
-                                                (self.vbo_col, "3f", "in_col")], ibo)
+        self.vao = ctx.vertex_array(
+            self.prog,
+            [(self.vbo_pos, "3f", "in_pos"), (self.vbo_norm, "3f", "in_norm"), (self.vbo_col, "3f", "in_col")],
+            ibo,
+        )
         # floor and wall: big quads
         fl = np.array([[-6, -6, 0], [6, -6, 0], [6, 6, 0], [-6, 6, 0]], np.float32)
         self._floor = self._quad(fl, (0, 0, 1), look.floor)
         self._wall_args = None
         self.fbo = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer((width, height), samples=samples)],
-            depth_attachment=ctx.depth_renderbuffer((width, height), samples=samples))
+            depth_attachment=ctx.depth_renderbuffer((width, height), samples=samples),
+        )
         self.out = ctx.simple_framebuffer((width, height))
         log.info("renderer: %s", ctx.info.get("GL_RENDERER"))
 
@@ -237,10 +281,15 @@ class Renderer:
         nrm = np.tile(np.asarray(normal, np.float32), (4, 1))
         col = np.tile(np.asarray(colour, np.float32), (4, 1))
         idx = np.array([0, 1, 2, 0, 2, 3], np.int32)
-        return ctx.vertex_array(self.prog, [(ctx.buffer(pos.tobytes()), "3f", "in_pos"),
-                                            (ctx.buffer(nrm.tobytes()), "3f", "in_norm"),
-                                            (ctx.buffer(col.tobytes()), "3f", "in_col")],
-                                ctx.buffer(idx.tobytes()))
+        return ctx.vertex_array(
+            self.prog,
+            [
+                (ctx.buffer(pos.tobytes()), "3f", "in_pos"),
+                (ctx.buffer(nrm.tobytes()), "3f", "in_norm"),
+                (ctx.buffer(col.tobytes()), "3f", "in_col"),
+            ],
+            ctx.buffer(idx.tobytes()),
+        )
 
     def set_wall(self, camera: Camera, distance_behind: float = 1.2):
         """Put a back wall behind the body, facing the camera (``distance_behind`` metres
@@ -253,8 +302,12 @@ class Renderer:
         c = tgt + d * distance_behind
         side = np.cross(d, [0, 0, 1])
         w = 8.0
-        corners = [c - side * w + [0, 0, -0.1], c + side * w + [0, 0, -0.1],
-                   c + side * w + [0, 0, 4.0], c - side * w + [0, 0, 4.0]]
+        corners = [
+            c - side * w + [0, 0, -0.1],
+            c + side * w + [0, 0, -0.1],
+            c + side * w + [0, 0, 4.0],
+            c - side * w + [0, 0, 4.0],
+        ]
         corners = [np.array([p[0], p[1], max(p[2], -0.1)]) for p in corners]
         self._wall = self._quad(corners, -d, self.look.wall)
 

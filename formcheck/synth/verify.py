@@ -13,6 +13,7 @@ lowering) and rep number.  Key angles (degrees, on the camera-side landmarks):
 Uses the MediaPipe Tasks PoseLandmarker in VIDEO mode with the full model shipped in
 ``formcheck/models``.  Angles are computed in pixel space (x right, y down).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full.task"
-L = dict(nose=0, l_sh=11, r_sh=12, l_el=13, r_el=14, l_wr=15, r_wr=16, l_hip=23, r_hip=24,
-         l_kn=25, r_kn=26, l_an=27, r_an=28)
+L = dict(
+    nose=0, l_sh=11, r_sh=12, l_el=13, r_el=14, l_wr=15, r_wr=16, l_hip=23, r_hip=24, l_kn=25, r_kn=26, l_an=27, r_an=28
+)
 
 
 def track(path: str | Path):
@@ -41,8 +43,9 @@ def track(path: str | Path):
 
     cap = cv2.VideoCapture(str(path))
     fps = cap.get(cv2.CAP_PROP_FPS) or 15.0
-    opts = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(MODEL)),
-                                 running_mode=RunningMode.VIDEO, num_poses=1)
+    opts = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(MODEL)), running_mode=RunningMode.VIDEO, num_poses=1
+    )
     out = []
     with PoseLandmarker.create_from_options(opts) as lm:
         i = 0
@@ -51,8 +54,7 @@ def track(path: str | Path):
             if not ok:
                 break
             h, w = frame.shape[:2]
-            img = mp.Image(image_format=mp.ImageFormat.SRGB,
-                           data=cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            img = mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
             res = lm.detect_for_video(img, int(round(i * 1000 / fps)) + 1)
             t = i / fps
             if res.pose_landmarks:
@@ -84,18 +86,23 @@ def key_values(ex: str, side: str, P: np.ndarray) -> dict:
     s = "l" if side == "left" else "r"
     g = lambda n: P[L[n]]
     if ex in ("bridge", "pelvic_tilt"):
-        return {"SHK": ang(g(f"{s}_sh"), g(f"{s}_hip"), g(f"{s}_kn")),
-                "hip_y": g(f"{s}_hip")[1]}
+        return {"SHK": ang(g(f"{s}_sh"), g(f"{s}_hip"), g(f"{s}_kn")), "hip_y": g(f"{s}_hip")[1]}
     if ex == "knee_to_chest":
-        return {"flexL": 180 - ang(g("l_sh"), g("l_hip"), g("l_kn")),
-                "flexR": 180 - ang(g("r_sh"), g("r_hip"), g("r_kn")),
-                "nose_y": g("nose")[1]}
+        return {
+            "flexL": 180 - ang(g("l_sh"), g("l_hip"), g("l_kn")),
+            "flexR": 180 - ang(g("r_sh"), g("r_hip"), g("r_kn")),
+            "nose_y": g("nose")[1],
+        }
     if ex == "bird_dog":
-        return {"armL": elev(g("l_sh"), g("l_wr")), "armR": elev(g("r_sh"), g("r_wr")),
-                "legL": elev(g("l_hip"), g("l_an")), "legR": elev(g("r_hip"), g("r_an")),
-                "kneeL": ang(g("l_hip"), g("l_kn"), g("l_an")),
-                "kneeR": ang(g("r_hip"), g("r_kn"), g("r_an")),
-                "torso": elev(g(f"{s}_hip"), g(f"{s}_sh"))}
+        return {
+            "armL": elev(g("l_sh"), g("l_wr")),
+            "armR": elev(g("r_sh"), g("r_wr")),
+            "legL": elev(g("l_hip"), g("l_an")),
+            "legR": elev(g("r_hip"), g("r_an")),
+            "kneeL": ang(g("l_hip"), g("l_kn"), g("l_an")),
+            "kneeR": ang(g("r_hip"), g("r_kn"), g("r_an")),
+            "torso": elev(g(f"{s}_hip"), g(f"{s}_sh")),
+        }
     return {}
 
 
@@ -116,11 +123,15 @@ def verify(path: Path) -> float:
     ex = gt.get("exercise")
     fps, frames, w, h = track(path)
     rate = sum(f is not None for f in frames) / max(len(frames), 1)
-    print(f"\n== {path.name}: {ex} side={gt.get('camera_side')} body={gt.get('body')} "
-          f"frames={len(frames)} detected={rate:.1%}")
+    print(
+        f"\n== {path.name}: {ex} side={gt.get('camera_side')} body={gt.get('body')} "
+        f"frames={len(frames)} detected={rate:.1%}"
+    )
     for r in gt.get("reps", []):
-        print(f"   rep {r['index']}: {r['start_s']}-{r['top_s']} hold {r['hold_s']} end "
-              f"{r['end_s']} side={r['side']} faults={r['faults']}")
+        print(
+            f"   rep {r['index']}: {r['start_s']}-{r['top_s']} hold {r['hold_s']} end "
+            f"{r['end_s']} side={r['side']} faults={r['faults']}"
+        )
     if not ex:
         return rate
     sec = int(math.ceil(len(frames) / fps))
@@ -138,8 +149,7 @@ def verify(path: Path) -> float:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    paths = [Path(a) for a in argv] or sorted(
-        (Path(__file__).resolve().parents[2] / "sample_videos").glob("*.mp4"))
+    paths = [Path(a) for a in argv] or sorted((Path(__file__).resolve().parents[2] / "sample_videos").glob("*.mp4"))
     rates = {p.name: verify(p) for p in paths}
     print("\nDetection rates:")
     for n, r in rates.items():

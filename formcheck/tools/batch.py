@@ -55,8 +55,9 @@ class FileResult:
     error: str | None = None
 
 
-def analyze_one(source: str, exercise: str, model: str, max_fps: float | None, kind: str,
-                fast: bool = False) -> FileResult:
+def analyze_one(
+    source: str, exercise: str, model: str, max_fps: float | None, kind: str, fast: bool = False
+) -> FileResult:
     """Analyse one file (a worker task); a user error (bad video, no person...) is returned, not raised."""
     from formcheck.media.pipeline import analyze
     from formcheck.tools.cli import _user_errors
@@ -70,15 +71,24 @@ def analyze_one(source: str, exercise: str, model: str, max_fps: float | None, k
     return FileResult(source=str(source), report=report)
 
 
-def analyze_files(sources: list[str | Path], exercise: str, model: str = "full", max_fps: float | None = None,
-                  kind: str = "auto", jobs: int = 1, progress: Callable[[int, int], None] | None = None,
-                  fast: bool = False) -> list[FileResult]:
+def analyze_files(
+    sources: list[str | Path],
+    exercise: str,
+    model: str = "full",
+    max_fps: float | None = None,
+    kind: str = "auto",
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    fast: bool = False,
+) -> list[FileResult]:
     """Analyse each of ``sources`` as ``exercise``, ``jobs`` files at a time; results in input order."""
     from formcheck.media.pipeline import DEFAULT_MAX_FPS
 
     rate = DEFAULT_MAX_FPS if max_fps is None else max_fps
     out = []
-    for i, res in enumerate(run_tasks(analyze_one, [(str(s), exercise, model, rate, kind, fast) for s in sources], jobs), 1):
+    for i, res in enumerate(
+        run_tasks(analyze_one, [(str(s), exercise, model, rate, kind, fast) for s in sources], jobs), 1
+    ):
         out.append(res)
         if progress:
             progress(i, len(sources))

@@ -48,9 +48,18 @@ STAGES = ("decode_thread", "decode_wait", "pose", "hook", "overlay")
 def _default_hook(pose: PoseFrame | None) -> CheckerStatus:
     """Stand-in for smoothing + checker: a fixed status so the overlay draws everything."""
     return CheckerStatus(
-        exercise="bench", t_s=pose.t_s if pose else 0.0, phase="hold", reps=3, good_reps=2,
-        hold_s=1.5, target_hold_s=3.0, target_reps=10, side="left", key_angle_deg=170.0,
-        cue="Keep your hips level", pose_found=pose is not None,
+        exercise="bench",
+        t_s=pose.t_s if pose else 0.0,
+        phase="hold",
+        reps=3,
+        good_reps=2,
+        hold_s=1.5,
+        target_hold_s=3.0,
+        target_reps=10,
+        side="left",
+        key_angle_deg=170.0,
+        cue="Keep your hips level",
+        pose_found=pose is not None,
     )
 
 
@@ -59,8 +68,8 @@ class StreamFigures:
     """One pipeline stream over all its passes."""
 
     stride: int = 1
-    frames: int = 0          # frames analysed
-    video_s: float = 0.0     # seconds of video covered
+    frames: int = 0  # frames analysed
+    video_s: float = 0.0  # seconds of video covered
     wall_s: float = 0.0
     stage_s: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     found: int = 0
@@ -160,8 +169,11 @@ def run_bench(
     est_kw: dict[str, Any] = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
     pipe_kw = dict(est_kw, check_every_s=CHECK_EVERY_S if fast else 0.0)
-    with PoseEstimator(model, num_poses=1, **est_kw) as est_a, PoseEstimator(model, **pipe_kw) as est_b, \
-            PoseEstimator(model, **pipe_kw) as est_c:
+    with (
+        PoseEstimator(model, num_poses=1, **est_kw) as est_a,
+        PoseEstimator(model, **pipe_kw) as est_b,
+        PoseEstimator(model, **pipe_kw) as est_c,
+    ):
         ests = {"b": est_b, "c": est_c}
         for which in order:
             off = passes[which] * span_s
@@ -179,19 +191,40 @@ def run_bench(
             rate = None if which == "b" else max_fps
             _pipeline_pass(video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig)
             label = "every frame" if which == "b" else f"stride {fig.stride}"
-            say(f"({which}) pipeline, {label}, pass {passes[which]}: {fig.fps:.1f} frames/s so far, "
-                f"{fig.realtime:.2f} s of video per second")
+            say(
+                f"({which}) pipeline, {label}, pass {passes[which]}: {fig.fps:.1f} frames/s so far, "
+                f"{fig.realtime:.2f} s of video per second"
+            )
 
     h, w = frames[0][1].shape[:2]
     return BenchResult(
-        video=str(video_path), model=str(model), frames=n, width=w, height=h, fps=fps, passes=passes["a"],
-        mediapipe_fps=a_frames / a_time if a_time > 0 else 0.0, every=streams["b"], default=streams["c"],
-        max_fps=max_fps, fast=fast,
+        video=str(video_path),
+        model=str(model),
+        frames=n,
+        width=w,
+        height=h,
+        fps=fps,
+        passes=passes["a"],
+        mediapipe_fps=a_frames / a_time if a_time > 0 else 0.0,
+        every=streams["b"],
+        default=streams["c"],
+        max_fps=max_fps,
+        fast=fast,
     )
 
 
-def _pipeline_pass(video_path, max_side: int, max_frames: int | None, max_fps: float | None, fps: float, off: float,
-                   est: PoseEstimator, hook: ProcessHook, key_joints, fig: StreamFigures) -> None:
+def _pipeline_pass(
+    video_path,
+    max_side: int,
+    max_frames: int | None,
+    max_fps: float | None,
+    fps: float,
+    off: float,
+    est: PoseEstimator,
+    hook: ProcessHook,
+    key_joints,
+    fig: StreamFigures,
+) -> None:
     """One timed pass of the pipeline over the file (the same first ``max_frames`` decoded frames as (a))."""
     decode_s = [0.0]
     picker = FramePicker(fps, max_fps)
@@ -200,6 +233,7 @@ def _pipeline_pass(video_path, max_side: int, max_frames: int | None, max_fps: f
 
     def decoded() -> Any:
         with open_video(video_path, max_side=max_side) as r:
+
             def pick(t: float) -> bool:  # past max_frames: yield one more frame, which ends the pass
                 return (max_frames is not None and r.frames_decoded > max_frames) or picker(t)
 
@@ -246,8 +280,13 @@ def _pipeline_pass(video_path, max_side: int, max_frames: int | None, max_fps: f
     fig.wall_s += time.perf_counter() - t0
     if span[0] is not None:
         fig.video_s += span[1] - span[0] + 1.0 / fps  # the last decoded frame lasts one frame interval
-    for k, v in (("decode_thread", decode_s[0]), ("decode_wait", wait), ("pose", pose_t), ("hook", hook_t),
-                 ("overlay", ov_t)):
+    for k, v in (
+        ("decode_thread", decode_s[0]),
+        ("decode_wait", wait),
+        ("pose", pose_t),
+        ("hook", hook_t),
+        ("overlay", ov_t),
+    ):
         fig.stage_s[k] += v
 
 
@@ -269,8 +308,13 @@ def format_bench(result: BenchResult) -> str:
         f"real-time factor {c.realtime:.2f}",
         "pipeline stages, ms per analysed frame:   (b) every frame   (c) default",
     ]
-    names = {"decode_thread": "decode (background thread)", "decode_wait": "decode (wait on main)", "pose": "pose",
-             "hook": "smoothing + checker", "overlay": "overlay"}
+    names = {
+        "decode_thread": "decode (background thread)",
+        "decode_wait": "decode (wait on main)",
+        "pose": "pose",
+        "hook": "smoothing + checker",
+        "overlay": "overlay",
+    }
     for k in STAGES:
         lines.append(f"  {names[k]:<28} {sb.get(k, 0):14.2f} {sc.get(k, 0):13.2f}")
     lines += [

@@ -52,7 +52,9 @@ class ProgressBar:
         if total > 0:
             frac = min(1.0, done / total)
             bar = "#" * int(frac * 30)
-            self.stream.write(f"\r{self.label} [{bar:<30}] {frac * 100:5.1f}%  {done}/{total} {self.unit}  {rate:5.1f}/s")
+            self.stream.write(
+                f"\r{self.label} [{bar:<30}] {frac * 100:5.1f}%  {done}/{total} {self.unit}  {rate:5.1f}/s"
+            )
         else:
             self.stream.write(f"\r{self.label} {done} {self.unit}  {rate:5.1f}/s")
         self.stream.flush()
@@ -71,8 +73,15 @@ def _user_errors() -> dict[type[BaseException], str]:
     from formcheck.media.tracks import TrackError
     from formcheck.media.video import VideoError
 
-    return {VideoError: "bad_video", TrackError: "bad_track", ModelError: "bad_model", AnalysisError: "cannot_analyse",
-            ExerciseError: "bad_exercise", env.MissingExtraError: "missing_extra", _OpenCVConflict: "opencv_conflict"}
+    return {
+        VideoError: "bad_video",
+        TrackError: "bad_track",
+        ModelError: "bad_model",
+        AnalysisError: "cannot_analyse",
+        ExerciseError: "bad_exercise",
+        env.MissingExtraError: "missing_extra",
+        _OpenCVConflict: "opencv_conflict",
+    }
 
 
 class _OpenCVConflict(RuntimeError):
@@ -118,8 +127,23 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
     specs = all_exercises()
     if args.json:
-        print(json.dumps([{"id": s.id, "name": s.name, "summary": s.summary, "posture": s.posture, "kind": s.kind,
-                           "dosage": s.dosage.text, "faults": sorted(s.faults)} for s in specs.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "summary": s.summary,
+                        "posture": s.posture,
+                        "kind": s.kind,
+                        "dosage": s.dosage.text,
+                        "faults": sorted(s.faults),
+                    }
+                    for s in specs.values()
+                ],
+                indent=2,
+            )
+        )
         return EXIT_OK
     width = max(len(i) for i in specs)
     for s in specs.values():
@@ -145,8 +169,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         check_output_path(csv_file)  # a bad output path: fail before the work, not after
     bar = ProgressBar(f"analysing {one_line(Path(args.source).name)}", enabled=args.progress)
     try:
-        result = analyze(args.source, spec, model=args.model, annotate=args.annotate, progress=bar, kind=args.input,
-                         max_fps=args.max_fps, fast=args.fast)
+        result = analyze(
+            args.source,
+            spec,
+            model=args.model,
+            annotate=args.annotate,
+            progress=bar,
+            kind=args.input,
+            max_fps=args.max_fps,
+            fast=args.fast,
+        )
     finally:
         bar.close()
     report = result.report
@@ -177,17 +209,28 @@ def _analyze_many(args: argparse.Namespace, spec) -> int:
     _check_paths([], [*args.source, _model_input(args.model)])
     bar = ProgressBar("analysing", enabled=args.progress, unit="files")
     try:
-        results = analyze_files(args.source, spec.id, model=args.model, max_fps=args.max_fps, kind=args.input,
-                                jobs=args.jobs, progress=bar, fast=args.fast)
+        results = analyze_files(
+            args.source,
+            spec.id,
+            model=args.model,
+            max_fps=args.max_fps,
+            kind=args.input,
+            jobs=args.jobs,
+            progress=bar,
+            fast=args.fast,
+        )
     finally:
         bar.close()
     failed = [r for r in results if r.report is None]
     for r in failed:
         print(f"formcheck: error: {one_line(r.error or '')}", file=sys.stderr)
     if args.json:
-        items = [r.report.to_dict(include_trace=args.trace) if r.report is not None else
-                 {"source": r.source, "error": {"code": r.error_code, "message": one_line(r.error or "")}}
-                 for r in results]
+        items = [
+            r.report.to_dict(include_trace=args.trace)
+            if r.report is not None
+            else {"source": r.source, "error": {"code": r.error_code, "message": one_line(r.error or "")}}
+            for r in results
+        ]
         print(json.dumps({"reports": items}, indent=1))
     else:
         for r in results:
@@ -202,8 +245,15 @@ def cmd_track(args: argparse.Namespace) -> int:
     _check_paths([args.output], [args.video, _model_input(args.model)])
     bar = ProgressBar(f"tracking {one_line(Path(args.video).name)}", enabled=args.progress)
     try:
-        track = write_track(args.video, args.output, model=args.model, progress=bar, segmentation=args.segmentation,
-                            max_fps=args.max_fps, fast=args.fast)
+        track = write_track(
+            args.video,
+            args.output,
+            model=args.model,
+            progress=bar,
+            segmentation=args.segmentation,
+            max_fps=args.max_fps,
+            fast=args.fast,
+        )
     finally:
         bar.close()
     seen = sum(f is not None for _, f in track.frames)
@@ -221,8 +271,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.live:
         from formcheck.tools.live_bench import format_live_bench, run_live_bench
 
-        live = run_live_bench(args.video, exercise=args.exercise, model=args.model, seconds=args.seconds,
-                              progress=(lambda line: print(line, file=sys.stderr)) if show else None)
+        live = run_live_bench(
+            args.video,
+            exercise=args.exercise,
+            model=args.model,
+            seconds=args.seconds,
+            progress=(lambda line: print(line, file=sys.stderr)) if show else None,
+        )
         print(format_live_bench(live))
         return EXIT_OK
     current = {"session": Session(args.exercise)}
@@ -240,9 +295,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
 
     checker = current["session"].checker
-    result = run_bench(args.video, model=args.model, max_frames=args.frames, progress=progress, process_hook=process,
-                       key_joints=checker.key_landmarks(), segmentation=checker.spec.needs_segmentation,
-                       max_fps=exercise_max_fps(checker.spec, args.max_fps or None), fast=args.fast)
+    result = run_bench(
+        args.video,
+        model=args.model,
+        max_frames=args.frames,
+        progress=progress,
+        process_hook=process,
+        key_joints=checker.key_landmarks(),
+        segmentation=checker.spec.needs_segmentation,
+        max_fps=exercise_max_fps(checker.spec, args.max_fps or None),
+        fast=args.fast,
+    )
     print(format_bench(result))
     return EXIT_OK
 
@@ -254,8 +317,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         args.directory = str(env.packaged_samples_dir())
     bar = ProgressBar("evaluating", enabled=args.progress, unit="clips")
     try:
-        result = evaluate_directory(args.directory, model=args.model, progress=bar, track_cache=args.track_cache,
-                                    only=args.only, jobs=args.jobs, max_fps=args.max_fps, fast=args.fast)
+        result = evaluate_directory(
+            args.directory,
+            model=args.model,
+            progress=bar,
+            track_cache=args.track_cache,
+            only=args.only,
+            jobs=args.jobs,
+            max_fps=args.max_fps,
+            fast=args.fast,
+        )
     finally:
         bar.close()
     if args.write_baseline:  # metrics per exercise under the folder's name, e.g. "heldout"
@@ -277,8 +348,11 @@ def _has_display() -> bool:
 
 def cmd_live(args: argparse.Namespace) -> int:
     if not _has_display():
-        print("formcheck: error: no display found: 'formcheck live' opens a window. "
-              "On a machine without a screen use the web app instead: formcheck app", file=sys.stderr)
+        print(
+            "formcheck: error: no display found: 'formcheck live' opens a window. "
+            "On a machine without a screen use the web app instead: formcheck app",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from formcheck.tools.live_window import run_live
 
@@ -290,7 +364,8 @@ def cmd_live(args: argparse.Namespace) -> int:
 #: tracebacks), are kept.
 _NATIVE_NOISE = re.compile(
     r"^(?:(?:INFO|WARNING|VERBOSE\d*): (?:\[[\w.]+:\d+\]|Created TensorFlow Lite|Logging before InitGoogle)"
-    r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] )")
+    r"|[IW]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] )"
+)
 
 
 def is_native_noise(line: str) -> bool:
@@ -321,12 +396,14 @@ def run_filtered(cmd: list[str], env: dict[str, str] | None = None) -> int:
         old_term = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     out = getattr(sys.stderr, "buffer", None)
     if out is None:  # pragma: no cover - a text-only stderr (a test runner)
+
         class _Text:
             def write(self, b: bytes) -> None:
                 sys.stderr.write(b.decode("utf-8", "replace"))
 
             def flush(self) -> None:
                 sys.stderr.flush()
+
         out = _Text()
     pump = threading.Thread(target=_forward_filtered, args=(proc.stderr, out), name="formcheck-stderr", daemon=True)
     pump.start()
@@ -413,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="formcheck",
         description="Coaches the form of four lower-back-pain exercises (bridge, bird-dog, pelvic tilt, "
-                    "knee-to-chest) from a video or webcam. Runs offline on the CPU. Not a diagnosis.",
+        "knee-to-chest) from a video or webcam. Runs offline on the CPU. Not a diagnosis.",
     )
     p.add_argument("--version", action="version", version=f"formcheck {__version__}")
     p.add_argument("--debug", action="store_true", help="verbose logging and full tracebacks")
@@ -424,49 +501,93 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default="full", help="pose model: lite, full (default) or the path of a .task file")
 
     def max_fps_arg(sp):
-        sp.add_argument("--max-fps", type=_non_negative_float, default=15.0, metavar="N",
-                        help="analyse a video at about N frames per second (default 15): every k-th frame, the largest k "
-                             "that keeps about N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
-                             "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame")
-        sp.add_argument("--fast", action="store_true",
-                        help="one-person pose tracking with a look for other people once a second (about 40 %% "
-                             "less model time per frame; experimental: on people lying down its landmarks differ "
-                             "and some counts change, see the README's Speed section)")
+        sp.add_argument(
+            "--max-fps",
+            type=_non_negative_float,
+            default=15.0,
+            metavar="N",
+            help="analyse a video at about N frames per second (default 15): every k-th frame, the largest k "
+            "that keeps about N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
+            "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame",
+        )
+        sp.add_argument(
+            "--fast",
+            action="store_true",
+            help="one-person pose tracking with a look for other people once a second (about 40 %% "
+            "less model time per frame; experimental: on people lying down its landmarks differ "
+            "and some counts change, see the README's Speed section)",
+        )
 
     def jobs_arg(sp):
-        sp.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
-                        help="analyse N files at a time in worker processes (default 1; 2 uses both cores of a "
-                             "2-core machine)")
+        sp.add_argument(
+            "--jobs",
+            "-j",
+            type=_positive_int,
+            default=1,
+            metavar="N",
+            help="analyse N files at a time in worker processes (default 1; 2 uses both cores of a 2-core machine)",
+        )
 
     def progress_arg(sp):
-        sp.add_argument("--progress", dest="progress", action="store_true", default=None,
-                        help="always show the progress bar on stderr (default: only on a terminal)")
+        sp.add_argument(
+            "--progress",
+            dest="progress",
+            action="store_true",
+            default=None,
+            help="always show the progress bar on stderr (default: only on a terminal)",
+        )
         sp.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
 
-    sp = sub.add_parser("analyze", help="analyse a video (or a saved landmark track) of one exercise",
-                        description="Analyse a video file or a .fctrack landmark track and report reps, holds and form faults.")
-    sp.add_argument("source", nargs="+", help="video file (mp4, webm, mov, ...) or .fctrack track from 'formcheck track'; "
-                    "several files are reported one after another (with --json: one object {\"reports\": [...]})")
-    sp.add_argument("-e", "--exercise", required=True, help="bridge, bird_dog, pelvic_tilt or knee_to_chest (see 'formcheck exercises')")
+    sp = sub.add_parser(
+        "analyze",
+        help="analyse a video (or a saved landmark track) of one exercise",
+        description="Analyse a video file or a .fctrack landmark track and report reps, holds and form faults.",
+    )
+    sp.add_argument(
+        "source",
+        nargs="+",
+        help="video file (mp4, webm, mov, ...) or .fctrack track from 'formcheck track'; "
+        'several files are reported one after another (with --json: one object {"reports": [...]})',
+    )
+    sp.add_argument(
+        "-e",
+        "--exercise",
+        required=True,
+        help="bridge, bird_dog, pelvic_tilt or knee_to_chest (see 'formcheck exercises')",
+    )
     model_arg(sp)
     sp.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     sp.add_argument("--trace", action="store_true", help="with --json: include the key angle over time")
-    sp.add_argument("--annotate", metavar="OUT", help="write an annotated video (.mp4 H.264 or .webm) with skeleton, angle, counter and cues")
+    sp.add_argument(
+        "--annotate",
+        metavar="OUT",
+        help="write an annotated video (.mp4 H.264 or .webm) with skeleton, angle, counter and cues",
+    )
     sp.add_argument("--csv", metavar="OUT", help="also write one CSV row per rep")
-    sp.add_argument("--input", choices=("auto", "video", "track"), default="auto",
-                    help="how to read SOURCE: auto (default: a .fctrack file is a landmark track, anything else a video), "
-                         "video or track")
+    sp.add_argument(
+        "--input",
+        choices=("auto", "video", "track"),
+        default="auto",
+        help="how to read SOURCE: auto (default: a .fctrack file is a landmark track, anything else a video), "
+        "video or track",
+    )
     max_fps_arg(sp)
     jobs_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_analyze)
 
-    sp = sub.add_parser("track", help="save the per-frame landmarks of a video to a track file",
-                        description="Run pose estimation once and save the landmarks, so checkers can be re-run without the model.")
+    sp = sub.add_parser(
+        "track",
+        help="save the per-frame landmarks of a video to a track file",
+        description="Run pose estimation once and save the landmarks, so checkers can be re-run without the model.",
+    )
     sp.add_argument("video")
     sp.add_argument("-o", "--output", required=True, help="output track file (gzip JSON lines; .fctrack by convention)")
-    sp.add_argument("--segmentation", action="store_true",
-                    help="also run the person mask and keep the torso outline measured on it (needed by the pelvic tilt)")
+    sp.add_argument(
+        "--segmentation",
+        action="store_true",
+        help="also run the person mask and keep the torso outline measured on it (needed by the pelvic tilt)",
+    )
     max_fps_arg(sp)
     model_arg(sp)
     progress_arg(sp)
@@ -485,29 +606,55 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="measure speed per stage and the pipeline/MediaPipe throughput ratio")
     sp.add_argument("video")
     sp.add_argument("-e", "--exercise", default="bridge", help="checker used in the pipeline (default bridge)")
-    sp.add_argument("--frames", type=_positive_int, default=300,
-                    help="use at most this many frames (default 300: the clip is held in memory)")
-    sp.add_argument("--live", action="store_true",
-                    help="replay the clip at its frame rate through the live processor (newest frame wins) and "
-                         "print p50/p95 per-frame latency, end-to-end lag and the share of frames dropped")
-    sp.add_argument("--seconds", type=_positive_int, default=30,
-                    help="with --live: seconds of stream to replay, looping the clip (default 30)")
+    sp.add_argument(
+        "--frames",
+        type=_positive_int,
+        default=300,
+        help="use at most this many frames (default 300: the clip is held in memory)",
+    )
+    sp.add_argument(
+        "--live",
+        action="store_true",
+        help="replay the clip at its frame rate through the live processor (newest frame wins) and "
+        "print p50/p95 per-frame latency, end-to-end lag and the share of frames dropped",
+    )
+    sp.add_argument(
+        "--seconds",
+        type=_positive_int,
+        default=30,
+        help="with --live: seconds of stream to replay, looping the clip (default 30)",
+    )
     max_fps_arg(sp)
     model_arg(sp)
     progress_arg(sp)
     sp.set_defaults(func=cmd_bench)
 
-    sp = sub.add_parser("eval", help="run the checkers on labelled sample clips and score them",
-                        description="Run every labelled clip (video + ground-truth .json) of a folder through the real pipeline "
-                                    "and print accuracy. Exit code 1 when any clip's rep count is wrong.")
-    sp.add_argument("directory", nargs="?", default=None,
-                    help="folder of clips and labels (default: the two sample clips shipped with formcheck)")
+    sp = sub.add_parser(
+        "eval",
+        help="run the checkers on labelled sample clips and score them",
+        description="Run every labelled clip (video + ground-truth .json) of a folder through the real pipeline "
+        "and print accuracy. Exit code 1 when any clip's rep count is wrong.",
+    )
+    sp.add_argument(
+        "directory",
+        nargs="?",
+        default=None,
+        help="folder of clips and labels (default: the two sample clips shipped with formcheck)",
+    )
     sp.add_argument("--json", action="store_true")
-    sp.add_argument("--track-cache", metavar="DIR", help="keep each clip's landmarks here and reuse them next time "
-                    "(re-runs the checkers in seconds, without the model)")
+    sp.add_argument(
+        "--track-cache",
+        metavar="DIR",
+        help="keep each clip's landmarks here and reuse them next time "
+        "(re-runs the checkers in seconds, without the model)",
+    )
     sp.add_argument("--only", metavar="TEXT", help="only clips whose file name contains TEXT")
-    sp.add_argument("--write-baseline", metavar="FILE", help="also store the per-exercise metrics in FILE under the "
-                    "folder's name (e.g. tests/corpus/baseline.json; the corpus test compares against it)")
+    sp.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="also store the per-exercise metrics in FILE under the "
+        "folder's name (e.g. tests/corpus/baseline.json; the corpus test compares against it)",
+    )
     model_arg(sp)
     max_fps_arg(sp)
     jobs_arg(sp)
@@ -538,10 +685,16 @@ def _verbosity_args(p: argparse.ArgumentParser, after_command: bool = False) -> 
         return
     quiet_default = argparse.SUPPRESS if after_command else False
     verbose_default = argparse.SUPPRESS if after_command else 0
-    p.add_argument("-q", "--quiet", action="store_true", default=quiet_default,
-                   help="print only results and errors: no progress bar, no warnings")
-    p.add_argument("-v", "--verbose", action="count", default=verbose_default,
-                   help="more log lines on stderr (-vv: debug)")
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=quiet_default,
+        help="print only results and errors: no progress bar, no warnings",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="count", default=verbose_default, help="more log lines on stderr (-vv: debug)"
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -585,7 +738,7 @@ class NativeLogFilter:
         self._thread: threading.Thread | None = None
         self._saved: int | None = None
 
-    def start(self) -> "NativeLogFilter":
+    def start(self) -> NativeLogFilter:
         try:
             sys.stderr.flush()
             real = os.dup(2)
@@ -596,7 +749,9 @@ class NativeLogFilter:
             return self
         self._saved = real
         # Python's own stderr writes straight to the real stderr (no detour through the thread)
-        sys.stderr = os.fdopen(os.dup(real), "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
+        sys.stderr = os.fdopen(
+            os.dup(real), "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace"
+        )
         src = os.fdopen(r, "rb", buffering=0)
         dst = os.fdopen(os.dup(real), "wb", buffering=0)
         self._thread = threading.Thread(target=self._pump, args=(src, dst), name="formcheck-native-log", daemon=True)
@@ -650,7 +805,11 @@ def _setup_logging(debug: bool, verbosity: int = 0) -> None:
         if getattr(h, "_formcheck", False):
             root.removeHandler(h)
     console = logging.StreamHandler(sys.stderr)
-    level = logging.DEBUG if debug else {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    level = (
+        logging.DEBUG
+        if debug
+        else {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    )
     console.setLevel(level)
     fmt = "%(levelname)s %(name)s: %(message)s"
     console.setFormatter(logging.Formatter(fmt) if debug else _NoTraceback(fmt))
@@ -692,8 +851,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "progress", None) is None and hasattr(args, "progress"):
             args.progress = False  # no progress bar either (unless --progress asks for it)
     native = None
-    if not args.debug and sys.stderr is sys.__stderr__ and os.environ.get("FORMCHECK_NATIVE_LOGS") != "1" \
-            and args.command != "app":
+    if (
+        not args.debug
+        and sys.stderr is sys.__stderr__
+        and os.environ.get("FORMCHECK_NATIVE_LOGS") != "1"
+        and args.command != "app"
+    ):
         native = NativeLogFilter().start()
     _setup_logging(args.debug, args.verbose)
     try:
@@ -744,8 +907,12 @@ def _internal_error(args: argparse.Namespace, e: BaseException) -> int:
     if args.debug:
         raise e
     log.error("internal error in 'formcheck %s'", args.command, exc_info=True, extra={"file_only": True})
-    return _fail(args, "internal_error", f"{e.__class__.__name__}: {e} (details in {log_file()}; "
-                 "run with --debug to see them here)", EXIT_FAIL)
+    return _fail(
+        args,
+        "internal_error",
+        f"{e.__class__.__name__}: {e} (details in {log_file()}; run with --debug to see them here)",
+        EXIT_FAIL,
+    )
 
 
 if __name__ == "__main__":

@@ -66,15 +66,15 @@ class ClipResult:
     hold_errors: list[float] = field(default_factory=list)
     faults_expected: int = 0
     faults_caught: int = 0
-    judged: int = 0            # matched reps whose label gives a verdict (good / faults)
+    judged: int = 0  # matched reps whose label gives a verdict (good / faults)
     missed_faults: list[str] = field(default_factory=list)
     false_cues: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)
     expected_warning: str | None = None
     error: str | None = None
-    group: str = ""            # the label's exercise, or "negative"
-    clean: bool = False        # every labelled rep is good (or a negative)
+    group: str = ""  # the label's exercise, or "negative"
+    clean: bool = False  # every labelled rep is good (or a negative)
 
     @property
     def count_ok(self) -> bool:
@@ -86,13 +86,24 @@ class ClipResult:
 
     def to_dict(self) -> dict:
         return {
-            "clip": self.clip, "exercise": self.exercise, "expected_reps": self.expected_reps, "reps": self.reps,
-            "expected_good_reps": self.expected_good, "good_reps": self.good_reps, "count_ok": self.count_ok,
+            "clip": self.clip,
+            "exercise": self.exercise,
+            "expected_reps": self.expected_reps,
+            "reps": self.reps,
+            "expected_good_reps": self.expected_good,
+            "good_reps": self.good_reps,
+            "count_ok": self.count_ok,
             "hold_mae_s": None if not self.hold_errors else round(sum(self.hold_errors) / len(self.hold_errors), 3),
-            "faults_expected": self.faults_expected, "faults_caught": self.faults_caught,
-            "missed_faults": self.missed_faults, "false_cues": self.false_cues, "warnings": self.warnings,
-            "expected_warning": self.expected_warning, "warning_ok": self.warning_ok, "error": self.error,
-            "group": self.group, "duration_s": round(self.duration_s, 3),
+            "faults_expected": self.faults_expected,
+            "faults_caught": self.faults_caught,
+            "missed_faults": self.missed_faults,
+            "false_cues": self.false_cues,
+            "warnings": self.warnings,
+            "expected_warning": self.expected_warning,
+            "warning_ok": self.warning_ok,
+            "error": self.error,
+            "group": self.group,
+            "duration_s": round(self.duration_s, 3),
         }
 
 
@@ -118,8 +129,12 @@ class EvalResult:
         return {k: aggregate(groups[k]) for k in keys}
 
     def to_dict(self) -> dict:
-        return {"aggregates": self.aggregates(), "by_exercise": self.by_exercise(),
-                "clips": [c.to_dict() for c in self.clips], "all_counts_exact": self.all_counts_exact}
+        return {
+            "aggregates": self.aggregates(),
+            "by_exercise": self.by_exercise(),
+            "clips": [c.to_dict() for c in self.clips],
+            "all_counts_exact": self.all_counts_exact,
+        }
 
 
 def aggregate(clips: list[ClipResult]) -> dict:
@@ -145,8 +160,9 @@ def aggregate(clips: list[ClipResult]) -> dict:
         "faults_expected": fexp,
         "fault_recall": round(sum(c.faults_caught for c in ok) / fexp, 3) if fexp else None,
         "false_cues_per_min": round(sum(len(c.false_cues) for c in ok) / minutes, 3) if minutes > 0 else None,
-        "false_cues_per_min_clean": (round(sum(len(c.false_cues) for c in clean) / clean_minutes, 3)
-                                     if clean_minutes > 0 else None),
+        "false_cues_per_min_clean": (
+            round(sum(len(c.false_cues) for c in clean) / clean_minutes, 3) if clean_minutes > 0 else None
+        ),
         "warnings_ok": sum(c.warning_ok for c in clips),
     }
 
@@ -164,8 +180,12 @@ def match_reps(detected: list[dict], labelled: list[dict]) -> list[tuple[int, in
 
     A labelled rep without ``start_s``/``end_s`` is never matched."""
     cand = sorted(
-        ((_overlap(d["start_s"], d["end_s"], g["start_s"], g["end_s"]), i, j)
-         for i, d in enumerate(detected) for j, g in enumerate(labelled) if _timed(g)),
+        (
+            (_overlap(d["start_s"], d["end_s"], g["start_s"], g["end_s"]), i, j)
+            for i, d in enumerate(detected)
+            for j, g in enumerate(labelled)
+            if _timed(g)
+        ),
         reverse=True,
     )
     used_d: set[int] = set()
@@ -211,8 +231,14 @@ def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
     return out
 
 
-def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
-                 max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Path:
+def cached_track(
+    video: Path,
+    cache_dir: str | Path,
+    model: str = "full",
+    segmentation: bool = False,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> Path:
     """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
 
     Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
@@ -229,8 +255,14 @@ def cached_track(video: Path, cache_dir: str | Path, model: str = "full", segmen
     return path
 
 
-def track_cache_path(video: Path, cache_dir: str | Path, model: str = "full", segmentation: bool = False,
-                     max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> Path:
+def track_cache_path(
+    video: Path,
+    cache_dir: str | Path,
+    model: str = "full",
+    segmentation: bool = False,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> Path:
     """Where :func:`cached_track` keeps the track of ``video`` made with these settings."""
     st = video.stat()
     seg = ".seg" if segmentation else ""
@@ -251,9 +283,15 @@ def analysed_stride(video: Path, max_fps: float | None) -> int:
         return stride_for(reader.info.fps, max_fps)
 
 
-def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str | None = None,
-                  track_cache: str | Path | None = None, max_fps: float | None = DEFAULT_MAX_FPS,
-                  fast: bool = False) -> ClipResult:
+def evaluate_clip(
+    video: Path,
+    label: dict,
+    model: str = "full",
+    exercise: str | None = None,
+    track_cache: str | Path | None = None,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> ClipResult:
     """Analyse one clip as ``exercise`` (default: the label's) and compare with its label.
 
     With ``track_cache`` the clip's landmarks are computed once and reused (see :func:`cached_track`).
@@ -265,10 +303,17 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     exp_reps = 0 if is_negative else int(expected.get("reps", len(label.get("reps", []))))
     exp_good = None if is_negative else expected.get("good_reps")
     truth = [] if is_negative else label.get("reps", [])
-    res = ClipResult(clip=video.name, exercise=ex, expected_reps=exp_reps, reps=0, expected_good=exp_good, good_reps=0,
-                     expected_warning=label.get("expected_warning") if label.get("exercise") is None else None,
-                     group="negative" if is_negative else ex,
-                     clean=all(g.get("good", not g.get("faults")) for g in truth))
+    res = ClipResult(
+        clip=video.name,
+        exercise=ex,
+        expected_reps=exp_reps,
+        reps=0,
+        expected_good=exp_good,
+        good_reps=0,
+        expected_warning=label.get("expected_warning") if label.get("exercise") is None else None,
+        group="negative" if is_negative else ex,
+        clean=all(g.get("good", not g.get("faults")) for g in truth),
+    )
     try:
         if video.suffix == TRACK_SUFFIX:
             source = video
@@ -276,8 +321,14 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
             from formcheck.core.exercise import get_exercise
 
             spec = get_exercise(ex)
-            source = cached_track(video, track_cache, model, segmentation=spec.needs_segmentation,
-                                  max_fps=exercise_max_fps(spec, max_fps), fast=fast)
+            source = cached_track(
+                video,
+                track_cache,
+                model,
+                segmentation=spec.needs_segmentation,
+                max_fps=exercise_max_fps(spec, max_fps),
+                fast=fast,
+            )
         else:
             source = video
         report = analyze(source, ex, model=model, max_fps=max_fps, fast=fast).report
@@ -316,9 +367,16 @@ def evaluate_clip(video: Path, label: dict, model: str = "full", exercise: str |
     return res
 
 
-def evaluate_directory(directory: str | Path, model: str = "full", progress: ProgressFn | None = None,
-                       track_cache: str | Path | None = None, only: str | None = None, jobs: int = 1,
-                       max_fps: float | None = DEFAULT_MAX_FPS, fast: bool = False) -> EvalResult:
+def evaluate_directory(
+    directory: str | Path,
+    model: str = "full",
+    progress: ProgressFn | None = None,
+    track_cache: str | Path | None = None,
+    only: str | None = None,
+    jobs: int = 1,
+    max_fps: float | None = DEFAULT_MAX_FPS,
+    fast: bool = False,
+) -> EvalResult:
     """Evaluate every labelled clip in ``directory`` (or those whose name contains ``only``).
 
     ``jobs`` > 1 runs the clips in that many worker processes (one clip, with every exercise its
@@ -342,8 +400,17 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
         if not isinstance(label, dict):
             label = {"_error": f"{label_path.name}: a label must be a JSON object"}
         if "_error" in label:
-            results.append(ClipResult(clip=video.name, exercise="?", expected_reps=0, reps=0, expected_good=None,
-                                      good_reps=0, error=label["_error"]))
+            results.append(
+                ClipResult(
+                    clip=video.name,
+                    exercise="?",
+                    expected_reps=0,
+                    reps=0,
+                    expected_good=None,
+                    good_reps=0,
+                    error=label["_error"],
+                )
+            )
             continue
         if label.get("exercise") is None:
             for ex in label.get("analyse_as", ["bridge"]):
@@ -371,11 +438,14 @@ def evaluate_directory(directory: str | Path, model: str = "full", progress: Pro
     return EvalResult(results)
 
 
-def _evaluate_group(items: list[tuple[Path, dict, str | None]], model: str, track_cache: str,
-                    max_fps: float | None, fast: bool = False) -> list[ClipResult]:
+def _evaluate_group(
+    items: list[tuple[Path, dict, str | None]], model: str, track_cache: str, max_fps: float | None, fast: bool = False
+) -> list[ClipResult]:
     """One clip's analyses (a worker task)."""
-    return [evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache, max_fps=max_fps, fast=fast)
-            for video, label, ex in items]
+    return [
+        evaluate_clip(video, label, model=model, exercise=ex, track_cache=track_cache, max_fps=max_fps, fast=fast)
+        for video, label, ex in items
+    ]
 
 
 def format_eval(result: EvalResult) -> str:
@@ -396,19 +466,29 @@ def format_eval(result: EvalResult) -> str:
             notes.append("missed " + ", ".join(c.missed_faults))
         if c.false_cues:
             notes.append("extra " + ", ".join(c.false_cues))
-        rows.append(f"{c.clip:<40} {c.exercise:<14} {c.reps:>4}/{c.expected_reps:<4} {good:>9} {hold:>9} {faults:>7}  {'; '.join(notes)}")
+        rows.append(
+            f"{c.clip:<40} {c.exercise:<14} {c.reps:>4}/{c.expected_reps:<4} {good:>9} {hold:>9} {faults:>7}  {'; '.join(notes)}"
+        )
     rows.append("")
     rows.append(format_by_exercise(result))
     a = result.aggregates()
     rows.append("")
     rows.append("overall:")
-    rows.append(f"clips with exact rep count: {a['exact_count']}/{a['clips']}   rep MAE: {a['rep_mae']}   "
-                f"off-by-one accuracy: {a['off_by_one_accuracy']}")
-    rows.append(f"good-rep accuracy: {a['good_rep_accuracy']}   mean hold error: {a['hold_mae_s']} s "
-                f"(max {a['hold_max_error_s']} s)")
-    rows.append(f"injected faults caught at their rep: {a['fault_recall']}   false cues per minute: {a['false_cues_per_min']} "
-                f"(on clean clips: {a['false_cues_per_min_clean']})")
-    rows.append("PASS: every clip's rep count is exact" if result.all_counts_exact else "FAIL: some clip's rep count is wrong")
+    rows.append(
+        f"clips with exact rep count: {a['exact_count']}/{a['clips']}   rep MAE: {a['rep_mae']}   "
+        f"off-by-one accuracy: {a['off_by_one_accuracy']}"
+    )
+    rows.append(
+        f"good-rep accuracy: {a['good_rep_accuracy']}   mean hold error: {a['hold_mae_s']} s "
+        f"(max {a['hold_max_error_s']} s)"
+    )
+    rows.append(
+        f"injected faults caught at their rep: {a['fault_recall']}   false cues per minute: {a['false_cues_per_min']} "
+        f"(on clean clips: {a['false_cues_per_min_clean']})"
+    )
+    rows.append(
+        "PASS: every clip's rep count is exact" if result.all_counts_exact else "FAIL: some clip's rep count is wrong"
+    )
     return "\n".join(rows)
 
 
@@ -420,20 +500,26 @@ def _fmt(v, pct: bool = False) -> str:
 
 def format_by_exercise(result: EvalResult) -> str:
     """One row of metrics per exercise (and ``negative``) plus ``overall``."""
-    head = (f"{'exercise':<14} {'clips':>5} {'exact':>6} {'MAE':>6} {'off-1':>6} {'good-rep':>8} "
-            f"{'hold err':>8} {'faults':>9} {'cues/min':>8} {'clean':>6}")
+    head = (
+        f"{'exercise':<14} {'clips':>5} {'exact':>6} {'MAE':>6} {'off-1':>6} {'good-rep':>8} "
+        f"{'hold err':>8} {'faults':>9} {'cues/min':>8} {'clean':>6}"
+    )
     rows = [head]
     groups = dict(result.by_exercise())
     groups["overall"] = result.aggregates()
     for name, a in groups.items():
         faults = "-" if not a["faults_expected"] else f"{_fmt(a['fault_recall'], True)} of {a['faults_expected']}"
         hold = "-" if a["hold_mae_s"] is None else f"{a['hold_mae_s']:.2f}s"
-        rows.append(f"{name:<14} {a['clips']:>5} {_fmt(a['exact_count_share'], True):>6} {_fmt(a['rep_mae']):>6} "
-                    f"{_fmt(a['off_by_one_accuracy'], True):>6} {_fmt(a['good_rep_accuracy'], True):>8} {hold:>8} "
-                    f"{faults:>9} {_fmt(a['false_cues_per_min']):>8} {_fmt(a['false_cues_per_min_clean']):>6}")
-    rows.append("(exact: clips with the exact rep count; off-1: within one rep; good-rep: matched reps with the right "
-                "good/faulty verdict; faults: injected faults caught at their rep; cues/min: false cues per minute, "
-                "all clips and clean clips)")
+        rows.append(
+            f"{name:<14} {a['clips']:>5} {_fmt(a['exact_count_share'], True):>6} {_fmt(a['rep_mae']):>6} "
+            f"{_fmt(a['off_by_one_accuracy'], True):>6} {_fmt(a['good_rep_accuracy'], True):>8} {hold:>8} "
+            f"{faults:>9} {_fmt(a['false_cues_per_min']):>8} {_fmt(a['false_cues_per_min_clean']):>6}"
+        )
+    rows.append(
+        "(exact: clips with the exact rep count; off-1: within one rep; good-rep: matched reps with the right "
+        "good/faulty verdict; faults: injected faults caught at their rep; cues/min: false cues per minute, "
+        "all clips and clean clips)"
+    )
     return "\n".join(rows)
 
 
@@ -459,8 +545,9 @@ def write_baseline(result: EvalResult, path: str | Path, key: str) -> dict:
     return data
 
 
-def compare_to_baseline(current: dict[str, dict], baseline: dict[str, dict],
-                        tolerance: dict[str, float] | None = None) -> list[str]:
+def compare_to_baseline(
+    current: dict[str, dict], baseline: dict[str, dict], tolerance: dict[str, float] | None = None
+) -> list[str]:
     """Every metric of ``current`` worse than ``baseline`` by more than its tolerance
     (default :data:`BASELINE_TOLERANCE`), as readable lines; empty when nothing got worse.  A
     metric that had a value and now has none counts as worse."""
@@ -485,6 +572,12 @@ def compare_to_baseline(current: dict[str, dict], baseline: dict[str, dict],
 #: How much worse than the baseline a metric may get before the corpus test fails: about one
 #: clip or rep in ~30 for the shares, a tenth of a rep / second for the errors.
 BASELINE_TOLERANCE = {
-    "exact_count_share": 0.02, "off_by_one_accuracy": 0.02, "good_rep_accuracy": 0.02, "fault_recall": 0.02,
-    "rep_mae": 0.05, "hold_mae_s": 0.05, "false_cues_per_min": 0.1, "false_cues_per_min_clean": 0.1,
+    "exact_count_share": 0.02,
+    "off_by_one_accuracy": 0.02,
+    "good_rep_accuracy": 0.02,
+    "fault_recall": 0.02,
+    "rep_mae": 0.05,
+    "hold_mae_s": 0.05,
+    "false_cues_per_min": 0.1,
+    "false_cues_per_min_clean": 0.1,
 }

@@ -89,8 +89,14 @@ class LiveBenchResult:
         return self.dropped / self.offered if self.offered else 0.0
 
 
-def run_live_bench(video: str | Path, exercise: str = "bridge", model: str = "full", seconds: float = 30.0,
-                   max_side: int | None = 640, progress=None) -> LiveBenchResult:
+def run_live_bench(
+    video: str | Path,
+    exercise: str = "bridge",
+    model: str = "full",
+    seconds: float = 30.0,
+    max_side: int | None = 640,
+    progress=None,
+) -> LiveBenchResult:
     """Replay ``video`` at its frame rate for ``seconds`` of stream through a :class:`LiveProcessor`
     (full drawing, no history, no automatic model switch) and measure it (see the module doc)."""
     from formcheck.app.live_processor import LiveProcessor
@@ -152,10 +158,21 @@ def run_live_bench(video: str | Path, exercise: str = "bridge", model: str = "fu
         snap = proc.snapshot()
         proc.close()
     return LiveBenchResult(
-        video=str(video), model=model, width=frames[0].shape[1], height=frames[0].shape[0], fps=fps,
-        seconds=total / fps, offered=slot.put_count, analysed=analysed, dropped=slot.dropped, proc_ms=proc_ms,
-        lag_ms=lag_ms, rss_first_min_mb=rss_first[0] if rss_first else None, rss_end_mb=rss_mb(),
-        reps=snap.reps, lost_seen=snap.lost,
+        video=str(video),
+        model=model,
+        width=frames[0].shape[1],
+        height=frames[0].shape[0],
+        fps=fps,
+        seconds=total / fps,
+        offered=slot.put_count,
+        analysed=analysed,
+        dropped=slot.dropped,
+        proc_ms=proc_ms,
+        lag_ms=lag_ms,
+        rss_first_min_mb=rss_first[0] if rss_first else None,
+        rss_end_mb=rss_mb(),
+        reps=snap.reps,
+        lost_seen=snap.lost,
     )
 
 
@@ -167,8 +184,10 @@ def format_live_bench(r: LiveBenchResult) -> str:
         f"(the processor saw {r.lost_seen} missing); reps counted {r.reps}",
     ]
     if r.rss_first_min_mb is not None:
-        lines.append(f"resident memory: {r.rss_first_min_mb:.0f} MB after {min(60, r.seconds / 2):.0f} s, "
-                     f"{r.rss_end_mb:.0f} MB at the end ({r.rss_end_mb - r.rss_first_min_mb:+.0f} MB)")
+        lines.append(
+            f"resident memory: {r.rss_first_min_mb:.0f} MB after {min(60, r.seconds / 2):.0f} s, "
+            f"{r.rss_end_mb:.0f} MB at the end ({r.rss_end_mb - r.rss_first_min_mb:+.0f} MB)"
+        )
     lines += [
         f"per-frame latency (ms): p50 {percentile(r.proc_ms, 50):.1f}  p95 {percentile(r.proc_ms, 95):.1f}",
         f"end-to-end lag, frame time to overlay (ms): p50 {percentile(r.lag_ms, 50):.1f}  "
@@ -176,4 +195,3 @@ def format_live_bench(r: LiveBenchResult) -> str:
         f"frames dropped: {100 * r.dropped_share:.1f} %",
     ]
     return "\n".join(lines)
-

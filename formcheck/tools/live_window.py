@@ -38,8 +38,12 @@ def coach_live(exercise: str, camera: int = 0, model: str = "full") -> Report:
     session.checker.limit_trace(LIVE_TRACE_FRAMES)  # a long session must not grow in memory
     cam = open_camera(camera)
     frames = 0
-    with cam, PoseEstimator(model, segmentation=session.spec.needs_segmentation, keep_mask=False,
-                            positions=(session.spec.posture,)) as estimator:
+    with (
+        cam,
+        PoseEstimator(
+            model, segmentation=session.spec.needs_segmentation, keep_mask=False, positions=(session.spec.posture,)
+        ) as estimator,
+    ):
         try:
             for t_s, image in cam:
                 frames += 1

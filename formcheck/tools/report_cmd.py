@@ -18,15 +18,21 @@ SET_KEY = re.compile(r"^(last|[0-9a-f]{6,32})$")
 
 
 def add_parser(sub, model_arg, progress_arg) -> None:
-    sp = sub.add_parser("report", help="write one self-contained HTML report of a video, track or saved set",
-                        description="Analyse a video or landmark track (or take a set from your history) and write an "
-                                    "HTML page a physiotherapist can read, print or keep: counts, holds, a table per "
-                                    "repetition, the key-angle plot, faults with their cues, and recent sessions.")
+    sp = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report of a video, track or saved set",
+        description="Analyse a video or landmark track (or take a set from your history) and write an "
+        "HTML page a physiotherapist can read, print or keep: counts, holds, a table per "
+        "repetition, the key-angle plot, faults with their cues, and recent sessions.",
+    )
     sp.add_argument("source", nargs="?", help="video, .fctrack track, or a saved set: 'last' or the start of its key")
     sp.add_argument("-o", "--output", help="the HTML file to write")
     sp.add_argument("-e", "--exercise", help="the exercise (needed for a video or a track)")
-    sp.add_argument("--thumbnails", action="store_true",
-                    help="put a small picture of each repetition in the page (it shows you; off by default)")
+    sp.add_argument(
+        "--thumbnails",
+        action="store_true",
+        help="put a small picture of each repetition in the page (it shows you; off by default)",
+    )
     sp.add_argument("--no-history", action="store_true", help="leave out the recent sessions from your history")
     sp.add_argument("--list", action="store_true", help="list the last sets in your history with their keys")
     sp.add_argument("--input", choices=("auto", "video", "track"), default="auto", help="how to read a file SOURCE")
@@ -62,8 +68,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.list:
         hist = _history(required=True)
         for s in hist.list_sets(limit=20):
-            print(f"{s['key'][:8]}  {s['started_at'][:16].replace('T', ' ')}  {s['exercise']:<14} {s['reps']:>3} reps  "
-                  f"({s['source']})")
+            print(
+                f"{s['key'][:8]}  {s['started_at'][:16].replace('T', ' ')}  {s['exercise']:<14} {s['reps']:>3} reps  "
+                f"({s['source']})"
+            )
         return 0
     if not args.source or not args.output:
         raise AnalysisError("give a SOURCE (video, track, 'last' or a set key) and -o report.html")
@@ -99,8 +107,15 @@ def _from_history(source: str, args: argparse.Namespace) -> str:
     report = hist.get_report(s["key"])
     if report is None:
         raise AnalysisError(f"{source}: this set was saved by an older formcheck without its details")
-    return html_for_report(report, hist=None if args.no_history else hist, exclude_key=s["key"], day=s["day"],
-                           source_kind=s["source"], pain_before=s["pain_before"], pain_after=s["pain_after"])
+    return html_for_report(
+        report,
+        hist=None if args.no_history else hist,
+        exclude_key=s["key"],
+        day=s["day"],
+        source_kind=s["source"],
+        pain_before=s["pain_before"],
+        pain_after=s["pain_after"],
+    )
 
 
 def _from_file(source: str, args: argparse.Namespace) -> str:
