@@ -34,6 +34,7 @@ run: setup
 	$(BIN)/formcheck app
 
 test: setup-test
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # quality gates (configured in pyproject.toml): lint, formatting, types
