@@ -507,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=15.0,
             metavar="N",
             help="analyse a video at about N frames per second (default 15): every k-th frame, the largest k "
-            "that keeps about N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
+            "that keeps at least N (30 fps: every second frame; 60: every fourth; 25: every frame); 0 = every frame. "
             "Counts, holds and faults are the same; the pelvic tilt is always analysed at every frame",
         )
         sp.add_argument(
