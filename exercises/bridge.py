@@ -10,6 +10,8 @@ straightens the line) is not a bridge.
 
 from __future__ import annotations
 
+import math
+
 from formcheck.core.calibration import Follower, RestEstimate
 from formcheck.core.checker import ExerciseChecker, Measurement, Sample
 from formcheck.core.geometry import (
@@ -64,6 +66,24 @@ class BridgeChecker(ExerciseChecker):
     def accept_rest(self, rest: RestEstimate) -> bool:
         t = self.spec.threshold
         return t("baseline_min_bend_deg") <= rest.level <= t("baseline_max_bend_deg")
+
+    def on_calibrated(self) -> None:
+        """Files: frames kept from before the rest was known are replayed next; a rep among them
+        is judged against the resting hip height of the frames kept at the resting bend (the
+        median), so a leg movement at the start of a clip is not taken for a bridge."""
+        if self._rest_hip.value is not None or self.rest is None:
+            return
+        t = self.spec.threshold
+        band = t("rest_band_share") * max(self.rest.level, t("min_range_deg"))
+        heights = sorted(
+            m.extras["hip_height"]
+            for _, m in self._pending
+            if m is not None
+            and math.isfinite(m.extras.get("hip_height", math.nan))
+            and abs(m.extras.get("bend_deg", math.inf) - self.rest.level) <= band
+        )
+        if heights:
+            self._rest_hip = Follower(t("rest_follow_s"), heights[len(heights) // 2])
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
         bend = m.extras["bend_deg"]

@@ -84,3 +84,21 @@ def test_a_low_bridge_from_a_flat_rest_is_a_bridge_not_a_leg_movement(top_deg: f
     )
     assert [r.faults for r in report.reps] == [faults, faults]
     assert not {"wrong_exercise", "other_movement"} & {w.code for w in report.warnings}
+
+
+def test_a_file_that_starts_with_the_legs_down_counts_only_the_bridges() -> None:
+    """A file that opens with both legs stretched along the floor (shoulder-hip-knee line
+    straight, hips down) before the knees come up into the resting position, then two bridges:
+    the opening is replayed once the rest is known and judged against the resting hip height of
+    the frames kept at rest, so it is a leg movement, not a first bridge."""
+    from formcheck.core.session import Session
+
+    legs_down = {"flex_left_deg": -42.0, "flex_right_deg": -42.0}
+    reps = [Rep(-0.5, legs_down, rise=0.01, hold=1.8, lower=0.8), *reps_every(2, 4.0, bridge_top(4.0), hold=3.0)]
+    stream = make_stream("supine", reps, reps[-1].end + 1.5, StreamOptions(noise_px=1.0))
+    s = Session("bridge", offline=True)
+    for t, f in stream:
+        s.update(t, f)
+    s.finish()
+    report = s.report("x", 30.0)
+    assert [int(r.start_s) for r in report.reps] == [4, 11], [(r.start_s, r.end_s) for r in report.reps]
