@@ -255,3 +255,20 @@ def test_counts_identical_at_15_24_30_and_60_fps(exercise: str) -> None:
     assert len({tuple(map(tuple, v)) for v in faults.values()}) == 1, faults
     holds = np.array([r[2] for r in results.values()])
     assert (holds.max(axis=0) - holds.min(axis=0) <= 0.3).all(), results
+
+
+def test_a_long_file_without_a_still_moment_counts_every_rep() -> None:
+    """A file of bridges done back to back for over two minutes, never pausing at rest: once
+    PENDING_MAX_S of frames are kept without a still rest, the rest is learnt from them (their
+    most rested quarter) and counting goes on; no rep is dropped."""
+    from formcheck.core.checker import PENDING_MAX_S
+
+    top = {"torso_lift_deg": _lift_for(4.0, 0.0)}
+    reps = reps_every(40, 0.5, top, rise=1.0, hold=1.5, lower=1.0, rest=0.0)
+    assert reps[-1].end > PENDING_MAX_S + 20
+    stream = make_stream("supine", reps, reps[-1].end + 0.5, StreamOptions(fps=15.0, noise_px=1.0))
+    s = Session("bridge", offline=True)
+    for t, f in stream:
+        s.update(t, f)
+    s.finish()
+    assert len(s.report("x", 15.0).reps) == 40

@@ -62,7 +62,8 @@ UNREADY_AFTER_S = 2.0
 CUE_MIN_S = 2.5
 #: Seconds of stillness in position that teach the checker the person's resting level (default).
 CALIBRATE_S = 1.0
-#: Files: the most seconds of frames kept while waiting for a still resting period.
+#: Files: the most seconds of frames kept while waiting for a still resting period; then the rest
+#: is learnt from the frames kept (their most rested quarter) and counting goes on.
 PENDING_MAX_S = 120.0
 TURN_CAMERA_MESSAGE = "Turn the camera (or yourself) so it sees you from the side, within about 45 degrees of side-on."
 CALIBRATING_MESSAGE = "Keep still for a moment in the starting position: learning your resting position."
@@ -291,8 +292,14 @@ class ExerciseChecker:
             return []
         if self.offline:
             self._pending.append((t_s, m))
-            while self._pending and self._pending[0][0] < t_s - PENDING_MAX_S:
-                self._pending.popleft()
+            if self._pending[0][0] < t_s - PENDING_MAX_S:
+                # no still rest in PENDING_MAX_S of frames: learn it from the clip so far (its most
+                # rested quarter) and count on, rather than dropping the oldest frames
+                events = self._calibrate_from_clip()
+                if self.rest is not None:
+                    return events
+                while self._pending and self._pending[0][0] < t_s - PENDING_MAX_S:
+                    self._pending.popleft()
         est = self._still.add(t_s, value)
         if est is None or not self.accept_rest(est):
             return []

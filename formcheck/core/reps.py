@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
+#: Seconds of the centred running median a rep's own pause is found on (see ``_settle``): five frames at 30 fps.
+SETTLE_MEDIAN_S = 0.17
+
 
 @dataclass
 class RepThresholds:
@@ -286,16 +289,27 @@ class RepHoldMachine:
         """Finish a rep's timings. A rep that never reached the top zone but paused at its own
         peak (e.g. hips held too low) gets that pause as its hold: the longest run of samples
         within ``still_speed * speed_window_s / 2`` of the peak (needs ``still_speed``). Noise-proof:
-        peak and run are taken on a 5-sample running median, and, as for holds, dips out of the
+        peak and run are taken on a running median over ``SETTLE_MEDIAN_S`` seconds, and, as for holds, dips out of the
         band shorter than ``hold_dropout_s`` do not end the run."""
         if rep.top_s is None:
             rep.top_s = rep.zone_s
         if rep.holds or self.still_speed is None or not rep.samples:
             return
         band = 0.5 * self.still_speed * self.speed_window_s
-        # a running median of 5 samples, so one noisy sample neither sets the peak nor breaks the run
+        # a running median over SETTLE_MEDIAN_S (centred), so one noisy sample neither sets the peak nor
+        # breaks the run; a window in seconds, so the same pause reads the same at 12 or 60 frames/s
+        times = [s for s, _ in rep.samples]
         vals = [v for _, v in rep.samples]
-        med = [sorted(vals[max(0, i - 2) : i + 3])[len(vals[max(0, i - 2) : i + 3]) // 2] for i in range(len(vals))]
+        half = SETTLE_MEDIAN_S / 2.0
+        med = []
+        lo = hi = 0
+        for ti in times:
+            while times[lo] < ti - half - 1e-9:
+                lo += 1
+            while hi < len(times) and times[hi] <= ti + half + 1e-9:
+                hi += 1
+            window = sorted(vals[lo:hi])
+            med.append(window[len(window) // 2])
         peak = max(med)
         best: tuple[float, float] | None = None
         run_start: float | None = None
