@@ -460,3 +460,29 @@ def run(exercise: str, stream, smoothing: bool = True):
         s.update(t, f)
     s.finish()
     return s.report("scripted", fps=30.0)
+
+
+def turn_limbs(frame: PoseFrame, angle_deg) -> PoseFrame:
+    """``frame`` with every arm and leg turned about its root (shoulder, hip) in the image by
+    ``angle_deg(side, root)`` degrees: the pose model's error on a limb, which moves the elbow or
+    knee and the hand or foot together."""
+    xyz = frame.xyz.copy()
+    w, h = frame.width, frame.height
+    for side in ("left", "right"):
+        for root, mid, tip in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle")):
+            a = math.radians(angle_deg(side, root))
+            r = np.array([xyz[INDEX[f"{side}_{root}"], 0] * w, xyz[INDEX[f"{side}_{root}"], 1] * h])
+            for j in (mid, tip):
+                k = INDEX[f"{side}_{j}"]
+                p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
+                q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r
+                xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
+    return PoseFrame(
+        t_s=frame.t_s,
+        width=w,
+        height=h,
+        xyz=xyz,
+        visibility=frame.visibility,
+        presence=frame.presence,
+        num_people=frame.num_people,
+    )

@@ -21,10 +21,10 @@ from streams import (
     make_stream,
     reps_every,
     run,
+    turn_limbs,
 )
 
 from formcheck.core.calibration import Follower, StillWindow, follow_weight, robust_rest
-from formcheck.core.landmarks import INDEX, PoseFrame
 from formcheck.core.session import Session
 
 
@@ -148,31 +148,7 @@ def _jitter_limbs(stream, deg: float, drop_share: float, seed: int = 3):
         if f is None or rng.random() < drop_share:
             out.append((t, None))
             continue
-        xyz = f.xyz.copy()
-        w, h = f.width, f.height
-        for side in ("left", "right"):
-            for root, mid, tip in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle")):
-                a = math.radians(rng.uniform(-deg, deg))
-                r = np.array([xyz[INDEX[f"{side}_{root}"], 0] * w, xyz[INDEX[f"{side}_{root}"], 1] * h])
-                for j in (mid, tip):
-                    k = INDEX[f"{side}_{j}"]
-                    p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
-                    q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r
-                    xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
-        out.append(
-            (
-                t,
-                PoseFrame(
-                    t_s=f.t_s,
-                    width=w,
-                    height=h,
-                    xyz=xyz,
-                    visibility=f.visibility,
-                    presence=f.presence,
-                    num_people=f.num_people,
-                ),
-            )
-        )
+        out.append((t, turn_limbs(f, lambda side, root: rng.uniform(-deg, deg))))
     return out
 
 

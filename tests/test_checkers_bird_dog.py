@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from streams import Rep, StreamOptions, bird_dog_top, make_stream, reps_every, run
+from streams import Rep, StreamOptions, bird_dog_top, make_stream, reps_every, run, turn_limbs
 
 L, R = bird_dog_top("left"), bird_dog_top("right")
 
@@ -161,40 +161,15 @@ def _limb_wobble(stream, deg: float, seed: int):
 
     import numpy as np
 
-    from formcheck.core.landmarks import INDEX, PoseFrame
-
     rng = np.random.default_rng(seed)
     phases = {(s, r): rng.uniform(0, 2 * math.pi) for s in ("left", "right") for r in ("shoulder", "hip")}
     out = []
     for t, f in stream:
-        if f is None:
-            out.append((t, f))
-            continue
-        xyz = f.xyz.copy()
-        w, h = f.width, f.height
-        for side in ("left", "right"):
-            for root, mid, tip in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle")):
-                a = math.radians(deg * math.sin(2 * math.pi * t / 2.0 + phases[(side, root)]) + rng.uniform(-3, 3))
-                r = np.array([xyz[INDEX[f"{side}_{root}"], 0] * w, xyz[INDEX[f"{side}_{root}"], 1] * h])
-                for j in (mid, tip):
-                    k = INDEX[f"{side}_{j}"]
-                    p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
-                    q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r
-                    xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
-        out.append(
-            (
-                t,
-                PoseFrame(
-                    t_s=f.t_s,
-                    width=w,
-                    height=h,
-                    xyz=xyz,
-                    visibility=f.visibility,
-                    presence=f.presence,
-                    num_people=f.num_people,
-                ),
-            )
-        )
+
+        def angle(side: str, root: str, t: float = t) -> float:
+            return deg * math.sin(2 * math.pi * t / 2.0 + phases[(side, root)]) + rng.uniform(-3, 3)
+
+        out.append((t, f if f is None else turn_limbs(f, angle)))
     return out
 
 
