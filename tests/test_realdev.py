@@ -28,6 +28,13 @@ KNOWN_WRONG = {
     "bridge_ball_hpy": "filmed from the feet end and above: MediaPipe flips the legs end to end at rest, so no "
     "resting position is ever seen (issue 8: 'turn the camera' is not said yet for this view)",
 }
+#: Wrong at the default analysed rate on this machine, but at the mercy of the pose model's tracking
+#: (its output is not bit-identical run to run here), so not strict: the reason says what goes wrong.
+KNOWN_WRONG_UNSTABLE = {
+    "k2c_fitbod_oblique": "59.94 fps oblique view analysed at every third frame: the pose model loses the person "
+    "for about 1.8 s as the knee comes up, longer than max_gap_s, so the hug is dropped as lost_tracking "
+    "(counted at every frame; issues 8 and 11)",
+}
 
 
 def _cases():
@@ -49,6 +56,8 @@ def _cases():
             marks = (
                 [pytest.mark.xfail(strict=True, reason=KNOWN_WRONG[video.stem])] if video.stem in KNOWN_WRONG else []
             )
+            if video.stem in KNOWN_WRONG_UNSTABLE:
+                marks = [pytest.mark.xfail(strict=False, reason=KNOWN_WRONG_UNSTABLE[video.stem])]
             out.append(pytest.param(video, ex, marks=marks, id=f"{video.stem}-{ex}"))
     return out
 
