@@ -67,29 +67,32 @@ class BridgeChecker(ExerciseChecker):
         t = self.spec.threshold
         return t("baseline_min_bend_deg") <= rest.level <= t("baseline_max_bend_deg")
 
+    def _at_rest_bend(self, bend: float, rest: float) -> bool:
+        """``bend`` is within ``rest_band_share`` of the person's range of the resting bend
+        ``rest`` (degrees): the hips are down."""
+        t = self.spec.threshold
+        return abs(bend - rest) <= t("rest_band_share") * max(rest, t("min_range_deg"))
+
     def on_calibrated(self) -> None:
         """Files: frames kept from before the rest was known are replayed next; a rep among them
         is judged against the resting hip height of the frames kept at the resting bend (the
         median), so a leg movement at the start of a clip is not taken for a bridge."""
         if self._rest_hip.value is not None or self.rest is None:
             return
-        t = self.spec.threshold
-        band = t("rest_band_share") * max(self.rest.level, t("min_range_deg"))
+        rest = self.rest.level
         heights = sorted(
             m.extras["hip_height"]
             for _, m in self._pending
             if m is not None
             and math.isfinite(m.extras.get("hip_height", math.nan))
-            and abs(m.extras.get("bend_deg", math.inf) - self.rest.level) <= band
+            and self._at_rest_bend(m.extras.get("bend_deg", math.inf), rest)
         )
         if heights:
-            self._rest_hip = Follower(t("rest_follow_s"), heights[len(heights) // 2])
+            self._rest_hip.value = heights[len(heights) // 2]
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
-        bend = m.extras["bend_deg"]
-        t = self.spec.threshold
-        rest = self.rest.level if self.rest is not None else t("baseline_bend_deg")
-        if abs(bend - rest) <= t("rest_band_share") * max(rest, t("min_range_deg")):
+        rest = self.rest.level if self.rest is not None else self.spec.threshold("baseline_bend_deg")
+        if self._at_rest_bend(m.extras["bend_deg"], rest):
             self._rest_hip.update(t_s, m.extras["hip_height"])  # near the resting bend: the hips are down
 
     def _note_knee_hug(self, t_s: float, bend: float) -> None:
