@@ -340,6 +340,10 @@ class RepHoldMachine:
             start = t
         return start
 
+    def _held_level(self) -> float:
+        """The held level: the median of the signal over the current hold (needs ``_hold_values``)."""
+        return sorted(self._hold_values)[len(self._hold_values) // 2]
+
     def _left_since(self, t_s: float) -> float:
         """When the hold was left. Movement is noticed late (the speed is measured over
         ``speed_window_s``, and a drop below ``top_exit`` comes well after the way down began), so
@@ -348,7 +352,7 @@ class RepHoldMachine:
         if self.still_speed is None or not self._hold_values:
             return t_s
         band = 0.5 * self.still_speed * self.speed_window_s
-        level = sorted(self._hold_values)[len(self._hold_values) // 2]  # the held level: median over the hold
+        level = self._held_level()
         since = t_s
         for t, v in reversed(self._recent):  # the last run of samples away from the held level
             if abs(v - level) <= band or (self._hold_start is not None and t <= self._hold_start):
@@ -360,7 +364,7 @@ class RepHoldMachine:
         """The level below which the hold is being left: ``top_exit``, or lower with ``hold_exit_share``."""
         if self.hold_exit_share is None or not self._hold_values:
             return self.th.top_exit
-        level = sorted(self._hold_values)[len(self._hold_values) // 2]
+        level = self._held_level()
         return min(self.th.top_exit, self.th.rest_enter + self.hold_exit_share * (level - self.th.rest_enter))
 
     def _close_hold(self, end_s: float) -> HoldSpan | None:
