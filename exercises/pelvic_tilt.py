@@ -27,7 +27,7 @@ import math
 from collections import deque
 from statistics import median
 
-from formcheck.core.calibration import robust_rest
+from formcheck.core.calibration import RestEstimate, robust_rest
 from formcheck.core.checker import ExerciseChecker, Measurement, Sample
 from formcheck.core.events import Event, WarningEvent
 from formcheck.core.geometry import angle_deg, distance, line_deviation_deg
@@ -177,6 +177,44 @@ class PelvicTiltChecker(ExerciseChecker):
     def calibration_value(self, m: Measurement) -> float | None:
         """Stillness is judged on the hip's height relative to the shoulder (% torso)."""
         return 100.0 * m.extras["hip_rel"] if "hip_rel" in m.extras else None
+
+    def accept_rest(self, rest: RestEstimate) -> bool:
+        """Files: a still window found only after the person already moved is more likely the first
+        tilt's hold than the rest (a hold is as still as a rest). When the first moments in position
+        were still for at least ``early_rest_s`` at a clearly different hip height, those moments are
+        the resting position: the guide asks for a still start, and a clip rarely starts mid-tilt."""
+        if self.offline and self.rest is None:
+            early = self._first_still_moments(rest)
+            if early:
+                self._window = deque(early)
+        return True
+
+    def _first_still_moments(self, rest: RestEstimate) -> list[tuple[float, dict[str, float]]] | None:
+        """The still run of frames the file began with, if it ended before the still window of ``rest``
+        began and sat more than ``calibrate_still`` away from it (see :meth:`accept_rest`)."""
+        th = self.spec.threshold
+        start = rest.t_s - th("calibrate_s")
+        still = th("calibrate_still")
+        run: list[tuple[float, dict[str, float]]] = []
+        values: list[float] = []
+        for t, m in self._pending:
+            if t >= start:
+                break
+            value = None if m is None else self.calibration_value(m)
+            if value is None or not math.isfinite(value) or (run and t - run[-1][0] > 0.5):
+                break
+            values.append(value)
+            if len(values) > 1:
+                values.sort()
+                lo, hi = values[int(0.1 * (len(values) - 1))], values[int(0.9 * (len(values) - 1))]
+                if hi - lo > still:
+                    break
+            assert m is not None
+            run.append((t, {k: v for k, v in m.extras.items() if k in _KEYS}))
+        if not run or run[-1][0] - run[0][0] < th("early_rest_s"):
+            return None
+        level = median(100.0 * s["hip_rel"] for _, s in run if "hip_rel" in s)
+        return run if abs(level - rest.level) > still else None
 
     def on_calibrated(self) -> None:
         """The resting position: medians and jitter of every cue over the still window."""

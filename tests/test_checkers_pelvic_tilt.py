@@ -277,3 +277,25 @@ def test_a_file_whose_first_tilt_starts_soon_after_it_begins_calibrates_on_the_l
     assert learnt_at and learnt_at[0] <= 1.7, learnt_at
     assert len(report.reps) == 3, [(r.start_s, r.end_s) for r in report.reps]
     assert all(abs(r.hold_s - 5.0) <= 1.0 for r in report.reps), [r.hold_s for r in report.reps]
+
+
+def test_a_file_whose_first_still_window_is_a_hold_learns_the_rest_from_its_first_moments() -> None:
+    """A file that opens with only 0.8 s of lying still, then three tilts held 5 s: no 1.5-s still
+    window (hip height within 1 % of the torso) fits before the first tilt, so the first one found is that tilt's hold (as still as a
+    rest). The still first moments, at another hip height, are the resting position; learning it
+    from the hold would invert the set (rests counted as tilts, tilts as rests)."""
+    from formcheck.core.session import Session
+
+    # the hip landmark moves by ~2.5 % of the torso with each tilt (rendered bodies show 1-3 %)
+    reps = reps_every(3, 0.8, {"torso_lift_deg": 1.5}, hold=5.0, rise=0.5, lower=0.8, rest=2.5)
+    stream = with_tilt(make_stream("supine", reps, reps[-1].end + 2.5, StreamOptions(noise_px=0.3)), reps, [T] * 3)
+    s = Session("pelvic_tilt", offline=True)
+    for t, f in stream:
+        s.update(t, f)
+    s.finish()
+    report = s.report("x", 30.0)
+    got = [(r.start_s, r.end_s, r.hold_s) for r in report.reps]
+    assert len(got) == 3, got
+    for r, (start, end, hold) in zip(reps, got):
+        assert abs(start - r.start) <= 0.8 and abs(end - r.end) <= 0.8, (got, [(r.start, r.end) for r in reps])
+        assert abs(hold - 5.0) <= 1.0, got
