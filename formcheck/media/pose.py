@@ -44,6 +44,33 @@ CHECK_EVERY_S = 1.0
 #: losing the person, or have jumped to someone else half hidden.
 LOW_CONFIDENCE = 0.5
 RECHECK_MIN_S = 0.25
+#: The fast path checks itself on every several-people check: the joint angles the checkers read
+#: (shoulder-hip-knee, hip-knee-ankle, shoulder-elbow-wrist and hip-shoulder-elbow, both sides) of the
+#: one-person landmarker must be within this many degrees of the several-people landmarker's, which finds
+#: the person afresh with the detector on that frame. One-person tracking follows its own last landmarks,
+#: and where those are guessed (a leg hidden behind the other in a held knee hug) it can settle on another
+#: pose than a fresh detection: on a rendered knee hug of the far leg its hip angle read 100-113 degrees,
+#: the detection's 87, the true one 67 (held near-leg hugs and rests: within 10 degrees of each other).
+AGREE_DEG = 11.0
+#: When they disagree the estimator uses the detection path alone, on every frame (exactly the estimator
+#: without the fast path), for this long; then it tries one-person tracking again from a fresh detection and
+#: checks it on every frame for :data:`PROBE_S`. A failed try doubles the wait, up to :data:`SLOW_MAX_S`.
+SLOW_S = 1.0
+SLOW_MAX_S = 4.0
+PROBE_S = 0.5
+#: The angles compared by the fast path's self-check: (a, b, c) is the angle at b.
+_AGREE_ANGLES = np.array(
+    [
+        [INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"], INDEX[f"{side}_{c}"]]
+        for side in ("left", "right")
+        for a, b, c in (
+            ("shoulder", "hip", "knee"),
+            ("hip", "knee", "ankle"),
+            ("shoulder", "elbow", "wrist"),
+            ("hip", "shoulder", "elbow"),
+        )
+    ]
+)
 #: Starting positions of the built-in exercises: whom to follow when several people are in view
 #: and the caller did not say which exercise (someone lying on their back or on all fours, rather
 #: than a partner standing or walking past).
@@ -106,6 +133,20 @@ def _near(a: np.ndarray, b: np.ndarray, w: int, h: int) -> bool:
     """Two landmark sets of the same person (shoulder-hip centres within a tenth of a torso length)."""
     d = float(np.linalg.norm((_centre(a) - _centre(b)) * np.array([w, h], dtype=np.float64)))
     return d <= max(0.1 * _torso_px(b, w, h), 0.01 * float(np.hypot(w, h)))
+
+
+def _angles(xyz: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The :data:`_AGREE_ANGLES` in degrees, in pixel space."""
+    px = xyz[:, :2] * np.array([w, h], dtype=np.float64)
+    u = px[_AGREE_ANGLES[:, 0]] - px[_AGREE_ANGLES[:, 1]]
+    v = px[_AGREE_ANGLES[:, 2]] - px[_AGREE_ANGLES[:, 1]]
+    cos = (u * v).sum(axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) + 1e-9)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def _agree(a: np.ndarray, b: np.ndarray, w: int, h: int) -> bool:
+    """Do two landmark sets of the same person give every compared joint angle within :data:`AGREE_DEG`?"""
+    return float(np.abs(_angles(a, w, h) - _angles(b, w, h)).max()) <= AGREE_DEG
 
 
 def _bbox_area(xyz: np.ndarray) -> float:
@@ -179,7 +220,11 @@ class PoseEstimator:
         self._checked_t: float | None = None  # video time of the last several-people check
         self._people_seen = 0  # how many people that check found
         self._recheck_t: float | None = None  # low confidence: check again from this time on
-        self._single_off_until: float | None = None  # the fast landmarker tracks someone else: unused until then
+        self._single_off: tuple[float, float] | None = None  # (from, until): the one-person landmarker is not used
+        self._slow_s = SLOW_S  # how long the next stretch on the detection path lasts
+        self._reseed = False  # the one-person landmarker starts again from a fresh detection on its next frame
+        self._probe_until: float | None = None  # it is checked on every frame until then
+        self.disagreements = 0  # checks where one-person tracking and the detection disagreed
         self._landmarker: Any = None  # num_poses people
         self._single: Any = None  # one person (the fast path), or None
         self._last_ms: dict[str, int] = {"multi": -1, "single": -1}  # per landmarker: VIDEO mode wants increasing times
@@ -258,6 +303,32 @@ class PoseEstimator:
         self.frames_multi += 1
         return self._landmarker.detect_for_video(mp_image, self._timestamp_ms(t_s, "multi"))
 
+    def _reset_single(self) -> None:
+        """Make the one-person landmarker find the person afresh (its detector) on its next frame.
+
+        MediaPipe's VIDEO mode tracks from the last frame's landmarks and runs the detector only when
+        it has no person: one blank frame (nobody in it) empties its track. Its next frame's landmarks
+        are then exactly a new landmarker's (and the several-people landmarker's with one person in view).
+        """
+        blank = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
+        self._single.detect_for_video(blank, self._last_ms["single"] + 1)
+        self._last_ms["single"] += 1
+
+    def _single_is_off(self, t_s: float) -> bool:
+        """Is the one-person landmarker benched at ``t_s`` (see :meth:`_bench_single`)?"""
+        if self._single_off is None:
+            return False
+        start, until = self._single_off
+        return start <= t_s < until  # (a clock jumping back before the start: try it again)
+
+    def _bench_single(self, t_s: float, seconds: float) -> None:
+        """Use the several-people landmarker alone, on every frame, for ``seconds`` from ``t_s``; then the
+        one-person landmarker starts again from a fresh detection and is checked on every frame for
+        :data:`PROBE_S`."""
+        self._single_off = (t_s, t_s + seconds)
+        self._reseed = True
+        self._probe_until = None
+
     def _check_due(self, t_s: float) -> bool:
         """Is it time for the several-people landmarker on this frame (see ``check_every_s``)?"""
         if self._single is None or self._checked_t is None:
@@ -289,13 +360,16 @@ class PoseEstimator:
             h, w = img.shape[:2]
         rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        use_single = self._single is not None and (
-            self._single_off_until is None
-            or t_s >= self._single_off_until
-            or t_s < self._single_off_until - self.check_every_s
-        )
+        use_single = self._single is not None and not self._single_is_off(t_s)
+        if use_single and self._reseed:  # back from a stretch on the detection path: start from a fresh detection
+            self._reset_single()
+            self._single_off, self._reseed = None, False
+            self._probe_until = t_s + PROBE_S
+        probing = self._probe_until is not None and t_s < self._probe_until
+        if self._probe_until is not None and not probing:  # a try of one-person tracking went well
+            self._probe_until, self._slow_s = None, SLOW_S
         single = self._run("single", mp_image, t_s) if use_single else None
-        checked = self._check_due(t_s) or (self._single is not None and not use_single)
+        checked = self._check_due(t_s) or probing or (self._single is not None and not use_single)
         one = None  # the one person the fast landmarker found: (landmarks, xyz, visibility)
         if single is not None and single.pose_landmarks:
             lms0 = single.pose_landmarks[0]
@@ -319,13 +393,19 @@ class PoseEstimator:
         if pick is None:  # the person followed is not among those found in this frame
             return None
         if checked and one is not None:
-            if _near(one[1], arrs[pick], w, h):
-                # the fast landmarker is on the person chosen: keep its landmarks, so that with one person
-                # in view every frame's landmarks are exactly MediaPipe's one-person tracking
+            if not _near(one[1], arrs[pick], w, h):
+                # it tracks someone else: look at everyone on every frame for a while, then try it again
+                self._bench_single(t_s, self.check_every_s)
+            elif _agree(one[1], arrs[pick], w, h):
+                # the fast landmarker is on the person chosen and agrees with the detection: keep its
+                # landmarks, so that with one person in view (and while they agree) every frame's landmarks
+                # are exactly MediaPipe's one-person tracking
                 result, people, pick, arrs, viss = single, [one[0]], 0, [one[1]], [one[2]]
-                self._single_off_until = None
-            else:  # it tracks someone else: look at everyone on every frame for a while, then try it again
-                self._single_off_until = t_s + self.check_every_s
+            else:  # it has drifted from a fresh detection: the detection's landmarks, on every frame for a while
+                self.disagreements += 1
+                self._bench_single(t_s, self._slow_s)
+                if probing:
+                    self._slow_s = min(2 * self._slow_s, SLOW_MAX_S)
         lms = people[pick]
         xyz = arrs[pick]
         vis = viss[pick]
