@@ -65,6 +65,27 @@ CALIBRATE_S = 1.0
 #: Files: the most seconds of frames kept while waiting for a still resting period; then the rest
 #: is learnt from the frames kept (their most rested quarter) and counting goes on.
 PENDING_MAX_S = 120.0
+#: A different posture (or none) read for less than this many seconds between two readings of the
+#: exercise's own posture is the pose model losing the body for a moment, not the person moving:
+#: nobody gets up and lies down again within two seconds.
+POSTURE_FLICKER_S = 2.0
+#: Tracking is called unsteady when such flickers come at least this often (per minute in view),
+#: at least UNSTEADY_MIN_FLICKERS times, and other postures fill at least UNSTEADY_SHARE of the frames
+#: (counted from the first reading of the exercise's posture: getting into position is not a flicker);
+UNSTEADY_FLICKERS_PER_MIN = 6.0
+UNSTEADY_MIN_FLICKERS = 5
+UNSTEADY_SHARE = 0.1
+#: ...or when other postures fill at least UNSTEADY_LONG_SHARE of those frames, in stretches of any
+#: length that went back to the exercise's posture at least UNSTEADY_MIN_RETURNS times (a person
+#: doing one floor exercise does not keep changing position; the model misreads the body).
+UNSTEADY_LONG_SHARE = 0.3
+UNSTEADY_MIN_RETURNS = 2
+UNSTEADY_MESSAGE = (
+    "The pose model kept losing your position from this camera (it read you in another position, or "
+    "none, {n} times, {share:.0%} of the time), so the count is unreliable. "
+    "Film your side, within about 45 degrees of side-on, from about hip height when you lie on the "
+    "floor (a camera on the floor sees too little of you), 2 to 3 metres away."
+)
 TURN_CAMERA_MESSAGE = "Turn the camera (or yourself) so it sees you from the side, within about 45 degrees of side-on."
 CALIBRATING_MESSAGE = "Keep still for a moment in the starting position: learning your resting position."
 
@@ -140,6 +161,14 @@ class ExerciseChecker:
         self.lookalikes: Counter[str] = Counter()  # other exercises' movements seen (not counted)
         self._rearm = False  # a rep was lost to a tracking gap: wait for rest before the next one
         self._front_frames = 0  # frames seen from the front / head / feet end (too far off the side view)
+        self.posture_flickers = 0  # brief readings of another posture between readings of the exercise's own
+        self.posture_returns = 0  # readings of another posture, of any length, between readings of the exercise's own
+        self._frames_since_own = 0  # frames with a person since the exercise's posture was first read
+        self._other_since_own = 0  # ...of which read as another posture (or none)
+        self._away_since: float | None = None  # when the posture last stopped being the exercise's own
+        self._seen_own_posture = False
+        self._in_view_s = 0.0  # seconds with a person in view
+        self._last_seen_t: float | None = None
         self._measure_errors_logged: set[type] = set()  # measure() error kinds already logged
         self.ready = False
         self.ever_ready = False
@@ -229,6 +258,7 @@ class ExerciseChecker:
         st.posture = posture
         if frame is not None:
             self.postures[posture] += 1
+            self._follow_posture(t_s, posture)
         self._update_ready(t_s, frame, posture)
 
         m = None
@@ -265,6 +295,43 @@ class ExerciseChecker:
             events += self._feed(t_s, m)
         self._update_status(t_s)
         return events
+
+    def _follow_posture(self, t_s: float, posture: str) -> None:
+        """Count flickers: another posture (or none) read for less than POSTURE_FLICKER_S between
+        two readings of the exercise's own posture."""
+        if self._last_seen_t is not None:
+            self._in_view_s += min(t_s - self._last_seen_t, 0.5)
+        self._last_seen_t = t_s
+        if posture == self.spec.posture:
+            if self._seen_own_posture and self._away_since is not None:
+                self.posture_returns += 1
+                if t_s - self._away_since < POSTURE_FLICKER_S:
+                    self.posture_flickers += 1
+            self._away_since = None
+            self._seen_own_posture = True
+        else:
+            if self._away_since is None:
+                self._away_since = t_s
+            if self._seen_own_posture:
+                self._other_since_own += 1
+        if self._seen_own_posture:
+            self._frames_since_own += 1
+
+    def unsteady_tracking(self) -> WarningEvent | None:
+        """A warning when the pose model kept losing the person's position (see POSTURE_FLICKER_S), else None."""
+        if not self._frames_since_own:
+            return None
+        share = self._other_since_own / self._frames_since_own
+        per_min = self.posture_flickers / max(self._in_view_s / 60.0, 1e-9)
+        flickering = (
+            self.posture_flickers >= UNSTEADY_MIN_FLICKERS
+            and per_min >= UNSTEADY_FLICKERS_PER_MIN
+            and share >= UNSTEADY_SHARE
+        )
+        misread = self.posture_returns >= UNSTEADY_MIN_RETURNS and share >= UNSTEADY_LONG_SHARE
+        if not (flickering or misread):
+            return None
+        return WarningEvent("unsteady_tracking", UNSTEADY_MESSAGE.format(n=self.posture_returns, share=share))
 
     # ---------------------------------------------------------------- calibration
     def calibration_value(self, m: Measurement) -> float | None:
@@ -430,11 +497,17 @@ class ExerciseChecker:
                 )
             self.warnings.append(w)
             events.append(w)
+        unsteady = self.unsteady_tracking()
         if not self.reps and not self.lookalikes:
             no_reps = self._no_rep_warning()
+            if unsteady is not None and (no_reps is None or no_reps.code in ("no_reps", "setup_not_met")):
+                no_reps = None  # the reason nothing was counted is the tracking: say that instead
             if no_reps is not None:
                 self.warnings.append(no_reps)
                 events.append(no_reps)
+        if unsteady is not None:
+            self.warnings.append(unsteady)
+            events.append(unsteady)
         if self.unjudged:
             n = sum(self.postures.values()) or 1
             for what, count in self.unjudged.most_common(3):
