@@ -156,3 +156,43 @@ def test_hold_exit_share_keeps_a_hold_that_settles_a_little_lower():
     assert len(with_share) == 1 and abs(with_share[0].duration_s - 10.0) < 0.1, with_share
     without = _sagging_hold(RepHoldMachine(th))
     assert max(h.duration_s for h in without) < 5.1, without
+
+
+def _creep_over_top(fps: float, seed: int = 0) -> list[tuple[float, float]]:
+    """Rest (0), up to 79.3 in 1 s (eased), held there 2 s, a last creep to 80.5 (over top_enter 80)
+    in 0.3 s, held 3 s, down in 1 s; +-0.3 of jitter on every sample."""
+    import math
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for i in range(int(9.0 * fps)):
+        t = i / fps
+        if t < 1.0:
+            v = 0.0
+        elif t < 2.0:
+            v = 79.3 * (0.5 - 0.5 * math.cos(math.pi * (t - 1.0)))
+        elif t < 4.0:
+            v = 79.3
+        elif t < 4.3:
+            v = 79.3 + 1.2 * (t - 4.0) / 0.3
+        elif t < 7.3:
+            v = 80.5
+        elif t < 8.3:
+            v = 80.5 * (0.5 + 0.5 * math.cos(math.pi * (t - 7.3)))
+        else:
+            v = 0.0
+        out.append((t, v + rng.uniform(-0.3, 0.3)))
+    return out
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_hold_that_creeps_over_top_enter_is_timed_from_when_the_body_settled(fps: float) -> None:
+    """The body is still at 79.3 for 2 s, just under top_enter (80), then creeps to 80.5 and holds
+    3 s more: it has been holding at this level (within the stillness band of 2 units) since it
+    arrived at about 2 s, not only since the creep took it over top_enter at about 4.2 s. The hold
+    is about 5.3 s (2.0 to 7.3 s) at every frame rate, and it is one rep."""
+    m = RepHoldMachine(TH, still_speed=20.0, speed_window_s=0.2)
+    reps, _ = feed(m, _creep_over_top(fps))
+    assert len(reps) == 1
+    assert reps[0].hold_s == pytest.approx(5.3, abs=0.35), reps[0].holds

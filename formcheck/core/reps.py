@@ -233,7 +233,7 @@ class RepHoldMachine:
             if not self._in_top:
                 self._in_top = True
                 self._hold_values = []
-                self._hold_start = self._settled_since(t_s, value, rep.zone_s)
+                self._hold_start = self._settled_since(t_s, value, rep)
                 out.top_entered = True
                 if rep.top_s is None:
                     rep.top_s = self._hold_start
@@ -326,16 +326,20 @@ class RepHoldMachine:
             if rep.top_s is None:
                 rep.top_s = best[0]
 
-    def _settled_since(self, t_s: float, value: float, not_before: float | None) -> float:
-        """When the signal came to rest near ``value``: the speed is measured over a window, so
-        stillness is noticed late; date the hold back to the first recent sample already within
-        ``still_speed * speed_window_s / 2`` of ``value`` (never before the top was first reached)."""
+    def _settled_since(self, t_s: float, value: float, rep: RepRecord) -> float:
+        """When the body came to rest at the level ``value`` it now holds: the speed is measured
+        over a window, and the held level may sit just under ``top_enter`` before a last creep
+        takes it over, so date the hold back to the start of the run of this rep's samples
+        within ``still_speed * speed_window_s / 2`` of ``value`` (the body was already still at
+        this level, whether or not it had crossed ``top_enter`` yet), never before the end of the
+        rep's previous hold."""
         if self.still_speed is None:
             return t_s
         band = 0.5 * self.still_speed * self.speed_window_s
         start = t_s
-        for t, v in reversed(self._recent):
-            if abs(v - value) > band or (not_before is not None and t < not_before):
+        after = rep.holds[-1].end_s if rep.holds else float("-inf")  # never into this rep's previous hold
+        for t, v in reversed(rep.samples):
+            if abs(v - value) > band or t < after:
                 break
             start = t
         return start
