@@ -147,3 +147,19 @@ def test_newest_frame_wins_in_the_replay_slot():
     t.join(5)
     assert got == [None]
     assert not math.isnan(percentile([1.0], 95))
+
+
+@pytest.mark.parametrize("fast, check_every_s", [(True, 1.0), (False, 0.0)])
+def test_the_live_processor_asks_for_the_fast_path_when_told(monkeypatch, fast, check_every_s):
+    import formcheck.media.pose as pose
+
+    made = []
+
+    class Recorder:
+        def __init__(self, model, **kwargs):
+            made.append(kwargs)
+
+    monkeypatch.setattr(pose, "PoseEstimator", Recorder)
+    LiveProcessor("bridge", fast=fast)._make_estimator(("full", False, "supine"))
+    assert made and made[0]["check_every_s"] == check_every_s
+    assert pose.CHECK_EVERY_S == 1.0

@@ -63,3 +63,25 @@ def test_analyze_several_files_with_two_workers(tmp_path):
     assert reports[2]["error"]["code"] == "bad_video" and "missing.mp4" in proc.stderr
     single = json.loads(run_cli("analyze", str(a), "-e", "bridge", "--json").stdout)
     assert [e["hold_s"] for e in single["rep_events"]] == [e["hold_s"] for e in reports[0]["rep_events"]]
+
+
+def test_the_pelvic_tilt_is_never_analysed_with_the_fast_path(monkeypatch):
+    """Its cues are compared with their frame-by-frame resting jitter, which one-person tracking changes
+    (a sample clip lost a correct rep with it): ``--fast`` leaves the pelvic tilt on the detection path."""
+    from formcheck.core.exercise import get_exercise
+    from formcheck.media import pipeline
+
+    assert pipeline.exercise_fast(get_exercise("bridge"), True) is True
+    assert pipeline.exercise_fast(get_exercise("bridge"), False) is False
+    assert pipeline.exercise_fast(get_exercise("pelvic_tilt"), True) is False
+    asked = []
+
+    def fake_frames(*args, **kwargs):
+        asked.append(kwargs["fast"])
+        raise pipeline.AnalysisError("stop here")
+
+    monkeypatch.setattr(pipeline, "iter_pose_frames", fake_frames)
+    for exercise in ("pelvic_tilt", "knee_to_chest"):
+        with pytest.raises(pipeline.AnalysisError):
+            pipeline.analyze(clip_path(BRIDGE), exercise, fast=True)
+    assert asked == [False, True]

@@ -178,6 +178,9 @@ class LiveProcessor:
         trace_frames: how many frames of the key-angle trace a live set keeps (memory stays flat).
         latency_budget_ms: with the full model, switch to the lite one when the per-frame time's 95th
             percentile stays above this for :data:`SWITCH_AFTER_S` (None: never switch).
+        fast: the pose estimator's one-person fast path (one-person tracking, a look for other people
+            once a second, checked against a fresh detection; see
+            :class:`~formcheck.media.pose.PoseEstimator`, ``check_every_s``).
     """
 
     def __init__(
@@ -190,6 +193,7 @@ class LiveProcessor:
         meta: dict | None = None,
         trace_frames: int = LIVE_TRACE_FRAMES,
         latency_budget_ms: float | None = LATENCY_BUDGET_MS,
+        fast: bool = False,
     ) -> None:
         self._lock = threading.Lock()
         self._meter = LatencyMeter()  # touched by the frame thread only, under the lock
@@ -203,6 +207,7 @@ class LiveProcessor:
         #: the words drawn on the video between sets (None: "Set finished. Press 'Start another set' ...")
         self.idle_cue: str | None = None
         self.model = model
+        self.fast = bool(fast)
         self._factory = estimator_factory
         self.saver = saver
         self.draw = draw
@@ -601,10 +606,16 @@ class LiveProcessor:
         in view it follows the one in the exercise's position."""
         if self._factory is not None:
             return self._factory()
-        from formcheck.media.pose import PoseEstimator
+        from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator
 
         model, segmentation, posture = key
-        return PoseEstimator(model, segmentation=segmentation, keep_mask=False, positions=(posture,))
+        return PoseEstimator(
+            model,
+            segmentation=segmentation,
+            keep_mask=False,
+            positions=(posture,),
+            check_every_s=CHECK_EVERY_S if self.fast else 0.0,
+        )
 
     def _detach_estimator_locked(self) -> Any:
         """Take the estimator away to be closed by the caller, outside the lock; while the frame

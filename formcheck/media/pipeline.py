@@ -58,6 +58,15 @@ def exercise_max_fps(spec: ExerciseSpec, max_fps: float | None) -> float | None:
     return None if getattr(load_checker_class(spec), "full_rate", False) else max_fps
 
 
+def exercise_fast(spec: ExerciseSpec, fast: bool) -> bool:
+    """Whether ``spec`` is analysed with the pose estimator's one-person fast path when ``fast`` is asked
+    for: not for a checker that needs every frame (``full_rate``, the pelvic tilt). Its cues are a few
+    degrees, compared with their resting jitter measured frame by frame, and one-person tracking has other
+    jitter than the per-frame detection (on a rendered pelvic tilt, a third of it): with the fast path one
+    sample clip lost a correct rep (pelvic_tilt_lift_f55_left_C, 3 -> 2)."""
+    return bool(fast) and exercise_max_fps(spec, DEFAULT_MAX_FPS) is not None
+
+
 #: ``progress(done_frames, total_frames_or_0)``
 ProgressFn = Callable[[int, int], None]
 
@@ -242,7 +251,8 @@ def analyze(
         max_fps: analyse a video at about this many frames per second (default
             :data:`DEFAULT_MAX_FPS`; None or 0: every frame). Counts, holds and faults are the same
             as with every frame; the report's ``frames`` are the frames analysed.
-        fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`).
+        fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`;
+            never for the pelvic tilt, see :func:`exercise_fast`).
 
     With ``annotate`` every frame is analysed whatever ``max_fps`` (the annotated video keeps the
     clip's frame rate; the results are the same).
@@ -290,7 +300,7 @@ def _analyze(
         segmentation=spec.needs_segmentation,
         kind=kind,
         max_fps=exercise_max_fps(spec, max_fps),
-        fast=fast,
+        fast=exercise_fast(spec, fast),
     )
     track = _empty_track(source, head) if keep_track else None
     writer = None
