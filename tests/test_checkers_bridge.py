@@ -102,3 +102,17 @@ def test_a_file_that_starts_with_the_legs_down_counts_only_the_bridges() -> None
     s.finish()
     report = s.report("x", 30.0)
     assert [int(r.start_s) for r in report.reps] == [4, 11], [(r.start_s, r.end_s) for r in report.reps]
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_hold_under_half_the_prescribed_3_s_is_too_short_at_every_frame_rate(fps: float) -> None:
+    """The bridge's dose is a 3-s hold; a hold under half of it (1.5 s) is a rushed rep. Two reps
+    held 1.05 s at the top (timed about 1.35 s: the hold also takes in the last, slow part of the
+    way up and the first of the way down) are too short; two held 2 s are not. Same at 15, 24,
+    30 and 60 frames/s, with pixel noise."""
+    reps = [*reps_every(2, 2.0, bridge_top(4.0), hold=1.05), *reps_every(2, 12.0, bridge_top(4.0), hold=2.0)]
+    stream = make_stream("supine", reps, reps[-1].end + 1.5, StreamOptions(fps=fps, noise_px=1.5, seed=3))
+    report = run("bridge", stream)
+    assert [r.faults for r in report.reps] == [["hold_too_short"], ["hold_too_short"], [], []], [
+        (r.hold_s, r.faults) for r in report.reps
+    ]
