@@ -75,3 +75,25 @@ def test_the_same_flicker_gives_the_same_verdict_at_15_and_60_fps() -> None:
         _, stream, other = _bridges(fps=fps)
         r = run("bridge", _spliced(stream, other, windows))
         assert "unsteady_tracking" in codes(r), (fps, codes(r))
+
+
+def test_live_a_flickering_posture_is_shown_as_the_cameras_problem_not_get_into_position() -> None:
+    """Live: after three flickers within a minute, a misread frame's message says what to change
+    about the camera; before that (and for a person really getting into position) it asks the person
+    to get into position."""
+    from formcheck.core.checker import UNSTEADY_LIVE_MESSAGE
+    from formcheck.core.session import Session
+
+    _, stream, other = _bridges()
+    windows = [(4.0 + 3.0 * k, 4.4 + 3.0 * k) for k in range(11)]
+    s = Session("bridge")
+    messages: dict[int, str | None] = {}
+    for t, f in _spliced(stream, other, windows):
+        s.update(t, f)
+        for k, (a, b) in enumerate(windows):
+            if a <= t < b and k not in messages:  # the first misread frame
+                messages[k] = s.checker.status.setup_message
+    shown = [m for _, m in sorted(messages.items()) if m is not None]  # (during a rep, no set-up message)
+    assert len(shown) >= 3, messages
+    assert "get into position" in shown[0], messages
+    assert shown[1:] == [UNSTEADY_LIVE_MESSAGE] * (len(shown) - 1), messages

@@ -80,6 +80,13 @@ UNSTEADY_SHARE = 0.1
 #: doing one floor exercise does not keep changing position; the model misreads the body).
 UNSTEADY_LONG_SHARE = 0.3
 UNSTEADY_MIN_RETURNS = 2
+#: Live: once this many flickers came within the last UNSTEADY_LIVE_WINDOW_S seconds, a misread posture
+#: is shown as the camera's problem (what to change), not as "get into position".
+UNSTEADY_LIVE_FLICKERS = 3
+UNSTEADY_LIVE_WINDOW_S = 60.0
+UNSTEADY_LIVE_MESSAGE = (
+    "The camera keeps losing your position: film your side from about hip height, 2 to 3 metres away."
+)
 UNSTEADY_MESSAGE = (
     "The pose model kept losing your position from this camera (it read you in another position, or "
     "none, {n} times, {share:.0%} of the time), so the count is unreliable. "
@@ -162,6 +169,7 @@ class ExerciseChecker:
         self._rearm = False  # a rep was lost to a tracking gap: wait for rest before the next one
         self._front_frames = 0  # frames seen from the front / head / feet end (too far off the side view)
         self.posture_flickers = 0  # brief readings of another posture between readings of the exercise's own
+        self._flicker_times: deque[float] = deque()  # when the recent flickers ended (live message)
         self.posture_returns = 0  # readings of another posture, of any length, between readings of the exercise's own
         self._frames_since_own = 0  # frames with a person since the exercise's posture was first read
         self._other_since_own = 0  # ...of which read as another posture (or none)
@@ -307,6 +315,7 @@ class ExerciseChecker:
                 self.posture_returns += 1
                 if t_s - self._away_since < POSTURE_FLICKER_S:
                     self.posture_flickers += 1
+                    self._flicker_times.append(t_s)
             self._away_since = None
             self._seen_own_posture = True
         else:
@@ -524,7 +533,11 @@ class ExerciseChecker:
     def _update_ready(self, t_s: float, frame: PoseFrame | None, posture: str) -> None:
         st = self.status
         issue = check_framing(frame, self.required_landmarks())
-        if frame is not None and posture != self.spec.posture and posture != "unknown":
+        while self._flicker_times and self._flicker_times[0] < t_s - UNSTEADY_LIVE_WINDOW_S:
+            self._flicker_times.popleft()
+        if frame is not None and posture != self.spec.posture and len(self._flicker_times) >= UNSTEADY_LIVE_FLICKERS:
+            msg = UNSTEADY_LIVE_MESSAGE  # the person did not move: the camera keeps misreading them
+        elif frame is not None and posture != self.spec.posture and posture != "unknown":
             msg = f"Please get into position: {POSTURE_WORDS[self.spec.posture]}. You seem to be {POSTURE_WORDS[posture]}."
         elif frame is not None and posture == "unknown":
             msg = f"Please get into position: {POSTURE_WORDS[self.spec.posture]}, side-on to the camera."
