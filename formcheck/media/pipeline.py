@@ -155,7 +155,7 @@ def iter_pose_frames(
     :class:`~formcheck.media.video.FramePicker`); None or 0 analyses every frame. A track is read
     as it was recorded. The header gives ``stride`` and ``analysed_fps``. ``fast``: the pose
     estimator's one-person fast path (see :class:`~formcheck.media.pose.PoseEstimator`,
-    ``check_every_s``; opt-in: it changes the landmarks of people lying down).
+    ``check_every_s``; opt-in: its landmarks are other landmarks, and hold times move).
     """
     path = check_input(source)
     kind = input_kind(path, kind)

@@ -177,15 +177,18 @@ class PoseEstimator:
             ``check_every_s`` seconds of video time, on the first frame, when someone new appears,
             when the one-person landmarker finds someone other than the person followed (its
             shoulder-hip centre outside the same-person gate) and soon after its confidence drops.
-            Its people choose whom to follow; while the one-person landmarker is on that person its
-            landmarks are the ones returned (with one person in view: exactly MediaPipe's one-person
-            tracking), else the check's; while it tracks someone else, only the ``num_poses``
-            landmarker runs, for ``check_every_s`` at a time (as without the fast path).
-            ``PoseFrame.num_people`` is the count of the last check.
+            Its people choose whom to follow; while the one-person landmarker is on that person and
+            its joint angles agree with the check's (within :data:`AGREE_DEG`) its landmarks are the
+            ones returned (with one person in view: exactly MediaPipe's one-person tracking), else
+            the check's. While it tracks someone else, only the ``num_poses`` landmarker runs, for
+            ``check_every_s`` at a time; when it disagrees, for :data:`SLOW_S` (doubling up to
+            :data:`SLOW_MAX_S`), then it restarts from a fresh detection and is checked on every
+            frame for :data:`PROBE_S`. ``PoseFrame.num_people`` is the count of the last check;
+            ``disagreements`` counts the checks that disagreed.
             ``0`` (the default) runs only the ``num_poses`` landmarker, on every frame: no fast path.
-            Opt-in (``formcheck analyze --fast``): on people lying down the one-person tracking's
-            landmarks differ from the per-frame detection's by 15-35 px during held knee hugs,
-            which changes counts the checkers were tuned on (README, Speed).
+            Opt-in (``formcheck analyze --fast``): its landmarks are as close to the true joints as
+            the per-frame detection's or closer, but they are other landmarks, and hold times on the
+            labelled clips moved by up to 0.34 s (README, Speed).
 
     Use one estimator per video stream, and close it (``with`` or :meth:`close`).
     ``frames_single`` / ``frames_multi`` count the frames each landmarker ran on.

@@ -513,9 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--fast",
             action="store_true",
-            help="one-person pose tracking with a look for other people once a second (about 40 %% "
-            "less model time per frame; experimental: on people lying down its landmarks differ "
-            "and some counts change, see the README's Speed section)",
+            help="one-person pose tracking, checked against a fresh detection of everyone once a second "
+            "(less model time per frame; experimental: on the labelled clips the counts were the same but "
+            "hold times moved by up to 0.34 s and one real clip gained a fault; the pelvic tilt never uses it; "
+            "see the README's Speed section)",
         )
 
     def jobs_arg(sp):
