@@ -238,7 +238,13 @@ class BirdDogChecker(ExerciseChecker):
         return False
 
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
-        faults = [] if rep.reached_top and not self._not_extended(rep, samples) else ["limb_not_extended"]
+        # the reach is judged on the whole arm and leg over the held pause (_not_extended), also for
+        # a rep whose upper arm or thigh stayed under the top zone: the elbow and knee are the
+        # landmarks the pose model places worst (an oblique camera reads a level, straight arm's
+        # upper arm 20-30 degrees low), and the shoulder-wrist and hip-ankle lines and the joint
+        # angles say whether the limb was extended; only a rep with no pause at all is not extended
+        no_pause = not rep.reached_top and rep.main_hold is None
+        faults = ["limb_not_extended"] if no_pause or self._not_extended(rep, samples) else []
         return faults + super().rep_faults(rep, samples)
 
     def _not_extended(self, rep: RepRecord, samples: list[Sample]) -> bool:

@@ -239,3 +239,19 @@ def test_sides_follow_the_picture_when_the_pose_model_swaps_left_and_right(near:
     swapped = run("bird_dog", _labels_swapped(stream))
     assert [r.side for r in swapped.reps] == truth
     assert "unbalanced_sides" not in {w.code for w in swapped.warnings}
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_reach_read_low_at_the_elbow_is_judged_on_the_whole_arm(fps: float) -> None:
+    """An oblique camera reads the elbow of a level, straight arm 20-30 degrees low: the upper arm
+    (which drives the count) stays just under the top zone (rise 63 < 65), while the shoulder-wrist
+    line is 16 degrees below level and the elbow 158 degrees, both within the limits of a
+    straight arm at back height. The reach is judged on the whole arm over the held pause: no
+    limb_not_extended, at 15, 24, 30 and 60 frames/s, with pixel noise."""
+    low_elbow = bird_dog_top("left", arm_deg=-27.0, elbow_deg=-22.0)
+    reps = reps_every(2, 2.0, [low_elbow, R], hold=3.0)
+    stream = make_stream("all_fours", reps, reps[-1].end + 1.5, StreamOptions(fps=fps, noise_px=1.0, seed=5))
+    report = run("bird_dog", stream)
+    assert [(r.side, r.faults) for r in report.reps] == [("left", []), ("right", [])], [
+        (r.side, r.faults, r.hold_s) for r in report.reps
+    ]
