@@ -55,9 +55,14 @@ AGREE_DEG = 11.0
 #: When they disagree the estimator uses the detection path alone, on every frame (exactly the estimator
 #: without the fast path), for this long; then it tries one-person tracking again from a fresh detection and
 #: checks it on every frame for :data:`PROBE_S`. A failed try doubles the wait, up to :data:`SLOW_MAX_S`.
+#: Restarting does not help in a pose where they disagree: one to three frames after a fresh detection, tracking
+#: already read that far hip angle 10-30 degrees off the detection's (it is where the landmark-derived
+#: region of interest puts the crop, not a slow drift); hence the long, doubling waits and the short tries
+#: (both landmarkers run during a try), so that a pose where they keep disagreeing costs little more than
+#: the detection path alone.
 SLOW_S = 1.0
-SLOW_MAX_S = 4.0
-PROBE_S = 0.5
+SLOW_MAX_S = 8.0
+PROBE_S = 0.25
 #: The angles compared by the fast path's self-check: (a, b, c) is the angle at b.
 _AGREE_ANGLES = np.array(
     [
