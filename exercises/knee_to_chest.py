@@ -67,6 +67,9 @@ class KneeToChestChecker(ExerciseChecker):
         self._near: str | None = None
         self._bridge_since: float | None = None  # a bridge-like hip extension in progress since
         super().__init__(spec)
+        # the stretch is the held position, whatever hip flexion the person reaches or the camera
+        # reads: a hold is also the longest still pause of the rep (see RepHoldMachine.pause_is_hold)
+        self.machine.pause_is_hold = True
 
     # ------------------------------------------------------------------ thresholds
     def rep_thresholds(self) -> RepThresholds:

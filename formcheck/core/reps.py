@@ -124,6 +124,9 @@ class RepHoldMachine:
             of the way from ``rest_enter`` to the level held so far (the median over the hold): a
             person whose held level sits just above ``top_exit`` is not timed out by a few units of
             pose noise or settling. Only ever lowers ``top_exit``; ``None``: off.
+        pause_is_hold: for an exercise that *is* a held position (a stretch), a rep's hold is also
+            its longest still pause when that is longer than its time in the
+            top zone (see :meth:`_longest_pause`; needs ``still_speed``).
     """
 
     def __init__(
@@ -136,8 +139,10 @@ class RepHoldMachine:
         speed_window_s: float = 0.2,
         end_share_of_peak: float | None = None,
         hold_exit_share: float | None = None,
+        pause_is_hold: bool = False,
     ):
         thresholds.validate()
+        self.pause_is_hold = pause_is_hold
         self.end_share_of_peak = end_share_of_peak
         self.hold_exit_share = hold_exit_share
         self.th = thresholds
@@ -293,23 +298,17 @@ class RepHoldMachine:
         band shorter than ``hold_dropout_s`` do not end the run."""
         if rep.top_s is None:
             rep.top_s = rep.zone_s
+        if self.pause_is_hold and self.still_speed is not None and rep.samples:
+            pause = self._longest_pause(rep)
+            if pause is not None and pause.duration_s > rep.hold_s:
+                rep.holds = [h for h in rep.holds if h.end_s < pause.start_s or h.start_s > pause.end_s] + [pause]
+                rep.holds.sort(key=lambda h: h.start_s)
+                if rep.top_s is None or rep.top_s > pause.start_s:
+                    rep.top_s = pause.start_s
         if rep.holds or self.still_speed is None or not rep.samples:
             return
         band = 0.5 * self.still_speed * self.speed_window_s
-        # a running median over SETTLE_MEDIAN_S (centred), so one noisy sample neither sets the peak nor
-        # breaks the run; a window in seconds, so the same pause reads the same at 12 or 60 frames/s
-        times = [s for s, _ in rep.samples]
-        vals = [v for _, v in rep.samples]
-        half = SETTLE_MEDIAN_S / 2.0
-        med = []
-        lo = hi = 0
-        for ti in times:
-            while times[lo] < ti - half - 1e-9:
-                lo += 1
-            while hi < len(times) and times[hi] <= ti + half + 1e-9:
-                hi += 1
-            window = sorted(vals[lo:hi])
-            med.append(window[len(window) // 2])
+        med = _running_median(rep.samples)
         peak = max(med)
         best: tuple[float, float] | None = None
         run_start: float | None = None
@@ -325,6 +324,37 @@ class RepHoldMachine:
             rep.holds.append(HoldSpan(*best))
             if rep.top_s is None:
                 rep.top_s = best[0]
+
+    def _longest_pause(self, rep: RepRecord) -> HoldSpan | None:
+        """The rep's longest still pause: the longest run of samples whose
+        running median (over ``SETTLE_MEDIAN_S``) changes by at most ``still_speed`` per second
+        over ``speed_window_s`` (centred), moves shorter than ``hold_dropout_s`` bridged. None when
+        there is no such run."""
+        assert self.still_speed is not None
+        times = [t for t, _ in rep.samples]
+        med = _running_median(rep.samples)
+        half = 0.5 * self.speed_window_s
+        n = len(times)
+        best: tuple[float, float] | None = None
+        run_start: float | None = None
+        last_in: float | None = None
+        a = b = 0
+        for t in times:
+            while times[a] < t - half - 1e-9:
+                a += 1
+            while b + 1 < n and times[b + 1] <= t + half + 1e-9:
+                b += 1
+            dt = times[b] - times[a]
+            speed = abs(med[b] - med[a]) / dt if dt > 0 else 0.0
+            if speed <= self.still_speed:
+                if run_start is None or last_in is None or t - last_in > self.hold_dropout_s:
+                    run_start = t
+                last_in = t
+                if best is None or t - run_start > best[1] - best[0]:
+                    best = (run_start, t)
+        if best is None or best[1] <= best[0]:
+            return None
+        return HoldSpan(*best)
 
     def _settled_since(self, t_s: float, value: float, rep: RepRecord) -> float:
         """When the body came to rest at the level ``value`` it now holds: the speed is measured
@@ -392,3 +422,22 @@ class RepHoldMachine:
         rep.abandoned = True
         self.current = None
         out.discarded = rep
+
+
+def _running_median(samples: list[tuple[float, float]]) -> list[float]:
+    """The centred running median over ``SETTLE_MEDIAN_S`` of ``(t, value)`` samples: one noisy
+    sample neither sets a level nor breaks a run; a window in seconds, so the same pause reads
+    the same at 12 or 60 frames/s."""
+    times = [t for t, _ in samples]
+    vals = [v for _, v in samples]
+    half = SETTLE_MEDIAN_S / 2.0
+    med = []
+    lo = hi = 0
+    for ti in times:
+        while times[lo] < ti - half - 1e-9:
+            lo += 1
+        while hi < len(times) and times[hi] <= ti + half + 1e-9:
+            hi += 1
+        window = sorted(vals[lo:hi])
+        med.append(window[len(window) // 2])
+    return med
