@@ -85,6 +85,10 @@ class BirdDogChecker(ExerciseChecker):
         #: side disagreed with the side the picture shows; above one half, its labels are swapped
         self._swapped = Follower(spec.threshold("label_check_s"))
         super().__init__(spec)
+        # the hold is how long the arm and leg were held out: a reach held under the top zone after
+        # a moment past it (or a limb the pose model reads low) is still held (see
+        # RepHoldMachine.pause_is_hold); whether it was high enough is limb_not_extended's business
+        self.machine.pause_is_hold = True
 
     # ------------------------------------------------------------------ measurement
     def measure(self, frame: PoseFrame) -> Measurement:

@@ -255,3 +255,17 @@ def test_a_reach_read_low_at_the_elbow_is_judged_on_the_whole_arm(fps: float) ->
     assert [(r.side, r.faults) for r in report.reps] == [("left", []), ("right", [])], [
         (r.side, r.faults, r.hold_s) for r in report.reps
     ]
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_reach_held_under_the_top_zone_after_a_moment_past_it_is_timed_whole(fps: float) -> None:
+    """The left arm and right leg reach level for 0.4 s, then the arm sinks 45 degrees and is held
+    there 3.6 s more (under the top zone and its exit, above where a rep ends). The hold is how long
+    the limbs were held out: about 3 s (the still pause after the arm sank), not the 0.4 s in the
+    zone, so not hold_too_short; the low arm is limb_not_extended. At 15/24/30/60 frames/s."""
+    first = Rep(2.0, L, rise=1.0, hold=4.0, lower=1.0, wobble={"arm_left_deg": (-45.0, 0.4)})
+    second = Rep(first.end + 1.5, R, rise=1.0, hold=3.0, lower=1.0)
+    stream = make_stream("all_fours", [first, second], second.end + 1.5, StreamOptions(fps=fps, noise_px=1.0, seed=4))
+    report = run("bird_dog", stream)
+    assert [(r.side, r.faults) for r in report.reps] == [("left", ["limb_not_extended"]), ("right", [])]
+    assert 2.8 <= report.reps[0].hold_s <= 3.9, report.reps[0].hold_s
