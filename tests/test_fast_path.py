@@ -27,6 +27,7 @@ def test_one_person_in_view_gives_exactly_the_one_person_landmarks():
     with PoseEstimator("full", check_every_s=CHECK_EVERY_S) as fast, PoseEstimator("full", num_poses=1) as one:
         got = [(fast.detect(f, t), one.detect(f, t)) for t, f in frames]
         multi = fast.frames_multi
+        assert fast.disagreements == 0  # (the self-check agreed with the detection on every check of this clip)
     assert all(a is not None and b is not None for a, b in got)
     assert all(np.array_equal(a.xyz, b.xyz) and np.array_equal(a.visibility, b.visibility) for a, b in got)
     assert all(a.num_people == 1 for a, _ in got)
