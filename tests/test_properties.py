@@ -297,8 +297,10 @@ CLEAN = {
     ),
     "knee_to_chest": (
         "supine",
-        [Rep(2.0, knee_to_chest_top("left"), 1.5, 16.0, 1.5), Rep(23.0, knee_to_chest_top("right"), 1.5, 16.0, 1.5)],
-        44.0,
+        # the first hug starts at 3 s, as the bridge's: 0.8 s of garbage + 0.5 s to be ready + 1 s still is 2.3 s
+        # (a hug starting at 2 s began before a live session could have learnt the rest, so it was lost by design)
+        [Rep(3.0, knee_to_chest_top("left"), 1.5, 16.0, 1.5), Rep(24.0, knee_to_chest_top("right"), 1.5, 16.0, 1.5)],
+        45.0,
     ),
 }
 
