@@ -85,13 +85,13 @@ UNSTEADY_MIN_RETURNS = 2
 UNSTEADY_LIVE_FLICKERS = 3
 UNSTEADY_LIVE_WINDOW_S = 60.0
 UNSTEADY_LIVE_MESSAGE = (
-    "The camera keeps losing your position: film your side from about hip height, 2 to 3 metres away."
+    "The camera keeps losing your position: film your side, 2 to 3 metres away, with your whole body in view."
 )
 UNSTEADY_MESSAGE = (
     "The pose model kept losing your position from this camera (it read you in another position, or "
     "none, {n} times, {share:.0%} of the time), so the count is unreliable. "
-    "Film your side, within about 45 degrees of side-on, from about hip height when you lie on the "
-    "floor (a camera on the floor sees too little of you), 2 to 3 metres away."
+    "Film your side, within about 45 degrees of side-on, 2 to 3 metres away, with your whole body "
+    "in the picture, good light and a plain background."
 )
 TURN_CAMERA_MESSAGE = "Turn the camera (or yourself) so it sees you from the side, within about 45 degrees of side-on."
 CALIBRATING_MESSAGE = "Keep still for a moment in the starting position: learning your resting position."
