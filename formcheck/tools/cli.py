@@ -515,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="one-person pose tracking, checked against a fresh detection of everyone once a second "
             "(less model time per frame; experimental: on the labelled clips the counts were the same but "
-            "hold times moved by up to 0.34 s and one real clip gained a fault; the pelvic tilt never uses it; "
+            "hold times moved by up to 0.34 s and two real bird-dogs gained a fault; the pelvic tilt never uses it; "
             "see the README's Speed section)",
         )
 
