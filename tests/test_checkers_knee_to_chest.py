@@ -157,11 +157,12 @@ def test_a_stretch_held_below_the_top_zone_after_a_brief_overshoot_is_timed_whol
     """The knee comes in past the top zone for a moment, then settles 45 degrees lower and is held
     there 15.6 s (under the zone and its exit, above where a hold ends: a person whose hip does
     not flex further, or a camera that reads the hug low). The stretch is the held position: the
-    hold is the still pause (about 16 s), not the 0.5 s in the zone, and it is not too short.
-    Same at 15, 24, 30 and 60 frames/s, with pixel noise."""
+    hold is the still pause at the level held (15.6 s, less the moment the knee takes to settle),
+    not the 0.5 s in the zone, and it is not too short. Same at 15, 24, 30 and 60 frames/s, with
+    pixel noise."""
     r = Rep(
         2.0, knee_to_chest_top("left", 75.0), rise=1.5, hold=16.0, lower=1.5, wobble={"flex_left_deg": (-45.0, 0.4)}
     )
     report = run("knee_to_chest", make_stream("supine", [r], r.end + 2.0, StreamOptions(fps=fps, noise_px=1.0, seed=2)))
     assert [(r.side, r.faults) for r in report.reps] == [("left", [])]
-    assert 15.4 <= report.reps[0].hold_s <= 16.6, report.reps[0].hold_s
+    assert 15.0 <= report.reps[0].hold_s <= 16.6, report.reps[0].hold_s

@@ -196,3 +196,43 @@ def test_a_hold_that_creeps_over_top_enter_is_timed_from_when_the_body_settled(f
     reps, _ = feed(m, _creep_over_top(fps))
     assert len(reps) == 1
     assert reps[0].hold_s == pytest.approx(5.3, abs=0.35), reps[0].holds
+
+
+def _pause_then_jump(fps: float, jump_to: float, back: bool) -> list[tuple[float, float]]:
+    """Rest 0 -> rises to 60 (under top_enter 80: no time in the top zone) and holds there 2 s, then the
+    reading jumps to ``jump_to`` within a frame; with ``back`` it returns to 60 after 0.2 s and holds 2 s
+    more, else it stays at ``jump_to`` for 2 s; then rest."""
+    out = []
+    for i in range(int(8.0 * fps)):
+        t = i / fps
+        if t < 1.0:
+            v = 0.0
+        elif t < 1.5:
+            v = 60.0 * (t - 1.0) / 0.5
+        elif t < 3.5:
+            v = 60.0
+        elif t < 3.7 or (not back and t < 5.7):
+            v = jump_to
+        elif t < 5.7:
+            v = 60.0
+        elif t < 6.2:
+            v = (jump_to if not back else 60.0) * (1 - (t - 5.7) / 0.5)
+        else:
+            v = 0.0
+        out.append((t, v))
+    return out
+
+
+@pytest.mark.parametrize("fps", [15.0, 30.0, 60.0])
+def test_a_still_pause_bridges_jitter_back_to_its_level_but_not_a_jump_to_another(fps: float) -> None:
+    """``pause_is_hold``: a reading that leaves the held level for 0.2 s and comes back (pose jitter on a
+    held position, here 40 % of the rep's range from rest_enter to its peak) is one 4.2-s pause; one that
+    jumps to a level 70 % of the range away and stays still there is another position, so the longest
+    pause is 2 s, not the 4.2 s spanning both (which read differently at 15 and 30 frames/s on a corpus
+    bird-dog)."""
+    opts = dict(still_speed=15.0, speed_window_s=0.3, hold_dropout_s=0.35, pause_is_hold=True)
+    one, _ = feed(RepHoldMachine(TH, **opts), _pause_then_jump(fps, 40.0, back=True))
+    assert len(one) == 1 and one[0].hold_s == pytest.approx(4.2, abs=0.3), [h for r in one for h in r.holds]
+    two, _ = feed(RepHoldMachine(TH, **opts), _pause_then_jump(fps, 25.0, back=False))
+    assert len(two) == 1, two
+    assert two[0].hold_s == pytest.approx(2.0, abs=0.3), two[0].holds

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds of the centred running median a rep's own pause is found on (see ``_settle``): five frames at 30 fps.
 SETTLE_MEDIAN_S = 0.17
+#: A still pause (``pause_is_hold``) bridges a brief move only when it comes back to within this share of
+#: the rep's own range (rest_enter to its peak) of the level it left: farther is another position.
+PAUSE_LEVEL_SHARE = 0.5
 
 
 @dataclass
@@ -328,18 +331,23 @@ class RepHoldMachine:
     def _longest_pause(self, rep: RepRecord) -> HoldSpan | None:
         """The rep's longest still pause: the longest run of samples whose
         running median (over ``SETTLE_MEDIAN_S``) changes by at most ``still_speed`` per second
-        over ``speed_window_s`` (centred), moves shorter than ``hold_dropout_s`` bridged. None when
-        there is no such run."""
+        over ``speed_window_s`` (centred), moves shorter than ``hold_dropout_s`` bridged when they
+        come back to within ``PAUSE_LEVEL_SHARE`` of the rep's range (at least ``still_speed *
+        speed_window_s``) of the level left. None when there is no such run."""
         assert self.still_speed is not None
         times = [t for t, _ in rep.samples]
         med = _running_median(rep.samples)
         half = 0.5 * self.speed_window_s
         n = len(times)
+        # a brief move is bridged only back to about the level left: within half of the rep's own range
+        # (pose jitter on a held position), and never less than a still signal moves over the speed window
+        step = max(self.still_speed * self.speed_window_s, PAUSE_LEVEL_SHARE * (max(med) - self.th.rest_enter))
         best: tuple[float, float] | None = None
         run_start: float | None = None
         last_in: float | None = None
+        last_level = 0.0
         a = b = 0
-        for t in times:
+        for i, t in enumerate(times):
             while times[a] < t - half - 1e-9:
                 a += 1
             while b + 1 < n and times[b + 1] <= t + half + 1e-9:
@@ -347,9 +355,16 @@ class RepHoldMachine:
             dt = times[b] - times[a]
             speed = abs(med[b] - med[a]) / dt if dt > 0 else 0.0
             if speed <= self.still_speed:
-                if run_start is None or last_in is None or t - last_in > self.hold_dropout_s:
+                # still again somewhere else (the pose model jumping between two readings of a limb, or a new
+                # position) is another pause
+                if (
+                    run_start is None
+                    or last_in is None
+                    or t - last_in > self.hold_dropout_s
+                    or abs(med[i] - last_level) > step
+                ):
                     run_start = t
-                last_in = t
+                last_in, last_level = t, med[i]
                 if best is None or t - run_start > best[1] - best[0]:
                     best = (run_start, t)
         if best is None or best[1] <= best[0]:
