@@ -219,3 +219,25 @@ def test_real_dev_labels_are_read_without_error():
         reps = d.get("reps", [])
         detected = [{"start_s": r["start_s"], "end_s": r["end_s"]} for r in reps if "start_s" in r and "end_s" in r]
         assert len(match_reps(detected, reps)) == len(detected)
+
+
+def test_eval_fast_keeps_the_pelvic_tilt_off_the_fast_path(tmp_path, monkeypatch) -> None:
+    """``eval --fast`` caches one-person tracks only for exercises analysed on the fast path: never for
+    the pelvic tilt (as ``analyze --fast``), whose cues are compared with their frame-by-frame jitter."""
+    from formcheck.tools import evaluate
+
+    asked: dict[str, bool] = {}
+
+    def fake_cached_track(video, cache_dir, model="full", segmentation=False, max_fps=None, fast=False):
+        asked[exercise] = fast
+        raise RuntimeError("no model here")
+
+    monkeypatch.setattr(evaluate, "cached_track", fake_cached_track)
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"")
+    for exercise in ("pelvic_tilt", "bridge"):
+        res = evaluate.evaluate_clip(
+            video, {"exercise": exercise, "expected": {"reps": 1}}, exercise=exercise, track_cache=tmp_path, fast=True
+        )
+        assert res.error == "no model here"
+    assert asked == {"pelvic_tilt": False, "bridge": True}

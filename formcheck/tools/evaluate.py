@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES, one_line, require_regular_file
-from formcheck.media.pipeline import DEFAULT_MAX_FPS, ProgressFn, analyze, exercise_max_fps
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, ProgressFn, analyze, exercise_fast, exercise_max_fps
 from formcheck.tools.batch import run_tasks
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def track_cache_path(
     seg = ".seg" if segmentation else ""
     rate = ".every" if analysed_stride(video, max_fps) == 1 else f".fps{max_fps:g}"
     if fast:
-        rate += ".fast"
+        rate += ".fast2"  # 2: the fast path checks itself against the detector (older fast tracks differ)
     return Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}{rate}.{st.st_size}.{int(st.st_mtime)}.fctrack"
 
 
@@ -327,7 +327,7 @@ def evaluate_clip(
                 model,
                 segmentation=spec.needs_segmentation,
                 max_fps=exercise_max_fps(spec, max_fps),
-                fast=fast,
+                fast=exercise_fast(spec, fast),  # never for the pelvic tilt, as analyze
             )
         else:
             source = video
