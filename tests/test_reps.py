@@ -23,6 +23,11 @@ def feed(machine: RepHoldMachine, samples):
     return finished, discarded
 
 
+def sampled(level, fps: float, duration_s: float) -> list[tuple[float, float]]:
+    """``(t, level(t))`` at ``fps`` frames per second for ``duration_s`` seconds, from 0."""
+    return [(i / fps, level(i / fps)) for i in range(int(duration_s * fps))]
+
+
 def trapezoid(t0, rise, hold, lower, top=100.0, fps=30.0, rest_after=1.0):
     """(t, value) samples: rest 0 -> top -> rest."""
     out, n = [], int((rise + hold + lower + rest_after) * fps)
@@ -165,25 +170,23 @@ def _creep_over_top(fps: float, seed: int = 0) -> list[tuple[float, float]]:
     import random
 
     rng = random.Random(seed)
-    out = []
-    for i in range(int(9.0 * fps)):
-        t = i / fps
+
+    def level(t: float) -> float:
         if t < 1.0:
-            v = 0.0
-        elif t < 2.0:
-            v = 79.3 * (0.5 - 0.5 * math.cos(math.pi * (t - 1.0)))
-        elif t < 4.0:
-            v = 79.3
-        elif t < 4.3:
-            v = 79.3 + 1.2 * (t - 4.0) / 0.3
-        elif t < 7.3:
-            v = 80.5
-        elif t < 8.3:
-            v = 80.5 * (0.5 + 0.5 * math.cos(math.pi * (t - 7.3)))
-        else:
-            v = 0.0
-        out.append((t, v + rng.uniform(-0.3, 0.3)))
-    return out
+            return 0.0
+        if t < 2.0:
+            return 79.3 * (0.5 - 0.5 * math.cos(math.pi * (t - 1.0)))
+        if t < 4.0:
+            return 79.3
+        if t < 4.3:
+            return 79.3 + 1.2 * (t - 4.0) / 0.3
+        if t < 7.3:
+            return 80.5
+        if t < 8.3:
+            return 80.5 * (0.5 + 0.5 * math.cos(math.pi * (t - 7.3)))
+        return 0.0
+
+    return [(t, v + rng.uniform(-0.3, 0.3)) for t, v in sampled(level, fps, 9.0)]
 
 
 @pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
@@ -202,25 +205,23 @@ def _pause_then_jump(fps: float, jump_to: float, back: bool) -> list[tuple[float
     """Rest 0 -> rises to 60 (under top_enter 80: no time in the top zone) and holds there 2 s, then the
     reading jumps to ``jump_to`` within a frame; with ``back`` it returns to 60 after 0.2 s and holds 2 s
     more, else it stays at ``jump_to`` for 2 s; then rest."""
-    out = []
-    for i in range(int(8.0 * fps)):
-        t = i / fps
+
+    def level(t: float) -> float:
         if t < 1.0:
-            v = 0.0
-        elif t < 1.5:
-            v = 60.0 * (t - 1.0) / 0.5
-        elif t < 3.5:
-            v = 60.0
-        elif t < 3.7 or (not back and t < 5.7):
-            v = jump_to
-        elif t < 5.7:
-            v = 60.0
-        elif t < 6.2:
-            v = (jump_to if not back else 60.0) * (1 - (t - 5.7) / 0.5)
-        else:
-            v = 0.0
-        out.append((t, v))
-    return out
+            return 0.0
+        if t < 1.5:
+            return 60.0 * (t - 1.0) / 0.5
+        if t < 3.5:
+            return 60.0
+        if t < 3.7 or (not back and t < 5.7):
+            return jump_to
+        if t < 5.7:
+            return 60.0
+        if t < 6.2:
+            return (jump_to if not back else 60.0) * (1 - (t - 5.7) / 0.5)
+        return 0.0
+
+    return sampled(level, fps, 8.0)
 
 
 @pytest.mark.parametrize("fps", [15.0, 30.0, 60.0])
