@@ -24,6 +24,7 @@ lift is a bridge and a big bend change a knee pulled up: those are not counted.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from collections import deque
 from statistics import median
 
@@ -203,9 +204,8 @@ class PelvicTiltChecker(ExerciseChecker):
             value = None if m is None else self.calibration_value(m)
             if value is None or not math.isfinite(value) or (run and t - run[-1][0] > 0.5):
                 break
-            values.append(value)
+            insort(values, value)  # kept sorted: the spread is read off it as the run grows
             if len(values) > 1:
-                values.sort()
                 lo, hi = values[int(0.1 * (len(values) - 1))], values[int(0.9 * (len(values) - 1))]
                 if hi - lo > still:
                     break

@@ -313,17 +313,8 @@ class RepHoldMachine:
         band = 0.5 * self.still_speed * self.speed_window_s
         med = _running_median(rep.samples)
         peak = max(med)
-        best: tuple[float, float] | None = None
-        run_start: float | None = None
-        last_in: float | None = None
-        for (t, _), v in zip(rep.samples, med):
-            if v >= peak - band:
-                if run_start is None or last_in is None or t - last_in > self.hold_dropout_s:
-                    run_start = t
-                last_in = t
-                if best is None or t - run_start > best[1] - best[0]:
-                    best = (run_start, t)
-        if best is not None and best[1] > best[0]:
+        best = _longest_run([(t, v) for (t, _), v in zip(rep.samples, med) if v >= peak - band], self.hold_dropout_s)
+        if best is not None:
             rep.holds.append(HoldSpan(*best))
             if rep.top_s is None:
                 rep.top_s = best[0]
@@ -342,10 +333,7 @@ class RepHoldMachine:
         # a brief move is bridged only back to about the level left: within half of the rep's own range
         # (pose jitter on a held position), and never less than a still signal moves over the speed window
         step = max(self.still_speed * self.speed_window_s, PAUSE_LEVEL_SHARE * (max(med) - self.th.rest_enter))
-        best: tuple[float, float] | None = None
-        run_start: float | None = None
-        last_in: float | None = None
-        last_level = 0.0
+        still: list[tuple[float, float]] = []  # (t, level) of the still samples
         a = b = 0
         for i, t in enumerate(times):
             while times[a] < t - half - 1e-9:
@@ -353,23 +341,12 @@ class RepHoldMachine:
             while b + 1 < n and times[b + 1] <= t + half + 1e-9:
                 b += 1
             dt = times[b] - times[a]
-            speed = abs(med[b] - med[a]) / dt if dt > 0 else 0.0
-            if speed <= self.still_speed:
-                # still again somewhere else (the pose model jumping between two readings of a limb, or a new
-                # position) is another pause
-                if (
-                    run_start is None
-                    or last_in is None
-                    or t - last_in > self.hold_dropout_s
-                    or abs(med[i] - last_level) > step
-                ):
-                    run_start = t
-                last_in, last_level = t, med[i]
-                if best is None or t - run_start > best[1] - best[0]:
-                    best = (run_start, t)
-        if best is None or best[1] <= best[0]:
-            return None
-        return HoldSpan(*best)
+            if (abs(med[b] - med[a]) / dt if dt > 0 else 0.0) <= self.still_speed:
+                still.append((t, med[i]))
+        # still again somewhere else (the pose model jumping between two readings of a limb, or a new
+        # position) is another pause
+        best = _longest_run(still, self.hold_dropout_s, max_step=step)
+        return None if best is None else HoldSpan(*best)
 
     def _settled_since(self, t_s: float, value: float, rep: RepRecord) -> float:
         """When the body came to rest at the level ``value`` it now holds: the speed is measured
@@ -437,6 +414,24 @@ class RepHoldMachine:
         rep.abandoned = True
         self.current = None
         out.discarded = rep
+
+
+def _longest_run(
+    inside: list[tuple[float, float]], dropout_s: float, max_step: float = float("inf")
+) -> tuple[float, float] | None:
+    """The longest run of ``inside`` samples ``(t, level)`` (the ones within some band, in time order):
+    a gap over ``dropout_s`` seconds, or a level step over ``max_step``, between two of them starts a
+    new run. ``(start_s, end_s)``, or None when no run lasts longer than an instant."""
+    best: tuple[float, float] | None = None
+    run_start = last_t = 0.0
+    last_level = 0.0
+    for i, (t, level) in enumerate(inside):
+        if i == 0 or t - last_t > dropout_s or abs(level - last_level) > max_step:
+            run_start = t
+        last_t, last_level = t, level
+        if best is None or t - run_start > best[1] - best[0]:
+            best = (run_start, t)
+    return best if best is not None and best[1] > best[0] else None
 
 
 def _running_median(samples: list[tuple[float, float]]) -> list[float]:
