@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from formcheck.media.tracks import (
     save_track,
 )
 from formcheck.media.video import VideoWriter
+
+if TYPE_CHECKING:
+    from formcheck.media.pose import SelfCheck
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,25 @@ def exercise_fast(spec: ExerciseSpec, fast: bool) -> bool:
     jitter than the per-frame detection (on a rendered pelvic tilt, a third of it): with the fast path one
     sample clip lost a correct rep (pelvic_tilt_lift_f55_left_C, 3 -> 2)."""
     return bool(fast) and exercise_max_fps(spec, DEFAULT_MAX_FPS) is not None
+
+
+def exercise_self_check(spec: ExerciseSpec) -> SelfCheck:
+    """Which joint angles the fast path's self-check compares for ``spec`` (see
+    :class:`~formcheck.media.pose.SelfCheck`): what its checker reads. A checker class may say so itself
+    (a class attribute ``self_check``, a :class:`SelfCheck` or its value ``"near"``/``"both"``); otherwise
+    a side-view exercise that is not done per side (the bridge: its checker measures the side nearer to
+    the camera, :func:`formcheck.core.sides.best_side`) compares the nearer side only, and every other
+    exercise both sides (the bird-dog and the knee-to-chest read the far limbs: a held far-leg knee hug is
+    what the self-check is for)."""
+    from formcheck.core.exercise import load_checker_class
+    from formcheck.media.pose import SelfCheck
+
+    declared = getattr(load_checker_class(spec), "self_check", None)
+    if declared is not None:
+        return SelfCheck(declared)
+    if spec.camera.view == "side" and not spec.dosage.per_side:
+        return SelfCheck.NEAR_SIDE
+    return SelfCheck.BOTH_SIDES
 
 
 #: ``progress(done_frames, total_frames_or_0)``
@@ -142,6 +165,7 @@ def iter_pose_frames(
     kind: str = "auto",
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    self_check: SelfCheck | None = None,
 ) -> tuple[dict, Generator[tuple[float, PoseFrame | None], None, None]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
@@ -155,7 +179,9 @@ def iter_pose_frames(
     :class:`~formcheck.media.video.FramePicker`); None or 0 analyses every frame. A track is read
     as it was recorded. The header gives ``stride`` and ``analysed_fps``. ``fast``: the pose
     estimator's one-person fast path (see :class:`~formcheck.media.pose.PoseEstimator`,
-    ``check_every_s``; opt-in: its landmarks are other landmarks, and hold times move).
+    ``check_every_s``; opt-in: its landmarks are other landmarks, and hold times move). ``self_check``: the
+    joint angles its self-check compares (:class:`~formcheck.media.pose.SelfCheck`, default both sides;
+    :func:`analyze` chooses it from the exercise with :func:`exercise_self_check`).
     """
     path = check_input(source)
     kind = input_kind(path, kind)
@@ -184,7 +210,7 @@ def iter_pose_frames(
             "analysed_fps": header_number(head, "fps"),
         }, from_track()
 
-    from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, resolve_model
+    from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck, resolve_model
     from formcheck.media.video import FramePicker, VideoError, open_video, prefetch
 
     model_path = resolve_model(model)  # fail fast on a bad model, before decoding anything
@@ -204,6 +230,7 @@ def iter_pose_frames(
                 segmentation=segmentation,
                 keep_mask=False,
                 check_every_s=CHECK_EVERY_S if fast else 0.0,
+                self_check=self_check or SelfCheck.BOTH_SIDES,
             ) as estimator,
         ):
             for t_s, image in prefetch(reader.frames(picker)):
@@ -252,7 +279,8 @@ def analyze(
             :data:`DEFAULT_MAX_FPS`; None or 0: every frame). Counts, holds and faults are the same
             as with every frame; the report's ``frames`` are the frames analysed.
         fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`;
-            never for the pelvic tilt, see :func:`exercise_fast`).
+            never for the pelvic tilt, see :func:`exercise_fast`), its self-check comparing what the
+            exercise's checker reads (:func:`exercise_self_check`).
 
     With ``annotate`` every frame is analysed whatever ``max_fps`` (the annotated video keeps the
     clip's frame rate; the results are the same).
@@ -301,6 +329,7 @@ def _analyze(
         kind=kind,
         max_fps=exercise_max_fps(spec, max_fps),
         fast=exercise_fast(spec, fast),
+        self_check=exercise_self_check(spec),
     )
     track = _empty_track(source, head) if keep_track else None
     writer = None
@@ -378,17 +407,27 @@ def write_track(
     segmentation: bool = False,
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    self_check: SelfCheck | None = None,
 ) -> Track:
     """Run pose estimation on a video and save its landmark track to ``out``.
 
     ``segmentation``: also run the person mask and store the torso outline measured on it with
     every frame (what an exercise with ``needs_segmentation``, e.g. the pelvic tilt, reads).
-    ``max_fps``: the frames analysed, as for :func:`analyze` (None or 0: every frame).
+    ``max_fps``: the frames analysed, as for :func:`analyze` (None or 0: every frame). ``fast``,
+    ``self_check``: the pose estimator's fast path and what its self-check compares (default: both
+    sides; the track is not made for one exercise, see :func:`iter_pose_frames`).
     """
     check_input(source)
     check_output_path(out, inputs=(source,))
     head, frames = iter_pose_frames(
-        source, model, progress, segmentation=segmentation, kind="video", max_fps=max_fps, fast=fast
+        source,
+        model,
+        progress,
+        segmentation=segmentation,
+        kind="video",
+        max_fps=max_fps,
+        fast=fast,
+        self_check=self_check,
     )
     track = _empty_track(source, head)
     with contextlib.closing(frames):

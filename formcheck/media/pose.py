@@ -7,6 +7,7 @@ is ever downloaded.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import zipfile
@@ -19,6 +20,7 @@ import numpy as np
 from formcheck.core.landmarks import INDEX, PoseFrame
 from formcheck.core.outline import frame_outline
 from formcheck.core.posture import ALL_FOURS, SUPINE, classify_posture
+from formcheck.core.sides import SWITCH_MARGIN
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,8 @@ AGREE_DEG = 11.0
 SLOW_S = 1.0
 SLOW_MAX_S = 8.0
 PROBE_S = 0.25
-#: The angles compared by the fast path's self-check: (a, b, c) is the angle at b.
+#: The angles compared by the fast path's self-check: (a, b, c) is the angle at b. Rows 0-3 are the left
+#: side's, rows 4-7 the right side's (see :data:`_SIDE_ROWS`).
 _AGREE_ANGLES = np.array(
     [
         [INDEX[f"{side}_{a}"], INDEX[f"{side}_{b}"], INDEX[f"{side}_{c}"]]
@@ -76,6 +79,32 @@ _AGREE_ANGLES = np.array(
         )
     ]
 )
+_SIDE_ROWS = {"left": np.arange(0, 4), "right": np.arange(4, 8)}
+#: The joints whose mean visibility says which side is nearer to the camera, as the side-view checkers
+#: choose the side they measure (:func:`formcheck.core.sides.best_side`).
+_SIDE_JOINTS = {side: [INDEX[f"{side}_{j}"] for j in ("shoulder", "hip", "knee")] for side in ("left", "right")}
+#: A side whose mean shoulder/hip/knee visibility is within this of the better side's (0..1) may be the one a
+#: checker measures (its side choice is sticky by the same margin), so it is compared too.
+NEAR_MARGIN = SWITCH_MARGIN
+
+
+class SelfCheck(enum.Enum):
+    """Which joint angles the fast path's self-check compares (see :data:`AGREE_DEG`): the ones the
+    exercise's checker reads.
+
+    ``BOTH_SIDES``: the four angles of both sides. For exercises that read the far limbs too (bird-dog, the
+    knee-to-chest's far-leg hug, the reason the self-check exists), and the default.
+    ``NEAR_SIDE``: only the side nearer to the camera: the side with the higher mean shoulder/hip/knee
+    visibility; both sides when the two are within :data:`NEAR_MARGIN`, or when the detection and the
+    tracking see different sides as nearer (a checker could then measure either). For a side-view exercise
+    whose checker measures only the nearer side (the bridge): the hidden far hip of a held bridge reads
+    11-18 degrees apart in the two landmarkers, which the bridge never reads.
+    """
+
+    BOTH_SIDES = "both"
+    NEAR_SIDE = "near"
+
+
 #: Starting positions of the built-in exercises: whom to follow when several people are in view
 #: and the caller did not say which exercise (someone lying on their back or on all fours, rather
 #: than a partner standing or walking past).
@@ -149,9 +178,26 @@ def _angles(xyz: np.ndarray, w: int, h: int) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def _agree(a: np.ndarray, b: np.ndarray, w: int, h: int) -> bool:
-    """Do two landmark sets of the same person give every compared joint angle within :data:`AGREE_DEG`?"""
-    return float(np.abs(_angles(a, w, h) - _angles(b, w, h)).max()) <= AGREE_DEG
+def _near_sides(vis: np.ndarray) -> set[str]:
+    """The sides (``"left"``/``"right"``) that may be the nearer one by their mean shoulder/hip/knee
+    visibility (0..1): the better side, and the other when it is within :data:`NEAR_MARGIN`."""
+    score = {side: float(vis[ids].mean()) for side, ids in _SIDE_JOINTS.items()}
+    best = max(score.values())
+    return {side for side, v in score.items() if v >= best - NEAR_MARGIN}
+
+
+def _compared_sides(check: SelfCheck, vis_a: np.ndarray, vis_b: np.ndarray) -> tuple[str, ...]:
+    """The sides whose angles the self-check compares for two landmark sets' visibilities (0..1)."""
+    if check is SelfCheck.BOTH_SIDES:
+        return ("left", "right")
+    return tuple(sorted(_near_sides(vis_a) | _near_sides(vis_b)))
+
+
+def _agree(a: np.ndarray, b: np.ndarray, w: int, h: int, sides: tuple[str, ...] = ("left", "right")) -> bool:
+    """Do two landmark sets of the same person give every compared joint angle of ``sides`` within
+    :data:`AGREE_DEG` degrees?"""
+    rows = np.concatenate([_SIDE_ROWS[side] for side in sides])
+    return float(np.abs(_angles(a, w, h) - _angles(b, w, h))[rows].max()) <= AGREE_DEG
 
 
 def _bbox_area(xyz: np.ndarray) -> float:
@@ -191,6 +237,10 @@ class PoseEstimator:
             frame for :data:`PROBE_S`. ``PoseFrame.num_people`` is the count of the last check;
             ``disagreements`` counts the checks that disagreed.
             ``0`` (the default) runs only the ``num_poses`` landmarker, on every frame: no fast path.
+        self_check: which joint angles the fast path's self-check compares (:class:`SelfCheck`): those of
+            both sides (the default), or only those of the side nearer to the camera, for an exercise
+            whose checker reads only that side (the pipeline chooses it from the exercise,
+            :func:`formcheck.media.pipeline.exercise_self_check`).
             Opt-in (``formcheck analyze --fast``): its landmarks are as close to the true joints as
             the per-frame detection's or closer, but they are other landmarks, and hold times on the
             labelled clips moved by up to 0.34 s (README, Speed).
@@ -210,6 +260,7 @@ class PoseEstimator:
         min_tracking: float = 0.5,
         positions: tuple[str, ...] = EXERCISE_POSITIONS,
         check_every_s: float = 0.0,
+        self_check: SelfCheck = SelfCheck.BOTH_SIDES,
     ) -> None:
         self.model_path = resolve_model(model)
         self.positions = tuple(positions)
@@ -218,6 +269,7 @@ class PoseEstimator:
         self.keep_mask = bool(keep_mask)
         self.max_side = max_side
         self.check_every_s = max(0.0, float(check_every_s))
+        self.self_check = SelfCheck(self_check)
         self.frames_single = 0  # frames the one-person landmarker ran on (fast path)
         self.frames_multi = 0  # frames the num_poses landmarker ran on
         self._track: np.ndarray | None = None  # shoulder-hip centre of the person followed (normalised x, y)
@@ -404,7 +456,7 @@ class PoseEstimator:
             if not _near(one[1], arrs[pick], w, h):
                 # it tracks someone else: look at everyone on every frame for a while, then try it again
                 self._bench_single(t_s, self.check_every_s)
-            elif _agree(one[1], arrs[pick], w, h):
+            elif _agree(one[1], arrs[pick], w, h, _compared_sides(self.self_check, one[2], viss[pick])):
                 # the fast landmarker is on the person chosen and agrees with the detection: keep its
                 # landmarks, so that with one person in view (and while they agree) every frame's landmarks
                 # are exactly MediaPipe's one-person tracking

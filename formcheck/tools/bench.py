@@ -36,7 +36,7 @@ from formcheck.core.events import CheckerStatus
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.overlay import draw_overlay
 from formcheck.media.pipeline import DEFAULT_MAX_FPS
-from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator
+from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck
 from formcheck.media.video import FramePicker, open_video, prefetch
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,10 @@ class BenchResult:
     default: StreamFigures
     max_fps: float | None = DEFAULT_MAX_FPS
     fast: bool = False
+    self_check: SelfCheck = SelfCheck.BOTH_SIDES
+    disagreements: int = 0  # (b)'s and (c)'s fast-path self-checks that disagreed, all passes
+    frames_multi: int = 0  # frames (b) and (c) ran the several-people landmarker on, all passes
+    frames_pose: int = 0  # frames (b) and (c) ran pose estimation on, all passes
 
     @property
     def mediapipe_ms(self) -> float:
@@ -136,13 +140,16 @@ def run_bench(
     segmentation: bool = False,
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    self_check: SelfCheck = SelfCheck.BOTH_SIDES,
 ) -> BenchResult:
     """Measure (a), (b) and (c) on ``video_path`` (see the module doc).
 
     ``progress`` receives one short line per finished pass. ``process_hook`` maps each pose (or
     None) to a status for the overlay; the default is a cheap stand-in. ``segmentation`` asks every
     stream for the person mask (as the pelvic tilt needs). ``max_fps``: stream (c)'s analysed rate.
-    ``fast``: (b) and (c) use the pose estimator's one-person fast path (opt-in in the product).
+    ``fast``: (b) and (c) use the pose estimator's one-person fast path (opt-in in the product), its
+    self-check comparing the angles ``self_check`` says (the exercise's, see
+    :func:`formcheck.media.pipeline.exercise_self_check`).
     """
     hook = process_hook or _default_hook
     say = progress or (lambda msg: None)
@@ -168,7 +175,7 @@ def run_bench(
     passes = dict.fromkeys("abc", 0)
     est_kw: dict[str, Any] = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
-    pipe_kw = dict(est_kw, check_every_s=CHECK_EVERY_S if fast else 0.0)
+    pipe_kw = dict(est_kw, check_every_s=CHECK_EVERY_S if fast else 0.0, self_check=self_check)
     with (
         PoseEstimator(model, num_poses=1, **est_kw) as est_a,
         PoseEstimator(model, **pipe_kw) as est_b,
@@ -210,6 +217,10 @@ def run_bench(
         default=streams["c"],
         max_fps=max_fps,
         fast=fast,
+        self_check=self_check,
+        disagreements=est_b.disagreements + est_c.disagreements,
+        frames_multi=est_b.frames_multi + est_c.frames_multi,
+        frames_pose=streams["b"].frames + streams["c"].frames,
     )
 
 
@@ -301,6 +312,14 @@ def format_bench(result: BenchResult) -> str:
         f"{r.passes} passes per stream, order a b c c b a)",
         f"model: {r.model}; pipeline pose estimator: "
         f"{'one-person fast path (--fast)' if r.fast else 'two people looked for on every frame (default)'}; pose found in {100 * b.found / max(1, b.frames):.0f}% of frames",
+    ]
+    if r.fast:
+        sides = "the nearer side" if r.self_check is SelfCheck.NEAR_SIDE else "both sides"
+        lines.append(
+            f"fast path: self-check on the angles of {sides}; it disagreed {r.disagreements} times; the two-person "
+            f"landmarker ran on {100 * r.frames_multi / max(1, r.frames_pose):.0f}% of the pipeline's frames"
+        )
+    lines += [
         f"(a) mediapipe alone, one person:     {r.mediapipe_fps:6.1f} frames/s  ({r.mediapipe_ms:.1f} ms/frame)",
         f"(b) pipeline, every frame:           {b.fps:6.1f} frames/s  ({1000 / max(b.fps, 1e-9):.1f} ms/frame), "
         f"real-time factor {b.realtime:.2f}",
