@@ -6,9 +6,12 @@ hides the far knee, whose guessed position jumps about (or stays where the leg w
 
 - a knee seen poorly is inferred from hip and ankle with the person's own thigh and shin
   lengths;
-- when the far knee is not seen clearly, the near leg is at rest and the hands are up in
-  front of the body (where a hugged knee is), the far leg's flexion is read from the hands
+- when the far knee is not seen clearly (or, from an oblique camera, is reported seen but
+  reads well short of the hands), the near leg is at rest and the hands are up in front of
+  the body (where a hugged knee is), the far leg's flexion is read from the hands
   (hip->wrist direction): the hands holding the knee are the clearest sign of a far-leg hold;
+- a hold lasts while the knee stays in the hug: easing it closer or re-gripping during a long
+  stretch does not end it (``RepHoldMachine.zone_is_hold``);
 - the other leg is judged (foot rising, or its thigh coming up) only while it is clearly seen.
 
 The near side is the one nearer the camera (MediaPipe depth ``z`` plus visibility, sticky).
@@ -70,6 +73,9 @@ class KneeToChestChecker(ExerciseChecker):
         # the stretch is the held position, whatever hip flexion the person reaches or the camera
         # reads: a hold is also the longest still pause of the rep (see RepHoldMachine.pause_is_hold)
         self.machine.pause_is_hold = True
+        # a stretch held 15-30 s: easing the knee a little closer or re-gripping it is part of the
+        # stretch, not a release (see RepHoldMachine.zone_is_hold)
+        self.machine.zone_is_hold = True
 
     # ------------------------------------------------------------------ thresholds
     def rep_thresholds(self) -> RepThresholds:
@@ -185,12 +191,12 @@ class KneeToChestChecker(ExerciseChecker):
         hands = self.hands_flexion(frame, sh, hip, torso, near_knee)
         if (
             hands is not None
-            and source.get(far) != "knee"
             and flex.get(near, 0.0) < self.machine.th.attempt
-            and hands > flex.get(far, -math.inf)
+            and hands > flex.get(far, -math.inf) + (0.0 if source.get(far) != "knee" else t("hands_beyond_knee_deg"))
         ):
             # the far knee is hidden (its guessed position is unreliable, often left where the leg
-            # rested), the near leg is down and the hands are up where a hugged knee is, away from
+            # rested) or, seen from an oblique camera, reported as seen but well short of where the
+            # hands are; the near leg is down and the hands are up where a hugged knee is, away from
             # the near knee: the hands show the far leg
             flex[far], source[far] = hands, "hands"
         if not flex:

@@ -130,6 +130,10 @@ class RepHoldMachine:
         pause_is_hold: for an exercise that *is* a held position (a stretch), a rep's hold is also
             its longest still pause when that is longer than its time in the
             top zone (see :meth:`_longest_pause`; needs ``still_speed``).
+        zone_is_hold: for a stretch held for many seconds, once holding, moving within the top
+            zone (re-gripping, easing a little closer) does not end the hold: only leaving the zone
+            does (below ``top_exit``, or the ``hold_exit_share`` level). ``still_speed`` still
+            decides when the hold starts.
     """
 
     def __init__(
@@ -143,9 +147,11 @@ class RepHoldMachine:
         end_share_of_peak: float | None = None,
         hold_exit_share: float | None = None,
         pause_is_hold: bool = False,
+        zone_is_hold: bool = False,
     ):
         thresholds.validate()
         self.pause_is_hold = pause_is_hold
+        self.zone_is_hold = zone_is_hold
         self.end_share_of_peak = end_share_of_peak
         self.hold_exit_share = hold_exit_share
         self.th = thresholds
@@ -157,7 +163,8 @@ class RepHoldMachine:
         self._recent: deque[tuple[float, float]] = deque()
         self.current: RepRecord | None = None
         self._in_top = False
-        self._below_top_since: float | None = None
+        self._below_top_since: float | None = None  # the hold's last still moment before the signal moved or dropped
+        self._out_since: float | None = None  # zone_is_hold: below the hold's exit level since
         self._hold_start: float | None = None
         self._hold_values: list[float] = []  # the signal during the current hold
         self._last_t: float | None = None
@@ -184,7 +191,7 @@ class RepHoldMachine:
     def reset(self) -> None:
         self.current = None
         self._in_top = False
-        self._below_top_since = self._hold_start = None
+        self._below_top_since = self._hold_start = self._out_since = None
         self._last_t = self._last_seen_t = None
         self._recent.clear()
 
@@ -246,12 +253,21 @@ class RepHoldMachine:
                 if rep.top_s is None:
                     rep.top_s = self._hold_start
         elif self._in_top:
-            if value >= self._hold_exit() and steady:
-                self._below_top_since = None
+            exit_level = self._hold_exit()
+            if value >= exit_level and steady:
+                self._below_top_since = self._out_since = None
             else:
                 if self._below_top_since is None:
                     self._below_top_since = self._left_since(t_s)
-                if t_s - self._below_top_since >= self.hold_dropout_s:
+                if self.zone_is_hold:  # moving within the zone is part of the stretch: out of it for a while ends it
+                    if value >= exit_level:
+                        self._out_since = None
+                    elif self._out_since is None:
+                        self._out_since = t_s
+                    leaving = self._out_since is not None and t_s - self._out_since >= self.hold_dropout_s
+                else:
+                    leaving = t_s - self._below_top_since >= self.hold_dropout_s
+                if leaving:  # the hold ended where the movement that left it began
                     out.hold_ended = self._close_hold(self._below_top_since)
         if self._in_top and self._below_top_since is None:
             self._hold_values.append(value)
@@ -400,7 +416,7 @@ class RepHoldMachine:
             self.current.holds.append(span)
         self._in_top = False
         self._hold_start = None
-        self._below_top_since = None
+        self._below_top_since = self._out_since = None
         return span
 
     def _abandon(self, t_s: float, out: MachineUpdate) -> None:
