@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from formcheck.media.tracks import (
     iter_track,
     save_track,
 )
-from formcheck.media.video import VideoWriter
+from formcheck.media.video import Decoded, VideoWriter
 
 if TYPE_CHECKING:
     from formcheck.media.pose import SelfCheck
@@ -88,6 +88,111 @@ def exercise_self_check(spec: ExerciseSpec) -> SelfCheck:
     if spec.camera.view == "side" and not spec.dosage.per_side:
         return SelfCheck.NEAR_SIDE
     return SelfCheck.BOTH_SIDES
+
+
+#: Striding analyses every frame where skipping frames could change what the checkers see
+#: (:class:`StridedAnalysis`): while nobody is found (the person is found again on the first frame they are
+#: back, as at every frame), and around a pose that jumps, by more than this many torso lengths for a limb
+#: joint between two analysed frames (a landmark glitch, or a move too fast for the stride). A real
+#: knee-to-chest at 59.94 fps read its knee 2 torso lengths off on the one frame before the person was
+#: lost for 2 s: at every frame the checkers' 0.2 s running median outvoted it with 11 other frames, at
+#: every third frame it had 3, started a rep on it, and the rep was lost (issue 11). Between analysed
+#: frames a limb moves under 0.6 torso lengths on the labelled clips at the default rate.
+JUMP_TORSOS = 0.75
+#: After such a jump every frame is analysed for this long (s): the checkers' running medians span 0.2 s.
+DENSE_AFTER_JUMP_S = 0.25
+
+
+def _jump_ids() -> list[int]:
+    from formcheck.core.landmarks import INDEX
+
+    return [
+        INDEX[f"{s}_{j}"] for s in ("left", "right") for j in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+    ]
+
+
+_JUMP_IDS = _jump_ids()
+
+
+def _px(pose: PoseFrame) -> np.ndarray:
+    """All landmarks of ``pose`` in pixels, (33, 2)."""
+    return pose.xyz[:, :2] * np.array([pose.width, pose.height], dtype=np.float64)
+
+
+def _torso_px(pose: PoseFrame) -> float:
+    """Mid-shoulder to mid-hip distance of ``pose`` in pixels."""
+    px = _px(pose)
+    sh = (px[_JUMP_IDS[0]] + px[_JUMP_IDS[6]]) / 2
+    hip = (px[_JUMP_IDS[3]] + px[_JUMP_IDS[9]]) / 2
+    return float(np.hypot(*(sh - hip)))
+
+
+def pose_jumped(a: PoseFrame, b: PoseFrame) -> bool:
+    """Did a limb joint (shoulders, elbows, wrists, hips, knees, ankles) move by more than
+    :data:`JUMP_TORSOS` of ``a``'s torso length from ``a`` to ``b`` (in pixels)?"""
+    pa, pb = _px(a)[_JUMP_IDS], _px(b)[_JUMP_IDS]
+    move = float(np.linalg.norm(pb - pa, axis=1).max())
+    return move > JUMP_TORSOS * max(_torso_px(a), 1.0)
+
+
+#: ``detect(image_bgr, t_s)``: a pose estimator's landmarks of the person followed, or None.
+DetectFn = Callable[[np.ndarray, float], PoseFrame | None]
+
+
+class StridedAnalysis:
+    """Pose estimation on the decoded frames of a strided video: the frames the picker chose
+    (``Decoded.picked``), and every frame where striding could change what the checkers see.
+
+    - **While nobody is found** (the last analysed frame had no pose), every frame is analysed, until
+      someone is found again: at the same frame as at every frame, not up to a stride later.
+    - **When the person is lost, or their pose jumps** (:func:`pose_jumped`) between two analysed frames,
+      the frames skipped between the two are analysed too, before the later one is handed on, and every
+      frame is analysed for :data:`DENSE_AFTER_JUMP_S` after a jump.
+
+    ``detect`` analyses the frames in order. Frames before one already analysed go to the estimator
+    ``between()`` returns (called once per batch of such frames, so that it can start afresh and take over
+    whom the main estimator follows): MediaPipe's VIDEO mode takes only increasing times. It is first given
+    the last frame analysed before them (its result is not used), as the main estimator had it: MediaPipe's
+    several-people landmarker detects the person afresh on every frame, so its landmarks of a frame where
+    the detector finds them do not depend on the frames before, but where the detector misses them (a body
+    curled up) it still follows them from the previous frame's landmarks. :meth:`run` yields
+    ``(decoded, pose)`` in time order; ``dense`` and ``between_frames`` count the frames analysed off the
+    stride going forward and back.
+    """
+
+    def __init__(self, detect: DetectFn, between: Callable[[], DetectFn]) -> None:
+        self.detect = detect
+        self.between = between
+        self.dense = 0
+        self.between_frames = 0
+
+    def run(self, frames: Iterable[Decoded]) -> Generator[tuple[Decoded, PoseFrame | None], None, None]:
+        """The analysed frames of ``frames`` (in decoding order) with their poses (see the class doc)."""
+        skipped: list[Decoded] = []  # frames skipped since the last analysed one
+        last: PoseFrame | None = None  # the last analysed pose
+        last_frame: Decoded | None = None  # ... and its frame
+        lost = False  # the last analysed frame found nobody
+        dense_until = -np.inf
+        for d in frames:
+            if not (d.picked or lost or d.t_s < dense_until):
+                skipped.append(d)
+                continue
+            if not d.picked:
+                self.dense += 1
+            pose = self.detect(d.image(), d.t_s)
+            jumped = last is not None and pose is not None and pose_jumped(last, pose)
+            if skipped and last is not None and last_frame is not None and (pose is None or jumped):
+                detect_between = self.between()
+                detect_between(last_frame.image(), last_frame.t_s)  # where the person was, as the main estimator saw it
+                for e in skipped:
+                    self.between_frames += 1
+                    yield e, detect_between(e.image(), e.t_s)
+            skipped = []
+            if jumped:
+                dense_until = d.t_s + DENSE_AFTER_JUMP_S
+            lost = pose is None
+            last, last_frame = pose, d
+            yield d, pose
 
 
 #: ``progress(done_frames, total_frames_or_0)``
@@ -222,24 +327,43 @@ def iter_pose_frames(
     picker = FramePicker(info.fps or 30.0, max_fps)
 
     def from_video():
-        with (
-            reader,
-            PoseEstimator(
-                model_path,
-                max_side=MODEL_MAX_SIDE,
-                segmentation=segmentation,
-                keep_mask=False,
-                check_every_s=CHECK_EVERY_S if fast else 0.0,
-                self_check=self_check or SelfCheck.BOTH_SIDES,
-            ) as estimator,
-        ):
-            for t_s, image in prefetch(reader.frames(picker)):
-                pose = estimator.detect(image, t_s)
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(reader)
+            options = dict(max_side=MODEL_MAX_SIDE, segmentation=segmentation, keep_mask=False)
+            estimator = stack.enter_context(
+                PoseEstimator(
+                    model_path,
+                    check_every_s=CHECK_EVERY_S if fast else 0.0,
+                    self_check=self_check or SelfCheck.BOTH_SIDES,
+                    **options,
+                )
+            )
+            behind: list[PoseEstimator] = []
+
+            def between() -> DetectFn:
+                """The detection path for frames before the last one analysed, following the same person."""
+                if not behind:
+                    behind.append(stack.enter_context(PoseEstimator(model_path, **options)))
+                behind[0].restart()
+                behind[0].follow_as(estimator)
+                return behind[0].detect
+
+            strided = StridedAnalysis(estimator.detect, between)
+            for d, pose in strided.run(prefetch(reader.decoded(picker, keep_skipped=picker.stride > 1))):
                 if on_frame is not None:
-                    on_frame(t_s, image, pose)
+                    on_frame(d.t_s, d.image(), pose)
                 if progress:
                     progress(reader.frames_decoded, info.frame_count)
-                yield t_s, pose
+                yield d.t_s, pose
+            if strided.dense or strided.between_frames:
+                log.debug(
+                    "%s: %d frames analysed besides every %d. one (%d while nobody was found or after a jump, %d before)",
+                    path.name,
+                    strided.dense + strided.between_frames,
+                    picker.stride,
+                    strided.dense,
+                    strided.between_frames,
+                )
 
     return {
         "fps": info.fps,

@@ -285,6 +285,7 @@ class PoseEstimator:
         self._reseed = False  # the one-person landmarker starts again from a fresh detection on its next frame
         self._probe_until: float | None = None  # it is checked on every frame until then
         self.disagreements = 0  # checks where one-person tracking and the detection disagreed
+        self._person_before: tuple | None = None  # whom it followed before the last frame (see follow_as)
         self._landmarker: Any = None  # num_poses people
         self._single: Any = None  # one person (the fast path), or None
         self._last_ms: dict[str, int] = {"multi": -1, "single": -1}  # per landmarker: VIDEO mode wants increasing times
@@ -412,6 +413,7 @@ class PoseEstimator:
         """
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed")
+        self._person_before = self._person()
         img = frame_bgr
         h, w = img.shape[:2]
         if self.max_side and max(h, w) > self.max_side:
@@ -498,6 +500,30 @@ class PoseEstimator:
             segmentation=mask,
             outline=outline,
         )
+
+    def restart(self) -> None:
+        """Make the landmarkers find the person afresh on the next frame: one blank frame empties
+        MediaPipe's track (see :meth:`_reset_single`). Whom the estimator follows is kept."""
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        blank = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
+        self._landmarker.detect_for_video(blank, self._last_ms["multi"] + 1)
+        self._last_ms["multi"] += 1
+        if self._single is not None:
+            self._reset_single()
+
+    def _person(self) -> tuple:
+        """Whom the estimator follows: where and when they were last seen, their torso length, whether
+        they have been in an exercise position, whether the next person remembered is a new choice."""
+        track = None if self._track is None else self._track.copy()
+        return (track, self._track_t, self._track_torso_px, self._track_in_position, self._track_new)
+
+    def follow_as(self, other: PoseEstimator) -> None:
+        """Follow the person ``other`` followed before its last frame, e.g. to analyse frames that ``other``
+        skipped before that one (the last frame may have found no one, or someone else)."""
+        person = other._person_before if other._person_before is not None else other._person()
+        track, self._track_t, self._track_torso_px, self._track_in_position, self._track_new = person
+        self._track = None if track is None else track.copy()
 
     def _remember(self, xyz: np.ndarray, vis: np.ndarray, w: int, h: int, t_s: float) -> None:
         """The person followed was seen at ``t_s`` with these landmarks."""

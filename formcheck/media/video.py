@@ -288,6 +288,15 @@ class VideoReader:
         """Like iterating the reader, but only the frames for which ``pick(t_s)`` is true are
         converted to BGR and yielded (every frame is still decoded: a compressed frame needs the
         ones before it). ``frames_decoded`` counts all of them."""
+        for d in self.decoded(pick, keep_skipped=False):
+            yield d.t_s, d.image()
+
+    def decoded(self, pick: Callable[[float], bool] | None = None, keep_skipped: bool = True) -> Iterator[Decoded]:
+        """Every decoded frame as a :class:`Decoded`, in order: those for which ``pick(t_s)`` is true
+        converted to BGR here (on the thread iterating, e.g. :func:`prefetch`'s), the others (with
+        ``keep_skipped``; else they are not yielded) converted only if their ``image()`` is asked for,
+        so a caller can still analyse a frame the stride skipped (see
+        :class:`formcheck.media.pipeline.StridedAnalysis`). ``frames_decoded`` counts all of them."""
         container = self._container
         first = self._first
         self._container, self._first = None, None
@@ -314,7 +323,9 @@ class VideoReader:
                     t0 = t
                 self.frames_decoded += 1
                 if pick is None or pick(t - t0):
-                    yield t - t0, self._to_bgr(frame)
+                    yield Decoded(t - t0, True, image=self._to_bgr(frame))
+                elif keep_skipped:
+                    yield Decoded(t - t0, False, frame=frame, convert=self._to_bgr)
         finally:
             container.close()
 
@@ -336,6 +347,35 @@ class VideoReader:
             self.close()
         except Exception:  # noqa: BLE001 - during garbage collection nothing can be raised, and at
             pass  # interpreter exit logging may be gone: close() is called explicitly everywhere
+
+
+class Decoded:
+    """One decoded video frame: its time ``t_s`` (seconds from the first frame), whether the frame
+    picker chose it (``picked``), and its BGR image, converted on the first call of :meth:`image` when
+    it was not converted already (a frame the stride skipped costs only its decoding unless it is
+    analysed after all)."""
+
+    __slots__ = ("t_s", "picked", "_image", "_frame", "_convert")
+
+    def __init__(
+        self,
+        t_s: float,
+        picked: bool,
+        image: np.ndarray | None = None,
+        frame: av.VideoFrame | None = None,
+        convert: Callable[[av.VideoFrame], np.ndarray] | None = None,
+    ) -> None:
+        self.t_s, self.picked = float(t_s), bool(picked)
+        self._image, self._frame, self._convert = image, frame, convert
+
+    def image(self) -> np.ndarray:
+        """The frame as a uint8 BGR array (converted once, then kept)."""
+        if self._image is None:
+            if self._convert is None or self._frame is None:
+                raise ValueError("a Decoded frame needs an image or a frame and its converter")
+            self._image = self._convert(self._frame)
+            self._frame = None
+        return self._image
 
 
 def _chain_first(first: T, rest: Iterable[T]) -> Iterator[T]:

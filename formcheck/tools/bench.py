@@ -23,6 +23,7 @@ seconds of video (c) gets through per second of wall time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -35,7 +36,7 @@ import numpy as np
 from formcheck.core.events import CheckerStatus
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.overlay import draw_overlay
-from formcheck.media.pipeline import DEFAULT_MAX_FPS
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, StridedAnalysis
 from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck
 from formcheck.media.video import FramePicker, open_video, prefetch
 
@@ -180,8 +181,20 @@ def run_bench(
         PoseEstimator(model, num_poses=1, **est_kw) as est_a,
         PoseEstimator(model, **pipe_kw) as est_b,
         PoseEstimator(model, **pipe_kw) as est_c,
+        contextlib.ExitStack() as stack,
     ):
         ests = {"b": est_b, "c": est_c}
+        behind: dict[str, PoseEstimator] = {}  # per stream, made on first use: frames before the last analysed one
+
+        def behind_for(which: str) -> Callable[[], Callable[[np.ndarray, float], PoseFrame | None]]:
+            def make() -> Callable[[np.ndarray, float], PoseFrame | None]:
+                if which not in behind:
+                    behind[which] = stack.enter_context(PoseEstimator(model, **est_kw))
+                behind[which].follow_as(ests[which])
+                return behind[which].detect
+
+            return make
+
         for which in order:
             off = passes[which] * span_s
             passes[which] += 1
@@ -196,7 +209,9 @@ def run_bench(
                 continue
             fig = streams[which]
             rate = None if which == "b" else max_fps
-            _pipeline_pass(video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig)
+            _pipeline_pass(
+                video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig, behind_for(which)
+            )
             label = "every frame" if which == "b" else f"stride {fig.stride}"
             say(
                 f"({which}) pipeline, {label}, pass {passes[which]}: {fig.fps:.1f} frames/s so far, "
@@ -235,12 +250,16 @@ def _pipeline_pass(
     hook: ProcessHook,
     key_joints,
     fig: StreamFigures,
+    between: Callable[[], Callable[[np.ndarray, float], PoseFrame | None]],
 ) -> None:
-    """One timed pass of the pipeline over the file (the same first ``max_frames`` decoded frames as (a))."""
+    """One timed pass of the pipeline over the file (the same first ``max_frames`` decoded frames as (a)),
+    its frames picked as :func:`formcheck.media.pipeline.analyze` picks them
+    (:class:`~formcheck.media.pipeline.StridedAnalysis`; ``between()``: the detection for frames before the
+    last analysed one, at the file's own times)."""
     decode_s = [0.0]
     picker = FramePicker(fps, max_fps)
     fig.stride = picker.stride
-    span = [None, None]
+    span: list[float | None] = [None, None]
 
     def decoded() -> Any:
         with open_video(video_path, max_side=max_side) as r:
@@ -248,7 +267,7 @@ def _pipeline_pass(
             def pick(t: float) -> bool:  # past max_frames: yield one more frame, which ends the pass
                 return (max_frames is not None and r.frames_decoded > max_frames) or picker(t)
 
-            it = r.frames(pick)
+            it = r.decoded(pick, keep_skipped=picker.stride > 1)
             while True:
                 td = time.perf_counter()
                 try:
@@ -260,41 +279,57 @@ def _pipeline_pass(
                     return
                 yield item
 
+    pose_t = [0.0]
+
+    def timed(detect: Callable[[np.ndarray, float], PoseFrame | None]) -> Callable[[np.ndarray, float], Any]:
+        def run(image: np.ndarray, t: float) -> PoseFrame | None:
+            tp = time.perf_counter()
+            try:
+                return detect(image, t + off)
+            finally:
+                pose_t[0] += time.perf_counter() - tp
+
+        return run
+
+    def between_detect() -> Callable[[np.ndarray, float], Any]:
+        return timed(between())
+
     t0 = time.perf_counter()
     src = prefetch(decoded(), maxsize=8)
-    wait = pose_t = hook_t = ov_t = 0.0
+    frames = StridedAnalysis(timed(est.detect), between_detect).run(src)  # as formcheck analyze picks frames
+    wait = hook_t = ov_t = 0.0
     try:
         while True:
             t1 = time.perf_counter()
+            p0 = pose_t[0]
             try:
-                t, f = next(src)
+                d, pose = next(frames)
             except StopIteration:
-                wait += time.perf_counter() - t1
+                wait += time.perf_counter() - t1 - (pose_t[0] - p0)
                 break
+            f = d.image()
+            t, t2 = d.t_s, time.perf_counter()
             span[0] = t if span[0] is None else span[0]
             span[1] = t
-            t2 = time.perf_counter()
-            pose = est.detect(f, t + off)
-            t3 = time.perf_counter()
             status = hook(pose)
             t4 = time.perf_counter()
             draw_overlay(f, pose, status if isinstance(status, CheckerStatus) else None, key_joints=key_joints)
             t5 = time.perf_counter()
-            wait += t2 - t1
-            pose_t += t3 - t2
-            hook_t += t4 - t3
+            wait += t2 - t1 - (pose_t[0] - p0)
+            hook_t += t4 - t2
             ov_t += t5 - t4
             fig.frames += 1
             fig.found += pose is not None
     finally:
+        frames.close()
         src.close()  # stops the decode thread on any exit
     fig.wall_s += time.perf_counter() - t0
-    if span[0] is not None:
+    if span[0] is not None and span[1] is not None:
         fig.video_s += span[1] - span[0] + 1.0 / fps  # the last decoded frame lasts one frame interval
     for k, v in (
         ("decode_thread", decode_s[0]),
         ("decode_wait", wait),
-        ("pose", pose_t),
+        ("pose", pose_t[0]),
         ("hook", hook_t),
         ("overlay", ov_t),
     ):
