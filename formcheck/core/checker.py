@@ -80,12 +80,24 @@ UNSTEADY_SHARE = 0.1
 #: doing one floor exercise does not keep changing position; the model misreads the body).
 UNSTEADY_LONG_SHARE = 0.3
 UNSTEADY_MIN_RETURNS = 2
+#: ...or, when nothing was counted, when the model found the person in under UNSTEADY_FOUND_SHARE of the
+#: frames after it first found them and lost and found them again at least UNSTEADY_MIN_REFOUND times
+#: (someone who walks off once is "left the picture"; a body found a moment at a time, and then often in
+#: another position, is a view the model cannot follow, not a wrong exercise).
+UNSTEADY_FOUND_SHARE = 0.5
+UNSTEADY_MIN_REFOUND = 3
 #: Live: once this many flickers came within the last UNSTEADY_LIVE_WINDOW_S seconds, a misread posture
 #: is shown as the camera's problem (what to change), not as "get into position".
 UNSTEADY_LIVE_FLICKERS = 3
 UNSTEADY_LIVE_WINDOW_S = 60.0
 UNSTEADY_LIVE_MESSAGE = (
     "The camera keeps losing your position: film your side, 2 to 3 metres away, with your whole body in view."
+)
+UNSTEADY_FOUND_MESSAGE = (
+    "The pose model found you in only {share:.0%} of the frames from this camera, losing you {n} times, "
+    "so nothing could be counted reliably. "
+    "Film your side, within about 45 degrees of side-on, 2 to 3 metres away, with your whole body "
+    "in the picture, good light and a plain background."
 )
 UNSTEADY_MESSAGE = (
     "The pose model kept losing your position from this camera (it read you in another position, or "
@@ -176,6 +188,10 @@ class ExerciseChecker:
         self._away_since: float | None = None  # when the posture last stopped being the exercise's own
         self._seen_own_posture = False
         self._in_view_s = 0.0  # seconds with a person in view
+        self._frames_since_found = 0  # frames since a person was first found...
+        self._found_frames = 0  # ...of which with a person
+        self._refound = 0  # times the person was found again after a frame without them
+        self._lost = False
         self._last_seen_t: float | None = None
         self._measure_errors_logged: set[type] = set()  # measure() error kinds already logged
         self.ready = False
@@ -267,6 +283,10 @@ class ExerciseChecker:
         if frame is not None:
             self.postures[posture] += 1
             self._follow_posture(t_s, posture)
+            self._refound += self._lost
+            self._found_frames += 1
+        self._lost = frame is None and self._found_frames > 0
+        self._frames_since_found += self._found_frames > 0
         self._update_ready(t_s, frame, posture)
 
         m = None
@@ -326,8 +346,16 @@ class ExerciseChecker:
         if self._seen_own_posture:
             self._frames_since_own += 1
 
+    def _found_badly(self) -> bool:
+        """Nothing counted, and the person was found only now and then (see UNSTEADY_FOUND_SHARE)."""
+        found = self._found_frames / max(1, self._frames_since_found)
+        return not self.reps and found < UNSTEADY_FOUND_SHARE and self._refound >= UNSTEADY_MIN_REFOUND
+
     def unsteady_tracking(self) -> WarningEvent | None:
         """A warning when the pose model kept losing the person's position (see POSTURE_FLICKER_S), else None."""
+        if self._found_badly():
+            found = self._found_frames / max(1, self._frames_since_found)
+            return WarningEvent("unsteady_tracking", UNSTEADY_FOUND_MESSAGE.format(share=found, n=self._refound))
         if not self._frames_since_own:
             return None
         share = self._other_since_own / self._frames_since_own
@@ -509,7 +537,9 @@ class ExerciseChecker:
         unsteady = self.unsteady_tracking()
         if not self.reps and not self.lookalikes:
             no_reps = self._no_rep_warning()
-            if unsteady is not None and (no_reps is None or no_reps.code in ("no_reps", "setup_not_met")):
+            if unsteady is not None and (
+                no_reps is None or no_reps.code in ("no_reps", "setup_not_met") or self._found_badly()
+            ):
                 no_reps = None  # the reason nothing was counted is the tracking: say that instead
             if no_reps is not None:
                 self.warnings.append(no_reps)
