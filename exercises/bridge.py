@@ -167,10 +167,13 @@ class BridgeChecker(ExerciseChecker):
 
     def _sagged(self, rep: RepRecord, samples: list[Sample]) -> bool:
         """True when, inside the main hold (its last ``hold_end_ignore_s`` excluded), the bend
-        stayed ``sag_deg`` above its best value so far for ``sag_min_s`` seconds."""
+        stayed ``sag_deg`` above its best value so far for ``sag_min_s`` seconds; or when, after
+        the top was reached, the hips settled that far below their best (see :meth:`_settled_low`)."""
         hold = rep.main_hold
         if hold is None:
             return False
+        if self._settled_low(min(h.start_s for h in rep.holds), samples):
+            return True
         t = self.spec.threshold
         end = hold.end_s - t("hold_end_ignore_s")
         best = float("inf")
@@ -186,4 +189,28 @@ class BridgeChecker(ExerciseChecker):
                     return True
             else:
                 sag_since = None
+        return False
+
+    def _settled_low(self, since_s: float, samples: list[Sample]) -> bool:
+        """From ``since_s`` (the start of the first hold) to the end of the rep: the hips stayed
+        ``sag_deg`` or more below the best line reached so far, and still there (the bend within
+        ``sag_settle_deg`` of one level, on the filtered signal), for ``sag_min_s`` seconds. A sag
+        that takes the hips out of the timed hold (the hold ends where they start to sink) is still
+        a sag; the way down is a steady movement, never still for that long."""
+        t = self.spec.threshold
+        best = float("inf")
+        run: list[tuple[float, float]] = []  # (t_s, bend) of the current low, still run
+        for s in samples:
+            if s.t_s < since_s or s.m.value is None:
+                continue
+            bend = -s.m.value
+            best = min(best, bend)
+            if bend < best + t("sag_deg"):
+                run = []
+                continue
+            run.append((s.t_s, bend))
+            while run and max(b for _, b in run) - min(b for _, b in run) > t("sag_settle_deg"):
+                run.pop(0)
+            if run and run[-1][0] - run[0][0] >= t("sag_min_s"):
+                return True
         return False
