@@ -35,7 +35,7 @@ run: setup
 
 test: setup-test
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
 
 # quality gates (configured in pyproject.toml): lint, formatting, types
 lint:
