@@ -224,12 +224,16 @@ def test_real_dev_labels_are_read_without_error():
 def test_eval_fast_keeps_the_pelvic_tilt_off_the_fast_path(tmp_path, monkeypatch) -> None:
     """``eval --fast`` caches one-person tracks only for exercises analysed on the fast path: never for
     the pelvic tilt (as ``analyze --fast``), whose cues are compared with their frame-by-frame jitter."""
+    from formcheck.media.pose import SelfCheck
     from formcheck.tools import evaluate
 
     asked: dict[str, bool] = {}
+    checks: dict[str, SelfCheck | None] = {}
 
-    def fake_cached_track(video, cache_dir, model="full", segmentation=False, max_fps=None, fast=False):
-        asked[exercise] = fast
+    def fake_cached_track(
+        video, cache_dir, model="full", segmentation=False, max_fps=None, fast=False, self_check=None
+    ):
+        asked[exercise], checks[exercise] = fast, self_check
         raise RuntimeError("no model here")
 
     monkeypatch.setattr(evaluate, "cached_track", fake_cached_track)
@@ -241,3 +245,21 @@ def test_eval_fast_keeps_the_pelvic_tilt_off_the_fast_path(tmp_path, monkeypatch
         )
         assert res.error == "no model here"
     assert asked == {"pelvic_tilt": False, "bridge": True}
+    assert checks["bridge"] == SelfCheck.NEAR_SIDE  # the self-check compares what the exercise reads, as analyze
+
+
+def test_track_cache_names_say_how_the_track_was_made(tmp_path) -> None:
+    """Tracks made another way are never reused silently: strided tracks (which now analyse every frame
+    around a lost person or a jumping pose) and fast-path tracks per self-check get names of their own."""
+    from formcheck.media.pose import SelfCheck
+    from formcheck.tools.evaluate import track_cache_path
+
+    clip = SAMPLES / "bridge_side_physiocore.mp4"  # 30 fps
+    names = {
+        track_cache_path(clip, tmp_path, max_fps=15).name,
+        track_cache_path(clip, tmp_path, max_fps=None).name,
+        track_cache_path(clip, tmp_path, max_fps=15, fast=True).name,
+        track_cache_path(clip, tmp_path, max_fps=15, fast=True, self_check=SelfCheck.NEAR_SIDE).name,
+    }
+    assert len(names) == 4
+    assert ".fps15d." in track_cache_path(clip, tmp_path, max_fps=15).name

@@ -160,6 +160,20 @@ def test_the_live_processor_asks_for_the_fast_path_when_told(monkeypatch, fast, 
             made.append(kwargs)
 
     monkeypatch.setattr(pose, "PoseEstimator", Recorder)
-    LiveProcessor("bridge", fast=fast)._make_estimator(("full", False, "supine"))
+    LiveProcessor("bridge", fast=fast)._make_estimator(("full", False, "supine", pose.SelfCheck.NEAR_SIDE))
     assert made and made[0]["check_every_s"] == check_every_s
+    assert made[0]["self_check"] == pose.SelfCheck.NEAR_SIDE
     assert pose.CHECK_EVERY_S == 1.0
+
+
+def test_the_live_fast_path_checks_what_the_exercise_reads():
+    """As for files: the bridge's self-check compares the nearer side, the knee hug's and the bird-dog's
+    both sides (they read the far limbs); something that is not an exercise's spec gets both sides."""
+    from formcheck.app.live_processor import _self_check
+    from formcheck.core.exercise import get_exercise
+    from formcheck.media.pose import SelfCheck
+
+    assert _self_check(get_exercise("bridge")) == SelfCheck.NEAR_SIDE
+    assert _self_check(get_exercise("knee_to_chest")) == SelfCheck.BOTH_SIDES
+    assert _self_check(get_exercise("bird_dog")) == SelfCheck.BOTH_SIDES
+    assert _self_check(object()) is None

@@ -414,7 +414,12 @@ class LiveProcessor:
         session = self._session
         assert session is not None  # started just above when it was not running
         # (model, person mask, starting posture): the estimator is made for these, and made again when they change
-        key = (self.model, bool(getattr(session.spec, "needs_segmentation", False)), session.spec.posture)
+        key = (
+            self.model,
+            bool(getattr(session.spec, "needs_segmentation", False)),
+            session.spec.posture,
+            _self_check(session.spec),
+        )
         if self._model_failed == key:
             return None  # reported once already; arm() or another model tries again
         job = _FrameJob(t=t, session=session, model_key=key)
@@ -602,19 +607,21 @@ class LiveProcessor:
         )
 
     def _make_estimator(self, key: tuple) -> Any:
-        """A pose estimator for ``key`` = (model, person mask, exercise posture): with several people
-        in view it follows the one in the exercise's position."""
+        """A pose estimator for ``key`` = (model, person mask, exercise posture, self-check): with
+        several people in view it follows the one in the exercise's position; the fast path's
+        self-check compares what the exercise reads (:func:`formcheck.media.pipeline.exercise_self_check`)."""
         if self._factory is not None:
             return self._factory()
-        from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator
+        from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck
 
-        model, segmentation, posture = key
+        model, segmentation, posture, self_check = key
         return PoseEstimator(
             model,
             segmentation=segmentation,
             keep_mask=False,
             positions=(posture,),
             check_every_s=CHECK_EVERY_S if self.fast else 0.0,
+            self_check=self_check or SelfCheck.BOTH_SIDES,
         )
 
     def _detach_estimator_locked(self) -> Any:
@@ -768,3 +775,15 @@ def one_line(e: BaseException | str) -> str:
     """The first line of an error's message (or its type's name): what a user is shown."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
+
+
+def _self_check(spec: Any) -> Any:
+    """What the fast path's self-check compares for ``spec`` (None for a spec that is not an exercise's:
+    the estimator's default, both sides)."""
+    from formcheck.media.pipeline import exercise_self_check
+
+    try:
+        return exercise_self_check(spec)
+    except Exception as e:  # a stub spec in tests, or a checker that cannot be loaded: the safe default
+        log.debug("self-check of %r: both sides (%s)", getattr(spec, "id", spec), e)
+        return None

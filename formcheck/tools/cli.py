@@ -263,7 +263,7 @@ def cmd_track(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from formcheck.core.session import Session
-    from formcheck.media.pipeline import exercise_fast, exercise_max_fps
+    from formcheck.media.pipeline import exercise_fast, exercise_max_fps, exercise_self_check
     from formcheck.tools.bench import format_bench, run_bench
 
     _model_input(args.model)  # a FIFO model never hangs the bench
@@ -305,6 +305,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         segmentation=checker.spec.needs_segmentation,
         max_fps=exercise_max_fps(checker.spec, args.max_fps or None),
         fast=exercise_fast(checker.spec, args.fast),
+        self_check=exercise_self_check(checker.spec),
     )
     print(format_bench(result))
     return EXIT_OK

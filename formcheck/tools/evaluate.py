@@ -39,10 +39,21 @@ import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck.core.fileio import TRACK_SUFFIX, VIDEO_SUFFIXES, one_line, require_regular_file
-from formcheck.media.pipeline import DEFAULT_MAX_FPS, ProgressFn, analyze, exercise_fast, exercise_max_fps
+from formcheck.media.pipeline import (
+    DEFAULT_MAX_FPS,
+    ProgressFn,
+    analyze,
+    exercise_fast,
+    exercise_max_fps,
+    exercise_self_check,
+)
 from formcheck.tools.batch import run_tasks
+
+if TYPE_CHECKING:
+    from formcheck.media.pose import SelfCheck
 
 log = logging.getLogger(__name__)
 
@@ -238,20 +249,24 @@ def cached_track(
     segmentation: bool = False,
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    self_check: SelfCheck | None = None,
 ) -> Path:
     """The landmark track of ``video`` in ``cache_dir`` (made with the pose model on first use).
 
     Tuning a checker then re-runs in seconds without the model. The cache is keyed by clip
     name, model, whether the person mask's outline is in it (``segmentation``, for exercises
-    that need it), the analysed rate (``max_fps``, see :func:`formcheck.media.pipeline.analyze`)
+    that need it), the analysed rate (``max_fps``, see :func:`formcheck.media.pipeline.analyze`),
+    the fast path and what its self-check compares (``fast``, ``self_check``; default both sides)
     and the video's size and modification time.
     """
     from formcheck.media.pipeline import write_track
 
-    path = track_cache_path(video, cache_dir, model, segmentation, max_fps, fast)
+    path = track_cache_path(video, cache_dir, model, segmentation, max_fps, fast, self_check)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_track(video, path, model=model, segmentation=segmentation, max_fps=max_fps, fast=fast)
+        write_track(
+            video, path, model=model, segmentation=segmentation, max_fps=max_fps, fast=fast, self_check=self_check
+        )
     return path
 
 
@@ -262,13 +277,18 @@ def track_cache_path(
     segmentation: bool = False,
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    self_check: SelfCheck | None = None,
 ) -> Path:
     """Where :func:`cached_track` keeps the track of ``video`` made with these settings."""
+    from formcheck.media.pose import SelfCheck
+
     st = video.stat()
     seg = ".seg" if segmentation else ""
-    rate = ".every" if analysed_stride(video, max_fps) == 1 else f".fps{max_fps:g}"
+    # "d": strided tracks analyse every frame around a lost person or a jumping pose (older ones do not)
+    rate = ".every" if analysed_stride(video, max_fps) == 1 else f".fps{max_fps:g}d"
     if fast:
-        rate += ".fast2"  # 2: the fast path checks itself against the detector (older fast tracks differ)
+        # 2: the fast path checks itself against the detector (older fast tracks differ); the side(s) it compares
+        rate += ".fast2" + ("near" if self_check == SelfCheck.NEAR_SIDE else "")
     return Path(cache_dir) / f"{video.stem}.{Path(model).stem}{seg}{rate}.{st.st_size}.{int(st.st_mtime)}.fctrack"
 
 
@@ -328,6 +348,7 @@ def evaluate_clip(
                 segmentation=spec.needs_segmentation,
                 max_fps=exercise_max_fps(spec, max_fps),
                 fast=exercise_fast(spec, fast),  # never for the pelvic tilt, as analyze
+                self_check=exercise_self_check(spec),  # what the exercise reads, as analyze
             )
         else:
             source = video
