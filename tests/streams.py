@@ -466,13 +466,25 @@ def turn_limbs(frame: PoseFrame, angle_deg) -> PoseFrame:
     """``frame`` with every arm and leg turned about its root (shoulder, hip) in the image by
     ``angle_deg(side, root)`` degrees: the pose model's error on a limb, which moves the elbow or
     knee and the hand or foot together."""
+    return _turned(frame, angle_deg, (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle")))
+
+
+def bend_limbs(frame: PoseFrame, angle_deg) -> PoseFrame:
+    """``frame`` with every hand and foot turned about its elbow or knee in the image by
+    ``angle_deg(side, joint)`` degrees: the pose model's error on a limb's joint angle."""
+    return _turned(frame, angle_deg, (("elbow", "wrist"), ("knee", "ankle")))
+
+
+def _turned(frame: PoseFrame, angle_deg, chains) -> PoseFrame:
+    """``frame`` with, per side and per chain ``(centre, *moved)``, the moved joints turned about the
+    centre joint by ``angle_deg(side, centre)`` degrees (image pixels)."""
     xyz = frame.xyz.copy()
     w, h = frame.width, frame.height
     for side in ("left", "right"):
-        for root, mid, tip in (("shoulder", "elbow", "wrist"), ("hip", "knee", "ankle")):
-            a = math.radians(angle_deg(side, root))
-            r = np.array([xyz[INDEX[f"{side}_{root}"], 0] * w, xyz[INDEX[f"{side}_{root}"], 1] * h])
-            for j in (mid, tip):
+        for centre, *moved in chains:
+            a = math.radians(angle_deg(side, centre))
+            r = np.array([xyz[INDEX[f"{side}_{centre}"], 0] * w, xyz[INDEX[f"{side}_{centre}"], 1] * h])
+            for j in moved:
                 k = INDEX[f"{side}_{j}"]
                 p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - r
                 q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + r

@@ -3,49 +3,16 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from streams import Rep, StreamOptions, bird_dog_top, make_stream, run
-
-from formcheck.core.landmarks import INDEX, PoseFrame
+from streams import Rep, StreamOptions, bend_limbs, bird_dog_top, make_stream, run
 
 
 def _joint_jitter(stream, deg: float, seed: int):
     """Every hand and foot turned about its elbow or knee by a random +-``deg`` degrees per frame:
     the pose model's frame-to-frame error on the joint angle of a raised limb."""
     rng = np.random.default_rng(seed)
-    out = []
-    for t, f in stream:
-        if f is None:
-            out.append((t, f))
-            continue
-        xyz = f.xyz.copy()
-        w, h = f.width, f.height
-        for side in ("left", "right"):
-            for mid, tip in (("elbow", "wrist"), ("knee", "ankle")):
-                a = math.radians(float(rng.uniform(-deg, deg)))
-                m = np.array([xyz[INDEX[f"{side}_{mid}"], 0] * w, xyz[INDEX[f"{side}_{mid}"], 1] * h])
-                k = INDEX[f"{side}_{tip}"]
-                p = np.array([xyz[k, 0] * w, xyz[k, 1] * h]) - m
-                q = np.array([p[0] * math.cos(a) - p[1] * math.sin(a), p[0] * math.sin(a) + p[1] * math.cos(a)]) + m
-                xyz[k, 0], xyz[k, 1] = q[0] / w, q[1] / h
-        out.append(
-            (
-                t,
-                PoseFrame(
-                    t_s=f.t_s,
-                    width=w,
-                    height=h,
-                    xyz=xyz,
-                    visibility=f.visibility,
-                    presence=f.presence,
-                    num_people=f.num_people,
-                ),
-            )
-        )
-    return out
+    return [(t, f if f is None else bend_limbs(f, lambda side, joint: rng.uniform(-deg, deg))) for t, f in stream]
 
 
 def _two_reps(left_top: dict[str, float], right_top: dict[str, float], fps: float, seed: int):
