@@ -24,6 +24,7 @@ from formcheck.core.fileio import (
     require_regular_file,
 )
 from formcheck.core.landmarks import PoseFrame
+from formcheck.core.posture import torso_length_px
 from formcheck.core.report import Report
 from formcheck.core.session import Session
 from formcheck.media.overlay import draw_overlay
@@ -39,7 +40,7 @@ from formcheck.media.tracks import (
 from formcheck.media.video import Decoded, VideoWriter
 
 if TYPE_CHECKING:
-    from formcheck.media.pose import SelfCheck
+    from formcheck.media.pose import PoseEstimator, SelfCheck
 
 log = logging.getLogger(__name__)
 
@@ -119,24 +120,34 @@ def _px(pose: PoseFrame) -> np.ndarray:
     return pose.xyz[:, :2] * np.array([pose.width, pose.height], dtype=np.float64)
 
 
-def _torso_px(pose: PoseFrame) -> float:
-    """Mid-shoulder to mid-hip distance of ``pose`` in pixels."""
-    px = _px(pose)
-    sh = (px[_JUMP_IDS[0]] + px[_JUMP_IDS[6]]) / 2
-    hip = (px[_JUMP_IDS[3]] + px[_JUMP_IDS[9]]) / 2
-    return float(np.hypot(*(sh - hip)))
-
-
 def pose_jumped(a: PoseFrame, b: PoseFrame) -> bool:
     """Did a limb joint (shoulders, elbows, wrists, hips, knees, ankles) move by more than
     :data:`JUMP_TORSOS` of ``a``'s torso length from ``a`` to ``b`` (in pixels)?"""
     pa, pb = _px(a)[_JUMP_IDS], _px(b)[_JUMP_IDS]
     move = float(np.linalg.norm(pb - pa, axis=1).max())
-    return move > JUMP_TORSOS * max(_torso_px(a), 1.0)
+    return move > JUMP_TORSOS * max(torso_length_px(a), 1.0)
 
 
 #: ``detect(image_bgr, t_s)``: a pose estimator's landmarks of the person followed, or None.
 DetectFn = Callable[[np.ndarray, float], PoseFrame | None]
+
+
+def behind_estimator(stack: contextlib.ExitStack, main: PoseEstimator, model, **options) -> Callable[[], DetectFn]:
+    """:class:`StridedAnalysis`'s ``between``: the detection path for frames before the last one ``main``
+    analysed. A second estimator (``model``, ``options``; made on first use and closed with ``stack``) that
+    starts afresh at every call and follows whom ``main`` followed before that frame."""
+    from formcheck.media.pose import PoseEstimator
+
+    made: list[PoseEstimator] = []
+
+    def between() -> DetectFn:
+        if not made:
+            made.append(stack.enter_context(PoseEstimator(model, **options)))
+        made[0].restart()
+        made[0].follow_as(main)
+        return made[0].detect
+
+    return between
 
 
 class StridedAnalysis:
@@ -338,17 +349,7 @@ def iter_pose_frames(
                     **options,
                 )
             )
-            behind: list[PoseEstimator] = []
-
-            def between() -> DetectFn:
-                """The detection path for frames before the last one analysed, following the same person."""
-                if not behind:
-                    behind.append(stack.enter_context(PoseEstimator(model_path, **options)))
-                behind[0].restart()
-                behind[0].follow_as(estimator)
-                return behind[0].detect
-
-            strided = StridedAnalysis(estimator.detect, between)
+            strided = StridedAnalysis(estimator.detect, behind_estimator(stack, estimator, model_path, **options))
             for d, pose in strided.run(prefetch(reader.decoded(picker, keep_skipped=picker.stride > 1))):
                 if on_frame is not None:
                     on_frame(d.t_s, d.image(), pose)

@@ -36,7 +36,7 @@ import numpy as np
 from formcheck.core.events import CheckerStatus
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.overlay import draw_overlay
-from formcheck.media.pipeline import DEFAULT_MAX_FPS, StridedAnalysis
+from formcheck.media.pipeline import DEFAULT_MAX_FPS, StridedAnalysis, behind_estimator
 from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck
 from formcheck.media.video import FramePicker, open_video, prefetch
 
@@ -184,16 +184,8 @@ def run_bench(
         contextlib.ExitStack() as stack,
     ):
         ests = {"b": est_b, "c": est_c}
-        behind: dict[str, PoseEstimator] = {}  # per stream, made on first use: frames before the last analysed one
-
-        def behind_for(which: str) -> Callable[[], Callable[[np.ndarray, float], PoseFrame | None]]:
-            def make() -> Callable[[np.ndarray, float], PoseFrame | None]:
-                if which not in behind:
-                    behind[which] = stack.enter_context(PoseEstimator(model, **est_kw))
-                behind[which].follow_as(ests[which])
-                return behind[which].detect
-
-            return make
+        # per stream, as analyze: the detection path for frames before the last analysed one
+        behind = {which: behind_estimator(stack, est, model, **est_kw) for which, est in ests.items()}
 
         for which in order:
             off = passes[which] * span_s
@@ -210,7 +202,7 @@ def run_bench(
             fig = streams[which]
             rate = None if which == "b" else max_fps
             _pipeline_pass(
-                video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig, behind_for(which)
+                video_path, max_side, max_frames, rate, fps, off, ests[which], hook, key_joints, fig, behind[which]
             )
             label = "every frame" if which == "b" else f"stride {fig.stride}"
             say(
