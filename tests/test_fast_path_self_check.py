@@ -105,24 +105,21 @@ def test_near_side_check_ignores_the_far_side(stub):
     assert est.frames_multi == 3  # only the once-a-second check (t = 0, 1, 2 s)
 
 
-def test_both_sides_check_hands_the_same_far_side_difference_to_the_detection(stub):
+@pytest.mark.parametrize(
+    "side, check",
+    [
+        ("right", SelfCheck.BOTH_SIDES),  # the same far-side difference, when both sides are compared
+        ("left", SelfCheck.NEAR_SIDE),  # the near-side check still catches a near-side disagreement
+    ],
+)
+def test_a_difference_on_a_compared_side_hands_over_to_the_detection(stub, side, check):
     det = lying()
-    far_off = (knee_turned(det[0], "right", 20.0), det[1])
-    est = stub(Script(det, far_off), SelfCheck.BOTH_SIDES)
+    off = (knee_turned(det[0], side, 20.0), det[1])
+    est = stub(Script(det, off), check)
     got = run(est)
     assert est.disagreements >= 1
     assert np.array_equal(got[0].xyz, det[0])  # the first check disagreed: the detection's landmarks
     assert est.frames_multi > len(got) / 2  # and the detection path ran for most frames
-
-
-def test_near_side_check_still_catches_a_near_side_disagreement(stub):
-    det = lying()
-    near_off = (knee_turned(det[0], "left", 20.0), det[1])
-    est = stub(Script(det, near_off), SelfCheck.NEAR_SIDE)
-    got = run(est)
-    assert est.disagreements >= 1
-    assert np.array_equal(got[0].xyz, det[0])
-    assert est.frames_multi > len(got) / 2
 
 
 def test_a_small_near_side_difference_is_agreement(stub):
