@@ -32,8 +32,15 @@ from formcheck.core.reps import RepRecord
 from formcheck.core.sides import best_side
 
 SIDES = ("left", "right")
+
 OTHER = {"left": "right", "right": "left"}
 LIMBS = {"arm": ("shoulder", "elbow", "wrist"), "leg": ("hip", "knee", "ankle")}
+
+
+def _median(vals: list[float], default: float) -> float:
+    """The (upper) median of ``vals``, or ``default`` when there are none."""
+    v = sorted(vals)
+    return v[len(v) // 2] if v else default
 
 
 @dataclass
@@ -156,13 +163,14 @@ class BirdDogChecker(ExerciseChecker):
         raised = self.spec.threshold("raised_rise_deg")
         extras: dict[str, float] = {}
         unjudged: list[str] = []
-        for limb, elev, straight, what in (
-            (arm, "arm_elev", "elbow_deg", "whether the reaching arm was straight (hand not seen)"),
-            (leg, "leg_elev", "knee_deg", "whether the stretched leg was straight (foot not seen)"),
+        for limb, kind, straight, what in (
+            (arm, "arm", "elbow_deg", "whether the reaching arm was straight (hand not seen)"),
+            (leg, "leg", "knee_deg", "whether the stretched leg was straight (foot not seen)"),
         ):
             if limb is None:
                 continue
-            extras[elev] = limb.elev
+            extras[f"{kind}_elev"] = limb.elev
+            extras[f"{kind}_root_elev"] = limb.rise - 90.0  # upper arm / thigh above level
             if limb.straight is not None:
                 extras[straight] = limb.straight
             elif limb.rise >= raised:
@@ -229,15 +237,25 @@ class BirdDogChecker(ExerciseChecker):
         the hold so far (at least ``above_level_min_s`` of it), is more than ``above_horizontal_deg``.
         A median over the held reach, because the pose model's error on a raised limb is 15-20
         degrees and comes in runs of frames, and a moment's overshoot is not an arched back."""
-        t = self.spec.threshold
         if sample.phase != "hold":
             return False
-        held = [s for s in self._samples if s.phase == "hold"]
+        return self._above_level([s for s in self._samples if s.phase == "hold"])
+
+    def _above_level(self, held: list[Sample]) -> bool:
+        """Over ``held`` (at least ``above_level_min_s`` of it), the median height of the arm or of
+        the leg above the horizontal is more than ``above_horizontal_deg``. A limb whose elbow or
+        knee stays clearly bent (median under ``elbow_min_deg`` / ``knee_min_deg``) is measured on
+        its upper arm or thigh: with a bent knee the foot rises as the shin swings up, which says
+        how the knee bends (``limb_not_extended``'s business), not how high the leg was lifted."""
+        t = self.spec.threshold
         if not held or held[-1].t_s - held[0].t_s < t("above_level_min_s"):
             return False
-        for key in ("arm_elev", "leg_elev"):
-            vals = sorted(s.m.extras[key] for s in held if key in s.m.extras)
-            if vals and vals[len(vals) // 2] > t("above_horizontal_deg"):
+        top = [s.m.extras for s in held]
+        for kind, joint, straight_min in (("arm", "elbow_deg", "elbow_min_deg"), ("leg", "knee_deg", "knee_min_deg")):
+            bent = _median([x[joint] for x in top if joint in x], 180.0) < t(straight_min)
+            key = f"{kind}_root_elev" if bent else f"{kind}_elev"
+            vals = [x[key] for x in top if key in x]
+            if vals and _median(vals, 0.0) > t("above_horizontal_deg"):
                 return True
         return False
 
@@ -249,6 +267,12 @@ class BirdDogChecker(ExerciseChecker):
         # angles say whether the limb was extended; only a rep with no pause at all is not extended
         no_pause = not rep.reached_top and rep.main_hold is None
         faults = ["limb_not_extended"] if no_pause or self._not_extended(rep, samples) else []
+        # a limb held too high is judged over the same held pause at the end of the rep, so also when
+        # the pair never entered the top zone (the other limb read low from an oblique camera, or
+        # held lower): during the rep only the top zone is watched (frame_faults)
+        hold = rep.main_hold
+        if hold is not None and self._above_level([s for s in samples if hold.start_s <= s.t_s <= hold.end_s]):
+            faults.append("limb_above_horizontal")
         return faults + super().rep_faults(rep, samples)
 
     def _not_extended(self, rep: RepRecord, samples: list[Sample]) -> bool:

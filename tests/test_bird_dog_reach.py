@@ -46,3 +46,45 @@ def test_a_clearly_bent_reach_under_jitter_is_not_extended(fps: float, seed: int
         ("left", ["limb_not_extended"]),
         ("right", ["limb_not_extended"]),
     ], [(r.side, r.faults) for r in report.reps]
+
+
+def _two_plain_reps(left_top: dict[str, float], right_top: dict[str, float], fps: float, seed: int):
+    first = Rep(2.0, left_top, rise=1.0, hold=3.0, lower=1.0)
+    second = Rep(first.end + 1.5, right_top, rise=1.0, hold=3.0, lower=1.0)
+    stream = make_stream(
+        "all_fours", [first, second], second.end + 1.5, StreamOptions(fps=fps, noise_px=1.0, seed=seed)
+    )
+    return run("bird_dog", stream)
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_an_arm_held_too_high_is_caught_when_the_leg_stays_under_the_top_zone(fps: float) -> None:
+    """The left arm is held 40 degrees above level while the right thigh reads 28 degrees low (as an
+    oblique camera reads a level thigh; the knee 22 degrees bent, so the whole leg is 17 below level,
+    within the limits of an extended leg): the pair never enters the top zone, and the hold is the
+    held pause. The arm held too high is judged over that pause: limb_above_horizontal, at 15, 24,
+    30 and 60 frames/s. The second rep, level, is clean."""
+    high_arm = bird_dog_top("left", arm_deg=40.0, thigh_deg=-28.0, knee_deg=22.0)
+    report = _two_plain_reps(high_arm, bird_dog_top("right"), fps=fps, seed=7)
+    assert [(r.side, r.faults) for r in report.reps] == [("left", ["limb_above_horizontal"]), ("right", [])], [
+        (r.side, r.faults, r.hold_s) for r in report.reps
+    ]
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_foot_raised_by_a_bent_knee_is_not_a_leg_held_too_high(fps: float) -> None:
+    """The right thigh is level and the knee bent 60 degrees with the foot up, so the hip-ankle line
+    is 28 degrees above level: the leg was not lifted too high, the knee was bent (the foot rises as
+    the shin swings up). limb_not_extended only, not limb_above_horizontal; a thigh held 30 degrees
+    above level with the same bent knee is both. At 15, 24, 30 and 60 frames/s."""
+    foot_up = bird_dog_top("right", knee_deg=60.0)
+    report = _two_plain_reps(bird_dog_top("left"), foot_up, fps=fps, seed=8)
+    assert [(r.side, r.faults) for r in report.reps] == [("left", []), ("right", ["limb_not_extended"])], [
+        (r.side, r.faults) for r in report.reps
+    ]
+    high_thigh = bird_dog_top("right", thigh_deg=30.0, knee_deg=60.0)
+    report = _two_plain_reps(bird_dog_top("left"), high_thigh, fps=fps, seed=8)
+    assert [(r.side, sorted(r.faults)) for r in report.reps] == [
+        ("left", []),
+        ("right", ["limb_above_horizontal", "limb_not_extended"]),
+    ], [(r.side, r.faults) for r in report.reps]
