@@ -152,3 +152,98 @@ def test_drawing_keeps_no_memory_from_frame_to_frame() -> None:
         tracemalloc.stop()
     grown = sum(d.size_diff for d in after.compare_to(before, "filename") if d.size_diff > 0)
     assert grown < 64 * 1024  # a frame is 900 kB: keeping even one would show
+
+
+# ---------------------------------------------------------------------------- issue 11: the same pixels, faster
+#: sha256 (first 16 hex digits) of the frames drawn by the overlay of e2d2fdd, before the live speed-ups
+#: (precomputed bone colours, shading through a lookup table, remembered text sizes and cue lines): the
+#: speed-ups must not move a pixel. Made with the pinned OpenCV of constraints.txt (another OpenCV version
+#: may anti-alias differently: then re-make them from e2d2fdd's overlay, not from the current one).
+DIGESTS_E2D2FDD = {
+    "1280x720-dim": "aa5af227b7822540",
+    "1280x720-full": "5e882209e72fcb43",
+    "1280x720-hold": "9c566fc0ca5c6152",
+    "1280x720-long": "3581e77e87d1f7f8",
+    "1280x720-noangle": "97bbc50d3530bbb6",
+    "1280x720-none": "2c80e775de8a9521",
+    "1280x720-setup": "80b780078e8a5553",
+    "320x240-dim": "46a58fde0dd33599",
+    "320x240-full": "ccd76ad137a4addd",
+    "320x240-hold": "a8eecc9e0d4877e4",
+    "320x240-long": "6cd2e489828595c9",
+    "320x240-noangle": "03ace36bac75a999",
+    "320x240-none": "df766c175b60003d",
+    "320x240-setup": "99fa00b46133638f",
+    "480x854-dim": "23c26c335010d138",
+    "480x854-full": "3c8b983297b4c2d7",
+    "480x854-hold": "2c45b57400c7d361",
+    "480x854-long": "58fc991f190cc8a1",
+    "480x854-noangle": "d504418987f2eae2",
+    "480x854-none": "79859135447efba6",
+    "480x854-setup": "dd06d6c5dda092d9",
+    "640x480-dim": "e878eedba0fcc98e",
+    "640x480-full": "308e6a3dfabe6a66",
+    "640x480-hold": "6aef803d2e2fd41e",
+    "640x480-long": "1baeb506b4667f44",
+    "640x480-noangle": "53e514c58dec8887",
+    "640x480-none": "9b5c7f33d5ca4b11",
+    "640x480-setup": "9da8f56500951546",
+}
+LONG_CUE = (
+    "Keep both knees bent and press through your heels while you lift your hips slowly until your body "
+    "makes a straight line from shoulders to knees"
+)
+
+
+def _case(kind: str, w: int, h: int):
+    pose = None if kind == "none" else _pose(w, h, vis=0.35 if kind == "dim" else 0.95)
+    status = {
+        "setup": lambda: _status(
+            phase="setup", cue=None, setup_message="Move so your whole body is in view", hold_s=0.0, target_hold_s=0.0
+        ),
+        "long": lambda: _status(cue=LONG_CUE),
+        "noangle": lambda: _status(key_angle_deg=None),
+        "dim": lambda: _status(phase="calibrating", side="none"),
+        "full": lambda: _status(hold_s=3.4, target_hold_s=3.0, target_reps=0),
+    }.get(kind, _status)()
+    return pose, status
+
+
+@pytest.mark.parametrize("case", sorted(DIGESTS_E2D2FDD))
+def test_the_faster_drawing_gives_the_same_pixels(case: str) -> None:
+    import hashlib
+
+    size, kind = case.split("-")
+    w, h = (int(v) for v in size.split("x"))
+    pose, status = _case(kind, w, h)
+    for _ in range(2):  # drawn afresh, then from what the first drawing remembered
+        frame = np.random.default_rng(w).integers(0, 255, (h, w, 3), dtype=np.uint8)
+        draw_overlay(frame, pose, status, key_joints=KEY)
+        assert hashlib.sha256(frame.tobytes()).hexdigest()[:16] == DIGESTS_E2D2FDD[case]
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.55, 0.6, 0.65, 0.0, 1.0])
+def test_shading_through_the_lookup_table_is_the_multiplication(alpha: float) -> None:
+    from formcheck.media.overlay import _shade
+
+    frame = np.random.default_rng(3).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    want = frame.copy()
+    roi = want[10:90, 20:150]
+    np.multiply(roi, 1.0 - alpha, out=roi, casting="unsafe")  # what _shade did before (every value 0..255 occurs)
+    _shade(frame, 20, 10, 150, 90, alpha)
+    assert np.array_equal(frame, want)
+    _shade(frame, 200, 10, 300, 90, alpha)  # outside the frame: nothing
+    assert np.array_equal(frame, want)
+
+
+def test_remembered_cue_lines_are_the_ones_worked_out_afresh() -> None:
+    from formcheck.media.overlay import _text_size, _wrap
+
+    _wrap.cache_clear()
+    _text_size.cache_clear()
+    first = _wrap(LONG_CUE, 0.7, 2, 600)
+    assert _wrap(LONG_CUE, 0.7, 2, 600) is first and _wrap.cache_info().hits == 1
+    _wrap.cache_clear()
+    _text_size.cache_clear()
+    assert _wrap(LONG_CUE, 0.7, 2, 600) == first and 1 < len(first) <= 3
+    assert _wrap(LONG_CUE, 0.7, 2, 300) != first  # the width is part of what is remembered
