@@ -25,11 +25,17 @@ WINDOW = 300
 
 def percentile(values, q: float) -> float:
     """The ``q``-th percentile (0..100) of ``values`` by the nearest-rank method; NaN when empty."""
+    return percentiles(values, (q,))[0]
+
+
+def percentiles(values, qs) -> tuple[float, ...]:
+    """The ``qs``-th percentiles (0..100) of ``values`` by the nearest-rank method, from one sort
+    (the live processor asks for two on every frame); NaN when empty."""
     v = sorted(values)
     if not v:
-        return math.nan
-    k = max(0, min(len(v) - 1, math.ceil(q / 100.0 * len(v)) - 1))
-    return float(v[k])
+        return tuple(math.nan for _ in qs)
+    n = len(v)
+    return tuple(float(v[max(0, min(n - 1, math.ceil(q / 100.0 * n) - 1))]) for q in qs)
 
 
 class LatencyMeter:
@@ -70,6 +76,10 @@ class LatencyMeter:
 
     def proc_ms(self, q: float) -> float:
         return 1000.0 * percentile(self._proc, q)
+
+    def proc_ms_at(self, *qs: float) -> tuple[float, ...]:
+        """Several percentiles (0..100) of the processing time in ms, from one sort."""
+        return tuple(1000.0 * v for v in percentiles(self._proc, qs))
 
     def lag_ms(self, q: float) -> float:
         return 1000.0 * percentile(self._lag, q)
