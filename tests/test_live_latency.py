@@ -149,21 +149,77 @@ def test_newest_frame_wins_in_the_replay_slot():
     assert not math.isnan(percentile([1.0], 95))
 
 
-@pytest.mark.parametrize("fast, check_every_s", [(True, 1.0), (False, 0.0)])
-def test_the_live_processor_asks_for_the_fast_path_when_told(monkeypatch, fast, check_every_s):
+class Recorder:
+    """Stands in for MediaPipe's :class:`~formcheck.media.pose.PoseEstimator`: records how it was made."""
+
+    made: list[dict] = []
+
+    def __init__(self, model, **kwargs):
+        Recorder.made.append({"model": model, **kwargs})
+
+    def detect(self, image, t_s):
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder(monkeypatch):
     import formcheck.media.pose as pose
 
-    made = []
-
-    class Recorder:
-        def __init__(self, model, **kwargs):
-            made.append(kwargs)
-
+    Recorder.made = []
     monkeypatch.setattr(pose, "PoseEstimator", Recorder)
-    LiveProcessor("bridge", fast=fast)._make_estimator(("full", False, "supine", pose.SelfCheck.NEAR_SIDE))
-    assert made and made[0]["check_every_s"] == check_every_s
-    assert made[0]["self_check"] == pose.SelfCheck.NEAR_SIDE
-    assert pose.CHECK_EVERY_S == 1.0
+    return Recorder.made
+
+
+def _frames(proc: LiveProcessor, n: int = 10) -> None:
+    import numpy as np
+
+    image = np.zeros((48, 64, 3), np.uint8)
+    for i in range(n):
+        proc.process(image, i / FPS)
+
+
+@pytest.mark.parametrize(
+    "exercise, check_every_s, self_check",
+    [("bridge", 1.0, "near"), ("bird_dog", 1.0, "both"), ("knee_to_chest", 1.0, "both"), ("pelvic_tilt", 0.0, "near")],
+)
+def test_the_live_default_estimator_path_per_exercise(recorder, exercise, check_every_s, self_check):
+    """By default a live set runs the one-person fast path (checked once a second against the detection of
+    everyone in view, comparing what the exercise reads) for every exercise that allows it, and the
+    detection on every frame for the pelvic tilt (and any exercise of :data:`lp.LIVE_DETECTION_ONLY`)."""
+    from formcheck.media.pose import CHECK_EVERY_S, SelfCheck
+
+    assert CHECK_EVERY_S == 1.0
+    if exercise in lp.LIVE_DETECTION_ONLY:
+        check_every_s = 0.0
+    _frames(LiveProcessor(exercise))
+    assert len(recorder) == 1  # one estimator for the set, made on its first frame
+    assert recorder[0]["model"] == "full" and recorder[0]["check_every_s"] == check_every_s
+    assert recorder[0]["self_check"] == SelfCheck(self_check)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("exercise", ["bridge", "pelvic_tilt"])
+def test_the_live_fast_path_when_told_and_never_for_the_pelvic_tilt(recorder, fast, exercise):
+    _frames(LiveProcessor(exercise, fast=fast))
+    assert recorder[0]["check_every_s"] == (1.0 if fast and exercise != "pelvic_tilt" else 0.0)
+
+
+def test_the_estimator_choice_is_made_once_per_set(recorder, monkeypatch):
+    """What the estimator is made for (self-check, fast path, mask, posture) is chosen when a set starts,
+    not on every frame; a new set of another exercise chooses again and gets its own estimator."""
+    calls = []
+    real = lp._self_check
+    monkeypatch.setattr(lp, "_self_check", lambda spec: calls.append(spec.id) or real(spec))
+    proc = LiveProcessor("bridge")
+    _frames(proc, 60)
+    assert calls == ["bridge"] and len(recorder) == 1
+    proc.arm("bird_dog")
+    _frames(proc, 30)
+    assert calls == ["bridge", "bird_dog"] and len(recorder) == 2
+    assert [m["self_check"].value for m in recorder] == ["near", "both"]
 
 
 def test_the_live_fast_path_checks_what_the_exercise_reads():
@@ -177,3 +233,35 @@ def test_the_live_fast_path_checks_what_the_exercise_reads():
     assert _self_check(get_exercise("knee_to_chest")) == SelfCheck.BOTH_SIDES
     assert _self_check(get_exercise("bird_dog")) == SelfCheck.BOTH_SIDES
     assert _self_check(object()) is None
+
+
+def test_the_replay_report_says_which_landmarker_ran_and_the_load():
+    from formcheck.tools.live_bench import LiveBenchResult, format_live_bench
+
+    r = LiveBenchResult(
+        video="clip.mp4", model="full", width=640, height=480, fps=30.0, seconds=60.0, offered=1800,
+        analysed=1750, dropped=50, proc_ms=[20.0, 30.0], lag_ms=[25.0, 40.0],
+        estimator={"single": 1750, "multi": 62, "disagreements": 1}, load_start=0.5, load_end=1.25,
+    )  # fmt: skip
+    text = format_live_bench(r)
+    assert "one-person tracking on 1750 frames, detection of everyone in view on 62" in text
+    assert "disagreed 1 times" in text and "load average (1 min): 0.50 at the start, 1.25 at the end" in text
+    assert text.splitlines()[-1] == "frames dropped: 2.8 %"
+
+
+def test_the_processor_counts_what_its_estimator_ran():
+    class Counting(SlowEstimator):
+        frames_single, frames_multi, disagreements = 0, 0, 0
+
+        def detect(self, image, t_s):
+            self.frames_single += 1
+            self.frames_multi += t_s == 0  # the first frame's check
+            return super().detect(image, t_s)
+
+    clock = Clock()
+    proc = LiveProcessor("bridge", estimator_factory=lambda: Counting(clock, 5), draw=False)
+    assert proc.estimator_counts() is None  # no estimator before the first frame
+    _frames(proc, 30)
+    assert proc.estimator_counts() == {"single": 30, "multi": 1, "disagreements": 0}
+    proc.stop()
+    assert proc.estimator_counts() is None  # closed with the set

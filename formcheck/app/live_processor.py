@@ -8,7 +8,11 @@ or runs, so "Stop — this hurts" and the page's refresh never wait for MediaPip
 
 Frames are timed by their own timestamps (``av.VideoFrame.time``), never by the wall clock or by
 counting frames, so dropped frames do not disturb rep and hold timing. The pose estimator is
-created lazily in the worker thread (one per stream) and closed when the set or stream ends.
+created lazily in the worker thread (one per stream) and closed when the set or stream ends. What it is
+made for (the exercise's person mask, posture, the fast path and its self-check) is chosen once when a set
+starts. By default it is MediaPipe's one-person tracking, checked once a second against a fresh detection
+of everyone in view (:func:`live_fast`: the frame's model time without the detector, which a two-person
+landmarker runs on every frame), except for the pelvic tilt, which is analysed by the detection on every frame.
 
 A *set* starts with the first frame after :meth:`arm` and ends with :meth:`stop` (the person's
 choice, the "this hurts" button, a change of exercise) or :meth:`end_stream` (camera stopped).
@@ -49,12 +53,24 @@ RESTART_JUMP_S = 1.0
 RECENT_EVENTS = 30
 #: Frames of the key-angle trace a live set keeps (a minute at 30 fps): a long session stays flat in memory.
 LIVE_TRACE_FRAMES = 1800
-#: Per-frame processing budget (ms, 95th percentile over the last 10 s): under it at least ~20 frames
-#: a second are analysed, which the checkers' timing needs (they are tested down to 15 frames/s).
+#: Per-frame processing budget (ms, 95th percentile over the last 10 s) for the automatic switch to the lite
+#: model. It guards the counting, not the smoothness: under it at least ~20 frames a second are analysed,
+#: and the checkers give the same counts, holds and faults down to 15 frames/s (below ~14 their running
+#: medians hold too few frames, README "Frame striding"). It is deliberately not the issue's smoothness
+#: target of 30 ms (every frame of a 30 fps camera): the full model alone needs 25-28 ms a frame on a
+#: 2-core machine, so a 30-ms budget would put such machines on the less accurate lite model for frames
+#: the checkers do not need; between 33 and 50 ms frames are skipped (newest wins) and counted the same.
 LATENCY_BUDGET_MS = 50.0
 #: ... and how long (seconds of stream time) the full model may stay above it before the processor
 #: switches to the lite model by itself (a moment of load elsewhere on the machine does not count).
 SWITCH_AFTER_S = 10.0
+#: Exercises whose live default is the detection path on every frame (no one-person fast path) although
+#: they allow it (see :func:`live_fast`). None so far: every frame of every sample and real development
+#: clip replayed through this processor (issue 11) gave the same counts and good reps with the fast path as
+#: without for the bridge, the bird-dog and the knee-to-chest (one real oblique bird-dog gained a
+#: same_side_limbs fault on a rep that was already faulty). An exercise whose live counts the fast path
+#: worsens (a rep lost that the detection path counts) goes here.
+LIVE_DETECTION_ONLY: frozenset[str] = frozenset()
 #: What a pose estimator raises for a frame or a model it cannot handle (MediaPipe: RuntimeError, ValueError).
 ESTIMATOR_ERRORS: tuple[type[Exception], ...] = (RuntimeError, ValueError, OSError)
 #: What a saver raises when the history cannot take a save (disk full, read-only or locked database).
@@ -180,7 +196,9 @@ class LiveProcessor:
             percentile stays above this for :data:`SWITCH_AFTER_S` (None: never switch).
         fast: the pose estimator's one-person fast path (one-person tracking, a look for other people
             once a second, checked against a fresh detection; see
-            :class:`~formcheck.media.pose.PoseEstimator`, ``check_every_s``).
+            :class:`~formcheck.media.pose.PoseEstimator`, ``check_every_s``). None (the default): each
+            exercise's live default, :func:`live_fast`; True/False: on/off for every exercise that allows
+            it (never the pelvic tilt, :func:`formcheck.media.pipeline.exercise_fast`).
     """
 
     def __init__(
@@ -193,7 +211,7 @@ class LiveProcessor:
         meta: dict | None = None,
         trace_frames: int = LIVE_TRACE_FRAMES,
         latency_budget_ms: float | None = LATENCY_BUDGET_MS,
-        fast: bool = False,
+        fast: bool | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._meter = LatencyMeter()  # touched by the frame thread only, under the lock
@@ -207,13 +225,14 @@ class LiveProcessor:
         #: the words drawn on the video between sets (None: "Set finished. Press 'Start another set' ...")
         self.idle_cue: str | None = None
         self.model = model
-        self.fast = bool(fast)
+        self.fast = None if fast is None else bool(fast)
         self._factory = estimator_factory
         self.saver = saver
         self.draw = draw
         self.trace_frames = int(trace_frames)
         self._estimator: Any = None
         self._estimator_key: tuple = ()
+        self._set_pose: tuple = ()  # what the set's estimator is made for besides the model (see _start_locked)
         self._busy = False  # the frame thread is loading the model or running it
         self._release_estimator = False  # close the estimator as soon as the frame thread is done with it
         self._model_failed: tuple | None = None  # (model, segmentation) that failed to load: not retried per frame
@@ -371,8 +390,8 @@ class LiveProcessor:
         """Record the frame's times; with the full model too slow for long, switch to the lite one."""
         meter = self._meter
         meter.done(t, arrived, done)
-        p95 = meter.proc_ms(95)
-        self._latency = (round(meter.proc_ms(50), 1), round(p95, 1), round(meter.lag_ms(95), 1))
+        p50, p95 = meter.proc_ms_at(50, 95)
+        self._latency = (round(p50, 1), round(p95, 1), round(meter.lag_ms(95), 1))
         budget = self.latency_budget_ms
         if budget is not None and self.model == "full" and len(meter) >= 30:
             if p95 <= budget:
@@ -413,13 +432,9 @@ class LiveProcessor:
             self._publish_locked()
         session = self._session
         assert session is not None  # started just above when it was not running
-        # (model, person mask, starting posture): the estimator is made for these, and made again when they change
-        key = (
-            self.model,
-            bool(getattr(session.spec, "needs_segmentation", False)),
-            session.spec.posture,
-            _self_check(session.spec),
-        )
+        # (model, person mask, starting posture, self-check, fast path): the estimator is made for these,
+        # and made again when they change (the model may change during a set: the switch to the lite one)
+        key = (self.model, *self._set_pose)
         if self._model_failed == key:
             return None  # reported once already; arm() or another model tries again
         job = _FrameJob(t=t, session=session, model_key=key)
@@ -518,6 +533,14 @@ class LiveProcessor:
     def _start_locked(self, t: float) -> None:
         self._session = (self.session_factory or Session)(self._exercise)
         self._session.checker.limit_trace(self.trace_frames)
+        spec = self._session.spec
+        # chosen once per set, not per frame: (person mask, starting posture, self-check, fast path)
+        self._set_pose = (
+            bool(getattr(spec, "needs_segmentation", False)),
+            spec.posture,
+            _self_check(spec),
+            live_fast(spec, self.fast),
+        )
         self._last_session = self._session
         self._key = uuid.uuid4().hex
         self._started_at = datetime.now().astimezone().isoformat(timespec="seconds")
@@ -607,22 +630,36 @@ class LiveProcessor:
         )
 
     def _make_estimator(self, key: tuple) -> Any:
-        """A pose estimator for ``key`` = (model, person mask, exercise posture, self-check): with
-        several people in view it follows the one in the exercise's position; the fast path's
+        """A pose estimator for ``key`` = (model, person mask, exercise posture, self-check, fast path):
+        with several people in view it follows the one in the exercise's position; with the fast path,
+        one-person tracking checked once a second against a fresh detection of everyone in view, whose
         self-check compares what the exercise reads (:func:`formcheck.media.pipeline.exercise_self_check`)."""
         if self._factory is not None:
             return self._factory()
         from formcheck.media.pose import CHECK_EVERY_S, PoseEstimator, SelfCheck
 
-        model, segmentation, posture, self_check = key
+        model, segmentation, posture, self_check, fast = key
         return PoseEstimator(
             model,
             segmentation=segmentation,
             keep_mask=False,
             positions=(posture,),
-            check_every_s=CHECK_EVERY_S if self.fast else 0.0,
+            check_every_s=CHECK_EVERY_S if fast else 0.0,
             self_check=self_check or SelfCheck.BOTH_SIDES,
         )
+
+    def estimator_counts(self) -> dict[str, int] | None:
+        """How often each landmarker of the current pose estimator ran (``single``: one-person tracking,
+        ``multi``: the detection of everyone in view) and how often the fast path's self-check disagreed;
+        None without a MediaPipe estimator. Read by ``formcheck bench --live``; racy by design (no lock)."""
+        est = self._estimator
+        if est is None or not hasattr(est, "frames_multi"):
+            return None
+        return {
+            "single": int(getattr(est, "frames_single", 0)),
+            "multi": int(est.frames_multi),
+            "disagreements": int(getattr(est, "disagreements", 0)),
+        }
 
     def _detach_estimator_locked(self) -> Any:
         """Take the estimator away to be closed by the caller, outside the lock; while the frame
@@ -775,6 +812,21 @@ def one_line(e: BaseException | str) -> str:
     """The first line of an error's message (or its type's name): what a user is shown."""
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
+
+
+def live_fast(spec: Any, fast: bool | None = None) -> bool:
+    """Whether a live set of ``spec`` runs the pose estimator's one-person fast path: ``fast`` True/False
+    as asked, None the live default, on except for the exercises in :data:`LIVE_DETECTION_ONLY`; never for
+    an exercise whose checker needs every frame (the pelvic tilt, see
+    :func:`formcheck.media.pipeline.exercise_fast`). A spec that is not an exercise's (a stub): off."""
+    from formcheck.media.pipeline import exercise_fast
+
+    wanted = (getattr(spec, "id", None) not in LIVE_DETECTION_ONLY) if fast is None else bool(fast)
+    try:
+        return exercise_fast(spec, wanted)
+    except Exception as e:  # a stub spec in tests, or a checker that cannot be loaded: the default path
+        log.debug("fast path for %r: off (%s)", getattr(spec, "id", spec), e)
+        return False
 
 
 def _self_check(spec: Any) -> Any:

@@ -9,11 +9,14 @@ frames that queued up while the previous one was analysed). A short clip is loop
 
 Reported: per-frame processing time (p50, p95), end-to-end lag from the frame's timestamp to its
 overlay (p50, p95), the share of frames dropped, and the process's resident memory after the
-first minute and at the end (growth over a long replay).
+first minute and at the end (growth over a long replay); which landmarker ran on how many frames
+(the live default's one-person fast path, or the detection of everyone in view on every frame) and
+the machine's load average at the start and the end (the machine may be shared: say it with the figures).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +57,14 @@ class NewestFrameSlot:
             self._cond.notify_all()
 
 
+def load_average() -> float | None:
+    """The machine's 1-minute load average, or None where the OS does not say."""
+    try:
+        return float(os.getloadavg()[0])
+    except (OSError, AttributeError):
+        return None
+
+
 def rss_mb() -> float:
     """Resident memory of this process now, in MB (Linux ``/proc``; else the peak from getrusage)."""
     status = Path("/proc/self/status")
@@ -83,6 +94,11 @@ class LiveBenchResult:
     rss_end_mb: float = 0.0
     reps: int = 0
     lost_seen: int = 0  # frames the processor itself saw missing (gaps in the frame times)
+    #: frames each landmarker ran on ({"single", "multi", "disagreements"}, see LiveProcessor.estimator_counts)
+    estimator: dict | None = None
+    #: 1-minute load average of the machine when the replay started and when it ended (None: unknown)
+    load_start: float | None = None
+    load_end: float | None = None
 
     @property
     def dropped_share(self) -> float:
@@ -96,9 +112,11 @@ def run_live_bench(
     seconds: float = 30.0,
     max_side: int | None = 640,
     progress=None,
+    fast: bool | None = None,
 ) -> LiveBenchResult:
     """Replay ``video`` at its frame rate for ``seconds`` of stream through a :class:`LiveProcessor`
-    (full drawing, no history, no automatic model switch) and measure it (see the module doc)."""
+    (full drawing, no history, no automatic model switch) and measure it (see the module doc).
+    ``fast``: the processor's fast path (None: the live default for ``exercise``)."""
     from formcheck.app.live_processor import LiveProcessor
     from formcheck.media.video import open_video
 
@@ -110,13 +128,14 @@ def run_live_bench(
     fps = info.fps or 30.0
     total = max(1, int(round(seconds * fps)))
     slot = NewestFrameSlot()
-    proc = LiveProcessor(exercise, model=model, draw=True, latency_budget_ms=None)
+    proc = LiveProcessor(exercise, model=model, draw=True, latency_budget_ms=None, fast=fast)
     proc_ms: list[float] = []
     lag_ms: list[float] = []
     rss_first: list[float] = []
     say = progress or (lambda msg: None)
     # load the model before the clock starts (a camera is not streaming while the page loads it)
     proc.process(frames[0].copy(), 0.0)
+    load_start = load_average()
     start = time.monotonic() + 0.2
 
     def camera() -> None:
@@ -156,6 +175,7 @@ def run_live_bench(
         slot.close()
         cam.join()
         snap = proc.snapshot()
+        counts = proc.estimator_counts()
         proc.close()
     return LiveBenchResult(
         video=str(video),
@@ -173,6 +193,9 @@ def run_live_bench(
         rss_end_mb=rss_mb(),
         reps=snap.reps,
         lost_seen=snap.lost,
+        estimator=counts,
+        load_start=load_start,
+        load_end=load_average(),
     )
 
 
@@ -183,6 +206,14 @@ def format_live_bench(r: LiveBenchResult) -> str:
         f"model: {r.model}; frames offered {r.offered}, analysed {r.analysed}, dropped {r.dropped} "
         f"(the processor saw {r.lost_seen} missing); reps counted {r.reps}",
     ]
+    if r.estimator is not None:
+        e = r.estimator
+        lines.append(
+            f"pose estimator: one-person tracking on {e['single']} frames, detection of everyone in view on "
+            f"{e['multi']} (self-check disagreed {e['disagreements']} times)"
+        )
+    if r.load_start is not None and r.load_end is not None:
+        lines.append(f"load average (1 min): {r.load_start:.2f} at the start, {r.load_end:.2f} at the end")
     if r.rss_first_min_mb is not None:
         lines.append(
             f"resident memory: {r.rss_first_min_mb:.0f} MB after {min(60, r.seconds / 2):.0f} s, "
