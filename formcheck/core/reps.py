@@ -25,6 +25,7 @@ joints not visible) shorter than ``max_gap_s`` are bridged; a longer gap abandon
 from __future__ import annotations
 
 import logging
+from bisect import insort
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -134,6 +135,12 @@ class RepHoldMachine:
             zone (re-gripping, easing a little closer) does not end the hold: only leaving the zone
             does (below ``top_exit``, or the ``hold_exit_share`` level). ``still_speed`` still
             decides when the hold starts.
+        release_share_of_hold: for a signal that rests at 0, once a rep has been held its end level
+            ``rest_enter`` is lowered to this share of the level held (the median of the signal over the
+            rep's holds so far) when that is lower: a rep held only a little above ``attempt`` that dips
+            to ``rest_enter`` is still in the upper part of the person's own range (0 to the held
+            level), not back at rest. Only ever lowers ``rest_enter``; ``end_share_of_peak`` still
+            applies; ``None``: off.
     """
 
     def __init__(
@@ -148,8 +155,10 @@ class RepHoldMachine:
         hold_exit_share: float | None = None,
         pause_is_hold: bool = False,
         zone_is_hold: bool = False,
+        release_share_of_hold: float | None = None,
     ):
         thresholds.validate()
+        self.release_share_of_hold = release_share_of_hold
         self.pause_is_hold = pause_is_hold
         self.zone_is_hold = zone_is_hold
         self.end_share_of_peak = end_share_of_peak
@@ -167,6 +176,7 @@ class RepHoldMachine:
         self._out_since: float | None = None  # zone_is_hold: below the hold's exit level since
         self._hold_start: float | None = None
         self._hold_values: list[float] = []  # the signal during the current hold
+        self._rep_held: list[float] = []  # the signal during all of the current rep's holds, sorted
         self._last_t: float | None = None
         self._last_seen_t: float | None = None
 
@@ -190,6 +200,7 @@ class RepHoldMachine:
 
     def reset(self) -> None:
         self.current = None
+        self._rep_held = []
         self._in_top = False
         self._below_top_since = self._hold_start = self._out_since = None
         self._last_t = self._last_seen_t = None
@@ -228,6 +239,7 @@ class RepHoldMachine:
         rep = self.current
         if rep is None:
             if value > th.rest_exit:
+                self._rep_held = []
                 rep = self.current = RepRecord(start_s=t_s)
                 out.started = rep
             else:
@@ -271,10 +283,14 @@ class RepHoldMachine:
                     out.hold_ended = self._close_hold(self._below_top_since)
         if self._in_top and self._below_top_since is None:
             self._hold_values.append(value)
+            if self.release_share_of_hold is not None:
+                insort(self._rep_held, value)
         # back to rest ends the rep (or, with end_share_of_peak, most of the way back from its own peak)
-        end_level = (
-            th.rest_enter if self.end_share_of_peak is None else max(th.rest_enter, self.end_share_of_peak * rep.peak)
-        )
+        rest_level = th.rest_enter
+        if self.release_share_of_hold is not None and self._rep_held:
+            held = self._rep_held[len(self._rep_held) // 2]
+            rest_level = min(rest_level, self.release_share_of_hold * held)
+        end_level = rest_level if self.end_share_of_peak is None else max(rest_level, self.end_share_of_peak * rep.peak)
         if value < end_level:
             self._end_rep(t_s, out)
         return out
