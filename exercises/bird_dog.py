@@ -26,7 +26,7 @@ from formcheck.core.calibration import Follower
 from formcheck.core.checker import ExerciseChecker, Measurement, Sample
 from formcheck.core.events import Event, WarningEvent
 from formcheck.core.geometry import angle_deg, elevation_deg
-from formcheck.core.landmarks import PoseFrame
+from formcheck.core.landmarks import INDEX, PoseFrame
 from formcheck.core.posture import facing_side
 from formcheck.core.reps import RepRecord
 from formcheck.core.sides import best_side
@@ -65,6 +65,23 @@ def limb_state(frame: PoseFrame, side: str, kind: str, min_vis: float) -> Limb |
     return Limb(rise, elevation_deg(r, m), None)
 
 
+def body_turn_deg(frame: PoseFrame) -> float | None:
+    """How far the body's long axis turns towards or away from the camera, in degrees, from the pose
+    model's depth ``z`` (same scale as ``x``): positive when the shoulders are further from the camera
+    than the hips (the feet end is nearer: the legs reach towards the camera), negative when the head
+    end is nearer. ``None`` when the torso has no length in the picture. The model's depth is rough
+    (it reads a body turned 25-45 degrees from side-on as 37-73 degrees), so only its sign and a
+    clear size are used."""
+    z = frame.xyz[:, 2]
+    sh = (frame.px("left_shoulder") + frame.px("right_shoulder")) / 2
+    hip = (frame.px("left_hip") + frame.px("right_hip")) / 2
+    length = float(math.hypot(*(sh - hip)))
+    dz = ((z[INDEX["left_shoulder"]] + z[INDEX["right_shoulder"]]) - (z[INDEX["left_hip"]] + z[INDEX["right_hip"]])) / 2
+    if not (length > 1.0 and math.isfinite(dz)):
+        return None
+    return math.degrees(math.atan2(dz * frame.width, length))
+
+
 def picture_near_side(frame: PoseFrame, min_vis: float = 0.5) -> str | None:
     """The side of a person on all fours (back up) that faces the camera, from the picture alone:
     ``"right"`` when the head (nose) is to the right of the hips in the image, ``"left"`` when to
@@ -88,6 +105,8 @@ class BirdDogChecker(ExerciseChecker):
         self._torso_base: float | None = None
         self._torso_follower = Follower(spec.threshold("rest_follow_s"))  # the resting torso angle, on video time
         self._torso_side: str | None = None
+        #: the body's turn towards the camera at rest (:func:`body_turn_deg`), followed on video time
+        self._turn = Follower(spec.threshold("rest_follow_s"))
         #: share of recent frames (time constant ``label_check_s``) in which the pose model's near
         #: side disagreed with the side the picture shows; above one half, its labels are swapped
         self._swapped = Follower(spec.threshold("label_check_s"))
@@ -178,6 +197,9 @@ class BirdDogChecker(ExerciseChecker):
         torso = self._torso_angle(frame)
         if torso is not None:
             extras["torso_deg"] = torso
+        turn = body_turn_deg(frame)
+        if turn is not None:
+            extras["turn_deg"] = turn
         return extras, unjudged
 
     def _single_limb(self, limbs: dict, pair_score: float) -> tuple[float, str, str] | None:
@@ -208,6 +230,9 @@ class BirdDogChecker(ExerciseChecker):
         return elevation_deg(frame.px(f"{side}_hip"), frame.px(f"{side}_shoulder"))
 
     def on_rest_sample(self, t_s: float, m: Measurement) -> None:
+        turn = m.extras.get("turn_deg")
+        if turn is not None:
+            self._turn.update(t_s, turn)
         torso = m.extras.get("torso_deg")
         if torso is None or not math.isfinite(torso):
             return
@@ -255,9 +280,21 @@ class BirdDogChecker(ExerciseChecker):
             bent = _median([x[joint] for x in top if joint in x], 180.0) < t(straight_min)
             key = f"{kind}_root_elev" if bent else f"{kind}_elev"
             vals = [x[key] for x in top if key in x]
-            if vals and _median(vals, 0.0) > t("above_horizontal_deg"):
+            if vals and _median(vals, 0.0) > t("above_horizontal_deg") + self._perspective_margin(kind):
                 return True
         return False
+
+    def _perspective_margin(self, kind: str) -> float:
+        """Degrees added to ``above_horizontal_deg`` for the ``"arm"`` or ``"leg"``: ``oblique_margin_deg``
+        when the body was turned at least ``oblique_turn_deg`` at rest with that limb's end nearer the
+        camera (the legs when the feet end is nearer, the arms when the head end is), else 0. A limb
+        reaching towards the camera from that far off side-on is lifted in the picture by perspective."""
+        t = self.spec.threshold
+        turn = self._turn.value
+        if turn is None or abs(turn) < t("oblique_turn_deg"):
+            return 0.0
+        towards = "leg" if turn > 0 else "arm"
+        return t("oblique_margin_deg") if kind == towards else 0.0
 
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
         # the reach is judged on the whole arm and leg over the held pause (_not_extended), also for

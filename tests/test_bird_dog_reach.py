@@ -88,3 +88,65 @@ def test_a_foot_raised_by_a_bent_knee_is_not_a_leg_held_too_high(fps: float) -> 
         ("left", []),
         ("right", ["limb_above_horizontal", "limb_not_extended"]),
     ], [(r.side, r.faults) for r in report.reps]
+
+
+def _turned_in_depth(stream, turn_deg: float):
+    """The same frames with the pose model's depth ``z`` of a body turned about a vertical axis:
+    every landmark's depth changes along the body's long axis so that the shoulders lie
+    ``tan(turn_deg)`` torso lengths further from the camera than the hips (positive: the feet end is
+    nearer the camera; the model reads a body 40 degrees off side-on as about 55 degrees)."""
+    from formcheck.core.landmarks import INDEX, PoseFrame
+
+    out: list[tuple[float, PoseFrame | None]] = []
+    for t, f in stream:
+        if f is None:
+            out.append((t, None))
+            continue
+        px = f.pixels()
+        hip = (px[INDEX["left_hip"]] + px[INDEX["right_hip"]]) / 2
+        sh = (px[INDEX["left_shoulder"]] + px[INDEX["right_shoulder"]]) / 2
+        axis = (sh - hip) / float(np.hypot(*(sh - hip)))
+        xyz = f.xyz.copy()
+        xyz[:, 2] += np.tan(np.radians(turn_deg)) * ((px - hip) @ axis) / f.width
+        out.append(
+            (
+                t,
+                PoseFrame(
+                    t_s=f.t_s,
+                    width=f.width,
+                    height=f.height,
+                    xyz=xyz,
+                    visibility=f.visibility,
+                    presence=f.presence,
+                    num_people=f.num_people,
+                ),
+            )
+        )
+    return out
+
+
+def _high_reaches(arm_deg: float, thigh_deg: float, turn_deg: float, fps: float):
+    """Rep 1: the left arm and the right leg (arm at ``arm_deg``, thigh at ``thigh_deg`` above level,
+    knee straight); rep 2: a level reach with the other pair; the body turned ``turn_deg`` in depth."""
+    first = Rep(2.0, bird_dog_top("left", arm_deg=arm_deg, thigh_deg=thigh_deg, knee_deg=0.0), hold=3.0)
+    second = Rep(first.end + 1.5, bird_dog_top("right"), hold=3.0)
+    stream = make_stream("all_fours", [first, second], second.end + 1.5, StreamOptions(fps=fps, noise_px=1.0, seed=9))
+    report = run("bird_dog", _turned_in_depth(stream, turn_deg))
+    return [(r.side, r.faults) for r in report.reps]
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_leg_reaching_towards_an_oblique_low_camera_is_not_called_too_high(fps: float) -> None:
+    """From a low camera 35-45 degrees off side-on at the feet end, perspective lifts a level leg
+    reaching towards the camera to read ~27 degrees above level in the picture (a rendered body:
+    27.3 for a leg 10 above level), as high as a leg truly lifted too high seen from the side. With
+    the body turned (the model's depth: feet end nearer) the leg at 27 is not limb_above_horizontal;
+    one at 40 still is; an arm at 27, reaching away from the camera, still is; and without the turn
+    a leg at 27 is. At 15, 24, 30 and 60 frames/s."""
+    assert _high_reaches(0.0, 27.0, 55.0, fps) == [("left", []), ("right", [])]
+    assert _high_reaches(0.0, 40.0, 55.0, fps) == [("left", ["limb_above_horizontal"]), ("right", [])]
+    assert _high_reaches(27.0, 0.0, 55.0, fps) == [("left", ["limb_above_horizontal"]), ("right", [])]
+    assert _high_reaches(0.0, 27.0, 0.0, fps) == [("left", ["limb_above_horizontal"]), ("right", [])]
+    # the head end nearer: the arm reaches towards the camera and gets the margin, the leg does not
+    assert _high_reaches(27.0, 0.0, -55.0, fps) == [("left", []), ("right", [])]
+    assert _high_reaches(0.0, 27.0, -55.0, fps) == [("left", ["limb_above_horizontal"]), ("right", [])]
