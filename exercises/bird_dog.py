@@ -284,17 +284,20 @@ class BirdDogChecker(ExerciseChecker):
                 return True
         return False
 
-    def _perspective_margin(self, kind: str) -> float:
-        """Degrees added to ``above_horizontal_deg`` for the ``"arm"`` or ``"leg"``: ``oblique_margin_deg``
-        when the body was turned at least ``oblique_turn_deg`` at rest with that limb's end nearer the
-        camera (the legs when the feet end is nearer, the arms when the head end is), else 0. A limb
-        reaching towards the camera from that far off side-on is lifted in the picture by perspective."""
+    def _perspective_margin(self, kind: str, away: bool = False) -> float:
+        """Degrees of leeway for the ``"arm"`` or ``"leg"``: ``oblique_margin_deg`` when the body was
+        turned at least ``oblique_turn_deg`` at rest with that limb's end nearer the camera (the legs
+        when the feet end is nearer, the arms when the head end is), or with ``away`` further from
+        it; else 0. From a camera below the back (the common set-up: a phone on the floor) a limb
+        reaching towards the camera that far off side-on is lifted in the picture by perspective
+        (added to ``above_horizontal_deg``), and the one reaching away is lowered (added to
+        ``below_horizontal_deg``)."""
         t = self.spec.threshold
         turn = self._turn.value
         if turn is None or abs(turn) < t("oblique_turn_deg"):
             return 0.0
         towards = "leg" if turn > 0 else "arm"
-        return t("oblique_margin_deg") if kind == towards else 0.0
+        return t("oblique_margin_deg") if (kind == towards) != away else 0.0
 
     def rep_faults(self, rep: RepRecord, samples: list[Sample]) -> list[str]:
         # the reach is judged on the whole arm and leg over the held pause (_not_extended), also for
@@ -327,7 +330,12 @@ class BirdDogChecker(ExerciseChecker):
             return vals[len(vals) // 2] if vals else default
 
         bent = med("elbow_deg", 180.0) < t("elbow_min_deg") or med("knee_deg", 180.0) < t("knee_min_deg")
-        low = min(med("arm_elev", 0.0), med("leg_elev", 0.0)) < -t("below_horizontal_deg")
+        # a limb reaching away from an oblique camera may read up to oblique_margin_deg lower (the
+        # same perspective that lifts the limb reaching towards it)
+        low = any(
+            med(f"{kind}_elev", 0.0) < -t("below_horizontal_deg") - self._perspective_margin(kind, away=True)
+            for kind in ("arm", "leg")
+        )
         return bent or low
 
     # ------------------------------------------------------------------ end of set

@@ -150,3 +150,14 @@ def test_a_leg_reaching_towards_an_oblique_low_camera_is_not_called_too_high(fps
     # the head end nearer: the arm reaches towards the camera and gets the margin, the leg does not
     assert _high_reaches(27.0, 0.0, -55.0, fps) == [("left", []), ("right", [])]
     assert _high_reaches(0.0, 27.0, -55.0, fps) == [("left", ["limb_above_horizontal"]), ("right", [])]
+
+
+@pytest.mark.parametrize("fps", [15.0, 24.0, 30.0, 60.0])
+def test_a_leg_reaching_away_from_an_oblique_low_camera_is_not_called_too_low(fps: float) -> None:
+    """The same perspective lowers the limb reaching away from the camera (a rendered leg 9 degrees
+    below level read 20.3 below, from a camera 0.3 m up, 38 degrees off side-on at the head end).
+    With the head end nearer, a straight leg read 26 below level is not limb_not_extended; one read
+    36 below is; without the turn the leg at 26 below is. At 15, 24, 30 and 60 frames/s."""
+    assert _high_reaches(0.0, -26.0, -55.0, fps) == [("left", []), ("right", [])]
+    assert _high_reaches(0.0, -36.0, -55.0, fps) == [("left", ["limb_not_extended"]), ("right", [])]
+    assert _high_reaches(0.0, -26.0, 0.0, fps) == [("left", ["limb_not_extended"]), ("right", [])]
