@@ -518,6 +518,11 @@ class PoseEstimator:
         track = None if self._track is None else self._track.copy()
         return (track, self._track_t, self._track_torso_px, self._track_in_position, self._track_new)
 
+    def person_state(self) -> tuple:
+        """Whom the estimator follows now (see :meth:`_person`): two estimators with the same state, given the
+        same frames, choose the same person (:mod:`formcheck.media.chunks` compares it at a seam)."""
+        return self._person()
+
     def follow_as(self, other: PoseEstimator) -> None:
         """Follow the person ``other`` followed before its last frame, e.g. to analyse frames that ``other``
         skipped before that one (the last frame may have found no one, or someone else)."""

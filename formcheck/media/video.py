@@ -165,6 +165,7 @@ class VideoReader:
         self._container: av.container.InputContainer | None = None
         self._first: tuple[tuple[int, av.VideoFrame], Iterator[tuple[int, av.VideoFrame]]] | None = None
         self._rot_ccw = 0
+        self.t0_s: float | None = None
         container = self._open_container()
         try:
             self.info = self._probe(container)
@@ -203,6 +204,8 @@ class VideoReader:
             raise _err(path, "no video frames could be decoded (the file is damaged or truncated)")
         self._first = (first, gen)
         frame0 = first[1]
+        #: the first frame's presentation time (s, as stored), from which ``t_s`` counts; None without timestamps
+        self.t0_s = float(frame0.pts * frame0.time_base) if frame0.pts is not None and frame0.time_base else None
         rot = int(getattr(frame0, "rotation", 0) or 0)
         if rot == 0:
             tag = stream.metadata.get("rotate")  # old-style tag, clockwise degrees
@@ -291,12 +294,23 @@ class VideoReader:
         for d in self.decoded(pick, keep_skipped=False):
             yield d.t_s, d.image()
 
-    def decoded(self, pick: Callable[[float], bool] | None = None, keep_skipped: bool = True) -> Iterator[Decoded]:
+    def decoded(
+        self,
+        pick: Callable[[float], bool] | None = None,
+        keep_skipped: bool = True,
+        seek_pts: int | None = None,
+    ) -> Iterator[Decoded]:
         """Every decoded frame as a :class:`Decoded`, in order: those for which ``pick(t_s)`` is true
         converted to BGR here (on the thread iterating, e.g. :func:`prefetch`'s), the others (with
         ``keep_skipped``; else they are not yielded) converted only if their ``image()`` is asked for,
         so a caller can still analyse a frame the stride skipped (see
-        :class:`formcheck.media.pipeline.StridedAnalysis`). ``frames_decoded`` counts all of them."""
+        :class:`formcheck.media.pipeline.StridedAnalysis`). ``frames_decoded`` counts all of them.
+
+        ``seek_pts``: start at the frame with this presentation timestamp (in the video stream's time
+        base units), decoding from the key frame before it; frames before it are decoded (counted) but not
+        yielded, and ``t_s`` is still counted from the file's first frame, to the same float as from the
+        start (:mod:`formcheck.media.chunks`). Raises :class:`VideoError` if the file's frames carry no
+        timestamps, or the seek lands after that frame."""
         container = self._container
         first = self._first
         self._container, self._first = None, None
@@ -310,11 +324,25 @@ class VideoReader:
             fps = self.info.fps or 30.0
             t0: float | None = None
             frames: Iterable[tuple[int, av.VideoFrame]]
-            if first is not None:
+            if seek_pts is not None:
+                if self.t0_s is None:
+                    raise _err(self.path, "cannot start in the middle: its frames carry no timestamps")
+                container.seek(int(seek_pts), stream=stream, backward=True, any_frame=False)
+                frames = self._decode_frames(container, stream)
+                t0 = self.t0_s
+            elif first is not None:
                 frames = _chain_first(first[0], first[1])
             else:
                 frames = self._decode_frames(container, stream)
             for idx, frame in frames:
+                if seek_pts is not None:
+                    if frame.pts is None or frame.time_base is None:
+                        raise _err(self.path, "cannot start in the middle: a frame carries no timestamp")
+                    if idx == 0 and frame.pts > seek_pts:
+                        raise _err(self.path, "cannot start in the middle: the seek landed after the frame asked for")
+                    if frame.pts < seek_pts:
+                        self.frames_decoded += 1
+                        continue
                 if frame.pts is not None and frame.time_base is not None:
                     t = float(frame.pts * frame.time_base)
                 else:
