@@ -282,6 +282,7 @@ def iter_pose_frames(
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
     self_check: SelfCheck | None = None,
+    jobs: int = 1,
 ) -> tuple[dict, Generator[tuple[float, PoseFrame | None], None, None]]:
     """Header info and an iterator of ``(t_s, PoseFrame | None)`` for a video or a track file.
 
@@ -297,7 +298,12 @@ def iter_pose_frames(
     estimator's one-person fast path (see :class:`~formcheck.media.pose.PoseEstimator`,
     ``check_every_s``; opt-in: its landmarks are other landmarks, and hold times move). ``self_check``: the
     joint angles its self-check compares (:class:`~formcheck.media.pose.SelfCheck`, default both sides;
-    :func:`analyze` chooses it from the exercise with :func:`exercise_self_check`).
+    :func:`analyze` chooses it from the exercise with :func:`exercise_self_check`). ``jobs``: with more than
+    one, a long video's pose estimation is split into that many overlapping chunks estimated in parallel
+    processes and stitched back in time order, checked at every seam to be the single-process stream
+    (:mod:`formcheck.media.chunks`; it may raise :class:`~formcheck.media.chunks.ChunkError`, after which the
+    caller runs it in one process). Not with ``on_frame`` (the images stay in the workers) nor ``fast`` (the
+    one-person landmarker follows the person from frame to frame: its landmarks depend on all frames before).
     """
     path = check_input(source)
     kind = input_kind(path, kind)
@@ -336,6 +342,29 @@ def iter_pose_frames(
         raise _explain_misnamed(path, kind, e) from None
     info = reader.info
     picker = FramePicker(info.fps or 30.0, max_fps)
+    head = {
+        "fps": info.fps,
+        "duration_s": info.duration_s,
+        "width": info.width,
+        "height": info.height,
+        "model": model if model in ("lite", "full") else Path(model).name,
+        "frames": info.frame_count,
+        "segmentation": bool(segmentation),
+        "stride": picker.stride,
+        "analysed_fps": (info.fps or 30.0) / picker.stride,
+    }
+    if jobs > 1 and (on_frame is not None or fast):
+        why = "an annotated video needs every image here" if on_frame is not None else "--fast tracks frame to frame"
+        log.info("%s: analysed in one process (%s)", path.name, why)
+    elif jobs > 1:
+        from formcheck.media.chunks import chunked_estimation
+
+        chunked = chunked_estimation(
+            path, model_path, segmentation, info.fps or 30.0, max_fps, jobs, info.frame_count, progress
+        )
+        if chunked is not None:
+            reader.close()
+            return head, chunked.run()
 
     def from_video():
         with contextlib.ExitStack() as stack:
@@ -366,17 +395,7 @@ def iter_pose_frames(
                     strided.between_frames,
                 )
 
-    return {
-        "fps": info.fps,
-        "duration_s": info.duration_s,
-        "width": info.width,
-        "height": info.height,
-        "model": model if model in ("lite", "full") else Path(model).name,
-        "frames": info.frame_count,
-        "segmentation": bool(segmentation),
-        "stride": picker.stride,
-        "analysed_fps": (info.fps or 30.0) / picker.stride,
-    }, from_video()
+    return head, from_video()
 
 
 def analyze(
@@ -389,6 +408,7 @@ def analyze(
     kind: str = "auto",
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    jobs: int = 1,
 ) -> Analysis:
     """Run one video (or saved track) through pose estimation and the exercise checker.
 
@@ -406,6 +426,11 @@ def analyze(
         fast: the one-person fast path of the pose estimator (opt-in, see :func:`iter_pose_frames`;
             never for the pelvic tilt, see :func:`exercise_fast`), its self-check comparing what the
             exercise's checker reads (:func:`exercise_self_check`).
+        jobs: split a long video's pose estimation into this many chunks estimated in parallel processes
+            (:mod:`formcheck.media.chunks`; the checkers run here over the whole stitched stream). Each seam is
+            checked to continue the single-process stream exactly; where one does not, the rest is estimated
+            in one process, so the report is always the single-process one. Not with ``annotate`` or
+            ``fast`` (see :func:`iter_pose_frames`).
 
     With ``annotate`` every frame is analysed whatever ``max_fps`` (the annotated video keeps the
     clip's frame rate; the results are the same).
@@ -429,6 +454,13 @@ def analyze(
     with contextlib.ExitStack() as stack:
         tmp_video = stack.enter_context(atomic_output(annotate_path)) if annotate_path is not None else None
         rate = None if annotate_path is not None else max_fps  # an annotated video keeps every frame
+        from formcheck.media.chunks import ChunkError
+
+        try:
+            return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, rate, fast, jobs)
+        except ChunkError as e:
+            log.warning("%s: splitting it across processes failed (%s); analysing it again in one process", source, e)
+        session = Session(spec, offline=True)
         return _analyze(source, spec, session, model, tmp_video, keep_track, progress, kind, rate, fast)
 
 
@@ -443,6 +475,7 @@ def _analyze(
     kind: str,
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
+    jobs: int = 1,
 ) -> Analysis:
     pending: list = []  # the decoded image of the frame being processed, for the annotator
     head, frames = iter_pose_frames(
@@ -455,6 +488,7 @@ def _analyze(
         max_fps=exercise_max_fps(spec, max_fps),
         fast=exercise_fast(spec, fast),
         self_check=exercise_self_check(spec),
+        jobs=jobs,
     )
     track = _empty_track(source, head) if keep_track else None
     writer = None

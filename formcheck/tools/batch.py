@@ -2,9 +2,10 @@
 
 MediaPipe keeps about one core busy per frame whatever its thread setting, and decoding runs on a
 second thread, so one analysis leaves much of a multi-core machine idle; ``N`` worker processes
-each analyse a whole file. A single file is never split across processes: the checkers learn
-the person's resting position with hindsight over the whole clip (see ``core/checker.py``), so
-their state cannot be stitched from pieces (README, Speed).
+each analyse a whole file. A file of a batch is analysed in one process. One file alone is split by
+``formcheck analyze VIDEO --jobs N`` (:mod:`formcheck.media.chunks`): only its pose estimation, the
+checkers, which learn the person's resting position with hindsight over the whole clip (see
+``core/checker.py``), run once over the stitched stream.
 """
 
 from __future__ import annotations

@@ -178,6 +178,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             kind=args.input,
             max_fps=args.max_fps,
             fast=args.fast,
+            jobs=args.jobs,
         )
     finally:
         bar.close()
@@ -520,14 +521,25 @@ def build_parser() -> argparse.ArgumentParser:
             "see the README's Speed section)",
         )
 
-    def jobs_arg(sp):
+    def jobs_arg(sp, one_file: bool = False):
+        split = (
+            "; one video longer than about 12 s is split into N overlapping parts whose pose estimation runs "
+            "at once (the checkers run once over the whole clip, and every seam is checked to give exactly the "
+            "one-process poses, else that part is estimated in one process: the report is always the "
+            "one-process report; not with --annotate or --fast)"
+            if one_file
+            else ""
+        )
         sp.add_argument(
             "--jobs",
             "-j",
             type=_positive_int,
             default=1,
             metavar="N",
-            help="analyse N files at a time in worker processes (default 1; 2 uses both cores of a 2-core machine)",
+            help=f"analyse N files at a time in worker processes{split}. Default 1, also on a machine with "
+            "more cores: each process loads its own model (about 300 MB more memory each) and takes a core "
+            "that other work on a shared machine may need, where a second process can be slower than one; "
+            "2 uses both cores of a 2-core machine",
         )
 
     def progress_arg(sp):
@@ -574,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
         "video or track",
     )
     max_fps_arg(sp)
-    jobs_arg(sp)
+    jobs_arg(sp, one_file=True)
     progress_arg(sp)
     sp.set_defaults(func=cmd_analyze)
 
