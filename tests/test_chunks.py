@@ -17,6 +17,7 @@ import formcheck.media.chunks as chunks
 from formcheck.core.landmarks import PoseFrame
 from formcheck.media.chunks import Chunk, plan_chunks, same_pose, seam_mismatch
 from formcheck.media.pipeline import analyze, iter_pose_frames
+from formcheck.tools.bench import BenchResult, StreamFigures, format_bench
 
 BRIDGE = "bridge_side_physiocore.mp4"  # 3.0 s, 30 fps: analysed every second frame
 PELVIC = "pelvic_tilt_clean_f35_left_D.mp4"  # 15 fps, every frame, with the segmentation outline
@@ -74,6 +75,35 @@ def test_a_seam_continues_only_bitwise_the_same_poses_and_person():
     other = (np.array([0.5, 0.6]), 1.0, 120.0, True, False)
     assert "different person" in seam_mismatch(before, same, state, other)
     assert same_pose(None, None) and not same_pose(None, _pose(0.0))
+
+
+def test_bench_says_which_figures_use_several_processes_and_keeps_its_last_two_lines():
+    def fig(frames: int, wall: float, video: float, stride: int = 2) -> StreamFigures:
+        return StreamFigures(stride=stride, frames=frames, video_s=video, wall_s=wall, found=frames)
+
+    r = BenchResult(
+        video="clip.mp4",
+        model="full",
+        frames=364,
+        width=1280,
+        height=720,
+        fps=30.0,
+        passes=2,
+        mediapipe_fps=36.0,
+        every=fig(728, 36.0, 24.2, 1),
+        default=fig(364, 20.0, 24.2),
+        jobs=2,
+        chunked=fig(364, 12.1, 24.2),
+        chunks=2,
+    )
+    lines = format_bench(r).splitlines()
+    assert lines[-2] == "real-time factor (video seconds per wall second): 2.00"
+    assert lines[-1] == "throughput ratio (pipeline / mediapipe alone): 0.56"
+    assert "real-time factor in one process (c): 1.21; in 2 processes (d): 2.00" in lines[-3]
+    assert any(line.startswith("(d) pipeline") and "in 2 processes (this one and 1 worker;" in line for line in lines)
+    one = format_bench(BenchResult(**{**r.__dict__, "jobs": 1, "chunked": None, "chunks": 0})).splitlines()
+    assert one[-2] == "real-time factor (video seconds per wall second): 1.21"
+    assert not any("(d)" in line for line in one)
 
 
 # ---------------------------------------------------------------- through MediaPipe

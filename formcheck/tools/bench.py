@@ -12,13 +12,20 @@ Three streams over the same frames, measured in the same run:
   last overlay.
 * **(c) the pipeline at its default analysed rate** (``max_fps``, every ``k``-th frame, see
   :class:`~formcheck.media.video.FramePicker`): what ``formcheck analyze`` does.
+* **(d) with** ``jobs`` > 1 **only: the same in** ``jobs`` **processes**, what ``formcheck analyze VIDEO
+  --jobs N`` does (:mod:`formcheck.media.chunks`): the pose estimation split into overlapping chunks, this
+  process estimating the first and ``jobs - 1`` worker processes the others, the checker (``process_hook``)
+  here over the stitched stream; no overlay (the images stay in the workers). Timed end to end, from
+  starting the workers (and their model loads) to the last frame. Not measured when the clip is too short
+  to split (:func:`~formcheck.media.chunks.plan_chunks`).
 
 The machine is shared and its speed drifts, so whole passes run in the order a b c c b a
-(``repeats`` = 2): a linear drift cancels out. Each stream has its own estimator; each pass shifts
+(a b c d d c b a with ``jobs`` > 1; ``repeats`` = 2): a linear drift cancels out. Each stream has its own estimator; each pass shifts
 its timestamps past the previous one so VIDEO mode keeps accepting them.
 
 The **throughput ratio** is (b)'s frames per second over (a)'s; the **real-time factor** is the
-seconds of video (c) gets through per second of wall time.
+seconds of video (c) gets through per second of wall time, or (d) when it was measured (the report says
+so, and gives (c)'s too).
 """
 
 from __future__ import annotations
@@ -109,6 +116,10 @@ class BenchResult:
     disagreements: int = 0  # (b)'s and (c)'s fast-path self-checks that disagreed, all passes
     frames_multi: int = 0  # frames (b) and (c) ran the several-people landmarker on, all passes
     frames_pose: int = 0  # frames (b) and (c) ran pose estimation on, all passes
+    jobs: int = 1  # processes of stream (d)
+    chunked: StreamFigures | None = None  # (d), when measured
+    chunks: int = 0  # chunks of (d) (its processes: this one and chunks - 1 workers)
+    chunk_notes: list[str] = field(default_factory=list)  # (d)'s seams that did not reproduce, per pass
 
     @property
     def mediapipe_ms(self) -> float:
@@ -125,8 +136,9 @@ class BenchResult:
 
     @property
     def realtime(self) -> float:
-        """Seconds of video per wall second at the default analysed rate."""
-        return self.default.realtime
+        """Seconds of video per wall second at the default analysed rate: (d) in ``jobs`` processes when it
+        was measured, else (c) in one."""
+        return self.chunked.realtime if self.chunked is not None else self.default.realtime
 
 
 def run_bench(
@@ -142,6 +154,7 @@ def run_bench(
     max_fps: float | None = DEFAULT_MAX_FPS,
     fast: bool = False,
     self_check: SelfCheck = SelfCheck.BOTH_SIDES,
+    jobs: int = 1,
 ) -> BenchResult:
     """Measure (a), (b) and (c) on ``video_path`` (see the module doc).
 
@@ -150,7 +163,8 @@ def run_bench(
     stream for the person mask (as the pelvic tilt needs). ``max_fps``: stream (c)'s analysed rate.
     ``fast``: (b) and (c) use the pose estimator's one-person fast path (opt-in in the product), its
     self-check comparing the angles ``self_check`` says (the exercise's, see
-    :func:`formcheck.media.pipeline.exercise_self_check`).
+    :func:`formcheck.media.pipeline.exercise_self_check`). ``jobs`` > 1: also stream (d), the pipeline at
+    ``max_fps`` with its pose estimation in ``jobs`` processes (not with ``fast``, which is not split).
     """
     hook = process_hook or _default_hook
     say = progress or (lambda msg: None)
@@ -168,12 +182,18 @@ def run_bench(
     fps = info.fps or 30.0
     span_s = frames[-1][0] + 1.0  # timestamp shift between passes
 
+    until_s = frames[-1][0] + 0.5 / fps  # (d) analyses the same frames: those before this time
+    chunked_kw = dict(segmentation=segmentation, fps=fps, max_fps=max_fps, jobs=jobs, until_s=until_s)
+    use_d = jobs > 1 and not fast and _chunks_of(video_path, model, chunked_kw) > 1
     order: list[str] = []
     for k in range(max(1, repeats)):
-        order += ["a", "b", "c"] if k % 2 == 0 else ["c", "b", "a"]
+        one = ["a", "b", "c", "d"] if use_d else ["a", "b", "c"]
+        order += one if k % 2 == 0 else one[::-1]
     a_time, a_frames = 0.0, 0
-    streams = {"b": StreamFigures(), "c": StreamFigures()}
-    passes = dict.fromkeys("abc", 0)
+    streams = {"b": StreamFigures(), "c": StreamFigures(), "d": StreamFigures()}
+    passes = dict.fromkeys("abcd", 0)
+    notes: list[str] = []
+    n_chunks = 0
     est_kw: dict[str, Any] = {"max_side": max_side, "segmentation": segmentation, "keep_mask": False}
 
     pipe_kw = dict(est_kw, check_every_s=CHECK_EVERY_S if fast else 0.0, self_check=self_check)
@@ -198,6 +218,16 @@ def run_bench(
                 a_time += dt
                 a_frames += n
                 say(f"(a) mediapipe alone, pass {passes['a']}: {n / dt:.1f} frames/s")
+                continue
+            if which == "d":
+                fig = streams["d"]
+                n_chunks, note = _chunked_pass(video_path, model, chunked_kw, hook, fps, fig)
+                if note:
+                    notes.append(f"pass {passes['d']}: {note}")
+                say(
+                    f"(d) pipeline in {n_chunks} processes, stride {fig.stride}, pass {passes['d']}: "
+                    f"{fig.fps:.1f} frames/s so far, {fig.realtime:.2f} s of video per second"
+                )
                 continue
             fig = streams[which]
             rate = None if which == "b" else max_fps
@@ -228,7 +258,60 @@ def run_bench(
         disagreements=est_b.disagreements + est_c.disagreements,
         frames_multi=est_b.frames_multi + est_c.frames_multi,
         frames_pose=streams["b"].frames + streams["c"].frames,
+        jobs=jobs,
+        chunked=streams["d"] if use_d else None,
+        chunks=n_chunks,
+        chunk_notes=notes,
     )
+
+
+def _chunks_of(video_path, model: str, kw: dict[str, Any]) -> int:
+    """How many chunks stream (d) splits the clip into (1: not split)."""
+    from formcheck.media.chunks import chunked_estimation
+    from formcheck.media.pose import resolve_model
+
+    if kw["jobs"] <= 1:
+        return 1
+    est = chunked_estimation(video_path, resolve_model(model), **kw)
+    return 1 if est is None else len(est.chunks)
+
+
+def _chunked_pass(
+    video_path, model: str, kw: dict[str, Any], hook: ProcessHook, fps: float, fig: StreamFigures
+) -> tuple[int, str | None]:
+    """One timed pass of stream (d): the pose estimation in several processes, ``hook`` here on every pose in
+    time order (as ``formcheck analyze --jobs N`` runs the checker). Returns the number of chunks, and why a
+    seam did not reproduce (then that pass went on in one process, or stopped: a later seam)."""
+    from formcheck.media.chunks import ChunkError, chunked_estimation
+    from formcheck.media.pose import resolve_model
+
+    t0 = time.perf_counter()
+    est = chunked_estimation(video_path, resolve_model(model), **kw)
+    if est is None:
+        return 1, "not split"
+    fig.stride = FramePicker(fps, kw["max_fps"]).stride
+    first = last = None
+    frames = est.run()
+    note = None
+    try:
+        for t, pose in frames:
+            th = time.perf_counter()
+            hook(pose)
+            fig.stage_s["hook"] += time.perf_counter() - th
+            first = t if first is None else first
+            last = t
+            fig.frames += 1
+            fig.found += pose is not None
+    except ChunkError as e:
+        note = f"stopped: {e} (analyze would analyse the clip again in one process)"
+    finally:
+        frames.close()
+    fig.wall_s += time.perf_counter() - t0
+    if first is not None and last is not None:
+        fig.video_s += last - first + 1.0 / fps
+    if est.carried_on:
+        note = f"{est.fallback_reason}; the rest was estimated in this process"
+    return len(est.chunks), note
 
 
 def _pipeline_pass(
@@ -363,6 +446,20 @@ def format_bench(result: BenchResult) -> str:
     }
     for k in STAGES:
         lines.append(f"  {names[k]:<28} {sb.get(k, 0):14.2f} {sc.get(k, 0):13.2f}")
+    d = r.chunked
+    if d is not None:
+        lines += [
+            f"(d) pipeline, {rate}, in {r.chunks} processes (this one and {r.chunks - 1} worker"
+            f"{'s' if r.chunks > 2 else ''}; pose estimation split, checker here, no overlay; from starting "
+            f"the workers): {d.fps:6.1f} frames/s analysed, real-time factor {d.realtime:.2f}",
+        ]
+        lines += [f"  (d) {note}" for note in r.chunk_notes] or ["  (d) every seam gave the one-process poses"]
+        lines.append(
+            f"real-time factor in one process (c): {c.realtime:.2f}; in {r.chunks} processes (d): {d.realtime:.2f} "
+            "(the next line is (d)'s; (a) and (b) are one process each)"
+        )
+    elif r.jobs > 1:
+        lines.append(f"(d) not measured: {'--fast is not split' if r.fast else 'the clip is too short to split'}")
     lines += [
         f"real-time factor (video seconds per wall second): {r.realtime:.2f}",
         f"throughput ratio (pipeline / mediapipe alone): {r.ratio:.2f}",

@@ -307,6 +307,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         max_fps=exercise_max_fps(checker.spec, args.max_fps or None),
         fast=exercise_fast(checker.spec, args.fast),
         self_check=exercise_self_check(checker.spec),
+        jobs=args.jobs,
     )
     print(format_bench(result))
     return EXIT_OK
@@ -637,6 +638,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=30,
         help="with --live: seconds of stream to replay, looping the clip (default 30)",
+    )
+    sp.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="also measure (d): the default rate with the pose estimation split across N processes, as "
+        "'analyze VIDEO --jobs N' runs it (default 1: not measured; the clip must be long enough to split, "
+        "about 12 s with N = 2). The real-time factor line is then (d)'s; (c)'s is printed before it",
     )
     max_fps_arg(sp)
     model_arg(sp)
