@@ -307,11 +307,15 @@ class BirdDogChecker(ExerciseChecker):
         # angles say whether the limb was extended; only a rep with no pause at all is not extended
         no_pause = not rep.reached_top and rep.main_hold is None
         faults = ["limb_not_extended"] if no_pause or self._not_extended(rep, samples) else []
-        # a limb held too high is judged over the same held pause at the end of the rep, so also when
-        # the pair never entered the top zone (the other limb read low from an oblique camera, or
-        # held lower): during the rep only the top zone is watched (frame_faults)
+        # a rep whose pair never entered the top zone (the other limb read low from an oblique camera,
+        # or held lower) had no hold to watch for a limb held too high (frame_faults): it is judged
+        # over its held pause at the end of the rep; a rep that reached the top was judged in its hold
         hold = rep.main_hold
-        if hold is not None and self._above_level([s for s in samples if hold.start_s <= s.t_s <= hold.end_s]):
+        if (
+            not rep.reached_top
+            and hold is not None
+            and self._above_level([s for s in samples if hold.start_s <= s.t_s <= hold.end_s])
+        ):
             faults.append("limb_above_horizontal")
         return faults + super().rep_faults(rep, samples)
 
