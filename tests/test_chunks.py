@@ -97,6 +97,7 @@ def test_bench_says_which_figures_use_several_processes_and_keeps_its_last_two_l
         chunks=2,
     )
     lines = format_bench(r).splitlines()
+    assert "order a b c d d c b a" in lines[0]
     assert lines[-2] == "real-time factor (video seconds per wall second): 2.00"
     assert lines[-1] == "throughput ratio (pipeline / mediapipe alone): 0.56"
     assert "real-time factor in one process (c): 1.21; in 2 processes (d): 2.00" in lines[-3]

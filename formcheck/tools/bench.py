@@ -419,7 +419,7 @@ def format_bench(result: BenchResult) -> str:
     rate = f"about {r.max_fps:g} frames/s" if r.max_fps else "every frame"
     lines = [
         f"video: {r.video} ({r.width}x{r.height}, {r.fps:g} fps, {r.frames} frames, "
-        f"{r.passes} passes per stream, order a b c c b a)",
+        f"{r.passes} passes per stream, order {'a b c d d c b a' if r.chunked is not None else 'a b c c b a'})",
         f"model: {r.model}; pipeline pose estimator: "
         f"{'one-person fast path (--fast)' if r.fast else 'two people looked for on every frame (default)'}; pose found in {100 * b.found / max(1, b.frames):.0f}% of frames",
     ]
