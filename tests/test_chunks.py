@@ -28,7 +28,8 @@ HOLD_TOL_S = 0.1
 def test_no_split_for_one_job_a_short_or_unknown_video():
     whole = [Chunk(0, 0.0, 0.0, math.inf)]
     assert plan_chunks(600.0, 1) == whole
-    assert plan_chunks(11.0, 2) == whole  # (11 - 2 - 1.5) / 2 = 3.75 s < 4 s per worker chunk
+    assert plan_chunks(24.0, 2) == whole  # (24 - 2 - 3) / 2 = 9.5 s < 10 s per worker chunk
+    assert len(plan_chunks(25.0, 2)) == 2
     assert plan_chunks(float("nan"), 2) == whole
     assert plan_chunks(0.0, 4) == whole
 
@@ -51,7 +52,7 @@ def test_chunks_are_contiguous_and_fewer_when_the_video_is_short():
         assert b.warm_s == pytest.approx(b.start_s - chunks.WARMUP_S)
     lengths = [b.end_s - b.start_s for b in plan[1:-1]]
     assert lengths == pytest.approx([lengths[0]] * len(lengths))
-    assert len(plan_chunks(15.0, 4)) == 2  # 3 or 4 chunks would be under 4 s each
+    assert len(plan_chunks(30.0, 4)) == 2  # 3 or 4 chunks would be under 10 s each
 
 
 # ---------------------------------------------------------------- the seam check (pure)

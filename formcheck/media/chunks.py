@@ -58,12 +58,14 @@ WARMUP_S = 2.0
 #: bitwise the same poses, in both chunks (more than the striding's dense stretch after a jump, 0.25 s).
 VERIFY_S = 0.5
 #: Wall seconds for a worker process to start and load the model (spawned interpreter, imports, MediaPipe):
-#: about 1.5 s on the 2-core development machine. The first chunk is longer by this much video (at about one
-#: second of video per wall second) so that all chunks end together.
-WORKER_START_S = 1.5
-#: No chunk after the first is shorter than this (seconds of video): below it a process start, a model load
-#: and a warm-up cost more than the chunk saves. With 2 jobs a video is split from 11.5 s on.
-MIN_CHUNK_S = 4.0
+#: 2.4 s for the imports and the model load alone on the 2-core development machine under load. The first chunk
+#: is longer by this much video (at about one second of video per wall second) so that all chunks end together.
+WORKER_START_S = 3.0
+#: No chunk after the first is shorter than this (seconds of video). On the 720p bridge clip (2 jobs, shared
+#: machine) the 12-s clip split into a 4.3-s worker chunk was slower than one process (real-time factor 0.94-1.02
+#: vs 1.40), the 60-s clip 1.6 times faster (mean of 2, 1, 1, 2 processes); 10 s is a cautious guess between the
+#: two, not measured. With 2 jobs a video is split from 25 s on.
+MIN_CHUNK_S = 10.0
 #: Frames per message from a worker, and the longest a finished frame waits in the worker (s).
 _BATCH = 32
 _BATCH_WAIT_S = 0.5

@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def jobs_arg(sp, one_file: bool = False):
         split = (
-            "; one video longer than about 12 s is split into N overlapping parts whose pose estimation runs "
+            "; one video longer than about 25 s is split into N overlapping parts whose pose estimation runs "
             "at once (the checkers run once over the whole clip, and every seam is checked to give exactly the "
             "one-process poses, else that part is estimated in one process: the report is always the "
             "one-process report; not with --annotate or --fast)"
@@ -647,7 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also measure (d): the default rate with the pose estimation split across N processes, as "
         "'analyze VIDEO --jobs N' runs it (default 1: not measured; the clip must be long enough to split, "
-        "about 12 s with N = 2). The real-time factor line is then (d)'s; (c)'s is printed before it",
+        "about 25 s with N = 2). The real-time factor line is then (d)'s; (c)'s is printed before it",
     )
     max_fps_arg(sp)
     model_arg(sp)
