@@ -14,6 +14,18 @@ SAMPLES = ROOT / "sample_videos"
 SHARED_CLIPS = ROOT.parent / "shared" / "clips"
 
 
+def report_outcome(report) -> dict:
+    """What must not change between two ways of analysing a clip (analysed rate, processes): reps,
+    good reps, each rep's side, verdict and faults, the report's faults and how many holds."""
+    return {
+        "reps": len(report.reps),
+        "good_reps": report.good_reps,
+        "per_rep": [(r.side, r.good, sorted(r.faults)) for r in report.reps],
+        "faults": sorted((f.code, f.rep) for f in report.faults),
+        "holds": len(report.holds),
+    }
+
+
 def clip_path(name: str) -> Path:
     """A sample clip: ``sample_videos/NAME`` (committed), else the shared copy."""
     for d in (SAMPLES, SHARED_CLIPS):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from streams import Rep, StreamOptions, bend_limbs, bird_dog_top, make_stream, run
@@ -108,20 +110,7 @@ def _turned_in_depth(stream, turn_deg: float):
         axis = (sh - hip) / float(np.hypot(*(sh - hip)))
         xyz = f.xyz.copy()
         xyz[:, 2] += np.tan(np.radians(turn_deg)) * ((px - hip) @ axis) / f.width
-        out.append(
-            (
-                t,
-                PoseFrame(
-                    t_s=f.t_s,
-                    width=f.width,
-                    height=f.height,
-                    xyz=xyz,
-                    visibility=f.visibility,
-                    presence=f.presence,
-                    num_people=f.num_people,
-                ),
-            )
-        )
+        out.append((t, dataclasses.replace(f, xyz=xyz)))
     return out
 
 

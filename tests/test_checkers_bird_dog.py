@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
@@ -199,7 +200,7 @@ def test_a_level_reach_under_pose_noise_is_not_called_too_high(seed: int) -> Non
 def _labels_swapped(stream):
     """The same frames with every left/right landmark pair's labels exchanged (positions,
     depths and visibilities travel with the label), as the pose model sometimes does."""
-    from formcheck.core.landmarks import INDEX, PoseFrame
+    from formcheck.core.landmarks import INDEX
 
     pairs = [(INDEX[n], INDEX["right_" + n[5:]]) for n in INDEX if n.startswith("left_")]
     out = []
@@ -210,20 +211,7 @@ def _labels_swapped(stream):
         xyz, vis, pres = f.xyz.copy(), f.visibility.copy(), f.presence.copy()
         for a, b in pairs:
             xyz[[a, b]], vis[[a, b]], pres[[a, b]] = xyz[[b, a]], vis[[b, a]], pres[[b, a]]
-        out.append(
-            (
-                t,
-                PoseFrame(
-                    t_s=f.t_s,
-                    width=f.width,
-                    height=f.height,
-                    xyz=xyz,
-                    visibility=vis,
-                    presence=pres,
-                    num_people=f.num_people,
-                ),
-            )
-        )
+        out.append((t, dataclasses.replace(f, xyz=xyz, visibility=vis, presence=pres)))
     return out
 
 

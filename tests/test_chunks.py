@@ -11,7 +11,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from conftest import clip_path
+from conftest import clip_path, report_outcome
 
 import formcheck.media.chunks as chunks
 from formcheck.core.landmarks import PoseFrame
@@ -117,16 +117,6 @@ def small_chunks(monkeypatch):
     monkeypatch.setattr(chunks, "WORKER_START_S", 0.0)
 
 
-def outcome(report) -> dict:
-    return {
-        "reps": len(report.reps),
-        "good_reps": report.good_reps,
-        "per_rep": [(r.side, r.good, sorted(r.faults)) for r in report.reps],
-        "faults": sorted((f.code, f.rep) for f in report.faults),
-        "holds": len(report.holds),
-    }
-
-
 def assert_same_stream(one, split) -> None:
     assert [t for t, _ in split] == [t for t, _ in one]
     assert sum(p is not None for _, p in one) > 0.9 * len(one)
@@ -147,8 +137,8 @@ def test_three_chunks_give_the_one_process_stream_and_report(small_chunks):
 
     single = analyze(path, "bridge")
     chunked = analyze(path, "bridge", jobs=3)
-    assert outcome(chunked.report) == outcome(single.report)
-    assert outcome(single.report)["reps"] == 1
+    assert report_outcome(chunked.report) == report_outcome(single.report)
+    assert report_outcome(single.report)["reps"] == 1
     for a, b in zip(single.report.holds, chunked.report.holds):
         assert abs(a.duration_s - b.duration_s) <= HOLD_TOL_S
 
@@ -199,4 +189,4 @@ def test_a_seam_that_does_not_reproduce_is_estimated_in_one_process(small_chunks
         again = analyze(path, "bridge", jobs=3, keep_track=True)
     assert len(calls) == 2 and "analysing it again in one process" in caplog.text
     assert_same_stream(one, again.track.frames)
-    assert outcome(again.report) == outcome(analyze(path, "bridge").report)
+    assert report_outcome(again.report) == report_outcome(analyze(path, "bridge").report)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALDEV, REALDEV_SKIP, SAMPLES, analyses_of
+from conftest import REALDEV, REALDEV_SKIP, SAMPLES, analyses_of, report_outcome
 
 from formcheck.core.exercise import get_exercise
 from formcheck.core.session import Session
@@ -25,19 +25,8 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 HOLD_TOL_S = 0.1
 
 
-def outcome(report) -> dict:
-    """What must not change with the analysed rate."""
-    return {
-        "reps": len(report.reps),
-        "good_reps": report.good_reps,
-        "per_rep": [(r.side, r.good, sorted(r.faults)) for r in report.reps],
-        "faults": sorted((f.code, f.rep) for f in report.faults),
-        "holds": len(report.holds),
-    }
-
-
 def assert_same(every, strided, what: str) -> None:
-    assert outcome(strided) == outcome(every), what
+    assert report_outcome(strided) == report_outcome(every), what
     for a, b in zip(every.holds, strided.holds):
         assert abs(a.duration_s - b.duration_s) <= HOLD_TOL_S + 1e-9, (what, a, b)
 
