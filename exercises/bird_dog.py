@@ -330,8 +330,7 @@ class BirdDogChecker(ExerciseChecker):
             return False
 
         def med(key: str, default: float) -> float:
-            vals = sorted(x[key] for x in top if key in x)
-            return vals[len(vals) // 2] if vals else default
+            return _median([x[key] for x in top if key in x], default)
 
         bent = med("elbow_deg", 180.0) < t("elbow_min_deg") or med("knee_deg", 180.0) < t("knee_min_deg")
         # a limb reaching away from an oblique camera may read up to oblique_margin_deg lower (the

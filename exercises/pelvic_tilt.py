@@ -134,13 +134,6 @@ class PelvicTiltChecker(ExerciseChecker):
         self._recent: deque[tuple[float, dict[str, float]]] = deque()  # for the median filter
         super().__init__(spec)
 
-    def machine_options(self) -> dict:
-        options = super().machine_options()
-        share = self.spec.thresholds.get("release_share_of_hold")
-        if share is not None:
-            options["release_share_of_hold"] = float(share)
-        return options
-
     @property
     def calibrated(self) -> bool:
         return self._base is not None

@@ -226,6 +226,7 @@ class ExerciseChecker:
             "speed_window_s",
             "end_share_of_peak",
             "hold_exit_share",
+            "release_share_of_hold",
         )
         return {k: float(th[k]) for k in keys if k in th}
 
